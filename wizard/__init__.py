@@ -1,0 +1,1 @@
+"""The core of compose-cutover: configuration, gateways, checks. Never imports Textual."""

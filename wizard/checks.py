@@ -1,0 +1,47 @@
+"""Findings: the one shape every check in every step reports in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    """How much a finding matters to the cutover, from harmless to stop-everything."""
+
+    OK = "ok"
+    INFO = "info"
+    WARN = "warn"
+    BLOCK = "block"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {Severity.OK: 0, Severity.INFO: 1, Severity.WARN: 2, Severity.BLOCK: 3}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a check found: what it is, and what to do about it when it is not ok.
+
+    `check` is a stable id such as ``docker.reachable``; the gate and acknowledgements key on it.
+    `fix` is the exact command or file to change, written for a first-time operator.
+    """
+
+    check: str
+    severity: Severity
+    message: str
+    fix: str = ""
+    detail: str = ""
+
+    @property
+    def blocks(self) -> bool:
+        return self.severity is Severity.BLOCK
+
+
+def worst(findings: Iterable[Finding]) -> Severity:
+    """The most serious severity among the findings (ok when there are none)."""
+    return max((f.severity for f in findings), key=lambda s: s.rank, default=Severity.OK)

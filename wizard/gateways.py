@@ -1,0 +1,94 @@
+"""The three gateways to the real world, as protocols.
+
+The real implementations live in `wizard.cluster`, `wizard.dockerhost` and `wizard.vault`; the
+demo's simulated ones in `wizard.demo`. Screens and checks only ever see these protocols.
+Every method raises a `wizard.errors.GatewayError` subclass on failure, never a library error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from wizard.model import (
+    AccessVerdict,
+    ClusterIdentity,
+    ComposeContainer,
+    ComposeNetwork,
+    ComposeVolume,
+    EngineInfo,
+    Pod,
+    Pvc,
+    SecretKeys,
+    VaultStatus,
+    Workload,
+)
+
+
+class Cluster(Protocol):
+    """The Kubernetes API server, as one kubeconfig context and namespace see it."""
+
+    @property
+    def identity(self) -> ClusterIdentity: ...
+
+    @property
+    def read_only(self) -> bool: ...
+
+    def server_version(self) -> str:
+        """The API server's git version; the cheapest proof that it answers and we may talk."""
+        ...
+
+    def namespace_exists(self, name: str) -> bool: ...
+
+    def can_i(
+        self, verb: str, resource: str, group: str = "", subresource: str = ""
+    ) -> AccessVerdict:
+        """SelfSubjectAccessReview in the configured namespace (reads nothing, changes nothing)."""
+        ...
+
+    def read_secret_keys(self, name: str) -> SecretKeys | None:
+        """The Secret's keys and value digests, or None when it does not exist."""
+        ...
+
+    def create_secret(
+        self, name: str, data: Mapping[str, str], labels: Mapping[str, str]
+    ) -> SecretKeys:
+        """Create an Opaque Secret. Raises Conflict when it exists, ReadOnlyRefused when read-only."""
+        ...
+
+    def list_workloads(self, selector: str = "") -> list[Workload]: ...
+
+    def list_pvcs(self, selector: str = "") -> list[Pvc]: ...
+
+    def list_pods(self, selector: str = "") -> list[Pod]: ...
+
+
+class ComposeHost(Protocol):
+    """A Docker Engine (unix://, tcp:// or ssh://) and the Compose projects running on it."""
+
+    @property
+    def host(self) -> str: ...
+
+    def ping(self) -> EngineInfo: ...
+
+    def project_names(self) -> list[str]:
+        """Every Compose project with at least one container on this engine."""
+        ...
+
+    def project_containers(self, project: str) -> list[ComposeContainer]: ...
+
+    def project_networks(self, project: str) -> list[ComposeNetwork]: ...
+
+    def project_volumes(self, project: str) -> list[ComposeVolume]: ...
+
+
+class Vault(Protocol):
+    """The OS keyring. Every call has a timeout: a locked or absent keyring never hangs the UI."""
+
+    def status(self) -> VaultStatus: ...
+
+    def get(self, service: str, key: str) -> str | None: ...
+
+    def set(self, service: str, key: str, value: str) -> None: ...
+
+    def delete(self, service: str, key: str) -> None: ...

@@ -1,0 +1,139 @@
+"""Plain domain objects that gateways return. No client-library model ever leaves a gateway."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# --- Docker Engine / Compose side -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What the Docker Engine said about itself when pinged."""
+
+    host: str
+    version: str
+    api_version: str
+    os: str = ""
+
+
+@dataclass(frozen=True)
+class ComposeContainer:
+    """One container of a Compose project, found by its com.docker.compose.* labels."""
+
+    name: str
+    service: str
+    state: str  # running | exited | created | restarting | paused | dead
+    health: str = ""  # healthy | unhealthy | starting | "" when the image has no healthcheck
+    image: str = ""
+    started_at: str = ""
+    number: int = 1
+    one_off: bool = False  # `docker compose run` containers
+
+
+@dataclass(frozen=True)
+class ComposeNetwork:
+    name: str
+    driver: str = ""
+    external: bool = False
+
+
+@dataclass(frozen=True)
+class ComposeVolume:
+    """A named volume of the project: `name` is the engine's name, `volume` the Compose key."""
+
+    name: str
+    volume: str
+    driver: str = "local"
+    mountpoint: str = ""
+
+
+# --- Kubernetes side ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClusterIdentity:
+    """Where kubeconfig points us: the context, its server, its user, and the namespace."""
+
+    context: str
+    server: str
+    user: str
+    namespace: str
+
+
+@dataclass(frozen=True)
+class AccessVerdict:
+    """One SelfSubjectAccessReview answer."""
+
+    verb: str
+    resource: str
+    group: str
+    namespace: str
+    allowed: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SecretKeys:
+    """A Secret as we may see it: its keys and a digest of each value, never the values."""
+
+    name: str
+    namespace: str
+    digests: dict[str, str] = field(default_factory=dict)  # key -> sha256 hex of the value
+    labels: dict[str, str] = field(default_factory=dict)
+    type: str = "Opaque"
+
+    @property
+    def keys(self) -> list[str]:
+        return sorted(self.digests)
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A Deployment or StatefulSet with its rollout counters."""
+
+    kind: str  # Deployment | StatefulSet
+    name: str
+    namespace: str
+    labels: dict[str, str] = field(default_factory=dict)
+    desired: int = 0
+    ready: int = 0
+    available: int = 0
+    updated: int = 0
+
+
+@dataclass(frozen=True)
+class Pvc:
+    name: str
+    namespace: str
+    phase: str  # Pending | Bound | Lost
+    requested: str = ""
+    capacity: str = ""
+    access_modes: tuple[str, ...] = ()
+    storage_class: str = ""
+    volume_name: str = ""
+
+
+@dataclass(frozen=True)
+class Pod:
+    name: str
+    namespace: str
+    phase: str
+    labels: dict[str, str] = field(default_factory=dict)
+    node: str = ""
+    ready_containers: int = 0
+    total_containers: int = 0
+    restarts: int = 0
+
+
+# --- Keyring ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VaultStatus:
+    """Whether the OS keyring can be used here, and if not, why and what to do."""
+
+    usable: bool
+    backend: str
+    reason: str = ""
+    fix: str = ""

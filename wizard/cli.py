@@ -1,0 +1,147 @@
+"""`cutover`: the command line. Resolves where things are, then opens the wizard or prints status.
+
+Kept light on purpose: nothing heavy (textual, kubernetes, docker) is imported before it is needed,
+so `--help` and config errors answer at once and the wizard paints early.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from wizard.errors import ConfigError
+
+EXIT_OK, EXIT_BLOCKED, EXIT_USAGE = 0, 1, 2
+
+DESCRIPTION = """\
+Walk a running Docker Compose deployment onto Kubernetes, step by step, and only then take
+Compose down. Steps: preflight, secrets, volumes, mapping diff, pod health, gate.
+
+commands:
+  (none)    open the wizard on the Compose project in this folder (or -f FILE)
+  demo      open the wizard on the bundled Email-RAG sample; nothing real is touched
+  status    print every step's checks without a UI and exit 1 if anything blocks
+"""
+
+EPILOG = """\
+Settings come from, highest first: these flags; COMPOSE_FILE, COMPOSE_PROJECT_NAME, KUBECONFIG,
+DOCKER_HOST; cutover.yaml beside the Compose file. Exit codes: 0 ok, 1 blocked, 2 bad usage.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cutover",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("command", nargs="?", choices=["demo", "status"], help=argparse.SUPPRESS)
+    compose = parser.add_argument_group("Compose project")
+    compose.add_argument(
+        "-f",
+        "--file",
+        dest="compose_files",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="Compose file; repeat to merge several (default: compose.yaml, compose.yml, "
+        "docker-compose.yaml or docker-compose.yml in this folder, as Compose finds them)",
+    )
+    compose.add_argument(
+        "-p",
+        "--project-name",
+        metavar="NAME",
+        help="Compose project name (default: the `name:` in the file, else the folder's name)",
+    )
+    compose.add_argument(
+        "--env-file",
+        metavar="FILE",
+        help="env file for ${VAR} interpolation (default: .env beside the Compose file)",
+    )
+    compose.add_argument(
+        "-H",
+        "--docker-host",
+        metavar="URL",
+        help="Docker Engine: unix://, tcp:// or ssh://user@host (default: DOCKER_HOST)",
+    )
+    kube = parser.add_argument_group("Kubernetes target")
+    kube.add_argument(
+        "--kubeconfig",
+        metavar="PATH",
+        help="kubeconfig file(s), as KUBECONFIG (default: KUBECONFIG, else ~/.kube/config)",
+    )
+    kube.add_argument(
+        "--context",
+        dest="kube_context",
+        metavar="NAME",
+        help="kubeconfig context (default: the current context, as kubectl)",
+    )
+    kube.add_argument(
+        "-n",
+        "--namespace",
+        metavar="NS",
+        help="namespace of the target (default: the context's namespace, else 'default')",
+    )
+    kube.add_argument(
+        "-l",
+        "--selector",
+        metavar="SELECTOR",
+        help="label selector of the target's objects, e.g. app=email-rag",
+    )
+    kube.add_argument(
+        "--manifests",
+        dest="manifests_dir",
+        metavar="DIR",
+        help="folder of manifests to compare with (e.g. `helm template` output)",
+    )
+    mode = parser.add_argument_group("Mode")
+    mode.add_argument(
+        "--read-only",
+        action="store_true",
+        help="only look: no entry fields, no writes, no down (enforced in the gateways)",
+    )
+    mode.add_argument("--demo", action="store_true", help="same as the `demo` command")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from wizard.config import Flags, resolve_config
+
+    flags = Flags(
+        compose_files=args.compose_files,
+        project_name=args.project_name,
+        env_file=args.env_file,
+        namespace=args.namespace,
+        kube_context=args.kube_context,
+        kubeconfig=args.kubeconfig,
+        selector=args.selector,
+        manifests_dir=args.manifests_dir,
+        docker_host=args.docker_host,
+        read_only=args.read_only,
+        demo=args.demo or args.command == "demo",
+    )
+    try:
+        config = resolve_config(flags)
+    except ConfigError as exc:
+        print(f"cutover: {exc.message} {exc.fix}".rstrip(), file=sys.stderr)
+        return EXIT_USAGE
+
+    from wizard.factory import build_gateways
+
+    gateways = build_gateways(config)
+    if args.command == "status":
+        from wizard.status import print_status
+
+        return print_status(config, gateways, sys.stdout)
+
+    from screens.app import CutoverApp
+
+    CutoverApp(config, gateways).run()
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,303 @@
+"""Preflight: before anything else, prove that everything the later steps touch is reachable.
+
+Each check is blocking I/O and is run in its own worker thread by the UI (or in turn by
+`cutover status`). A check never raises: a gateway error becomes a block finding carrying the
+gateway's own message and fix, so the operator sees what failed and what to do, not a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import yaml
+
+from wizard.checks import Finding, Severity
+from wizard.config import CutoverConfig
+from wizard.errors import CutoverError, Forbidden
+from wizard.factory import Gateways
+
+CheckFn = Callable[[CutoverConfig, Gateways], list[Finding]]
+
+
+@dataclass(frozen=True)
+class PreflightCheck:
+    id: str
+    title: str
+    run: CheckFn
+
+
+@dataclass(frozen=True)
+class Need:
+    """One permission a later step needs: which step, the verb, and the resource."""
+
+    step: str
+    verb: str
+    resource: str
+    group: str = ""
+    write: bool = False
+
+
+# What each later step asks of the API server. Writes are only the Secret (DESIGN: mutations are few).
+NEEDS: tuple[Need, ...] = (
+    Need("secrets", "get", "secrets"),
+    Need("secrets", "create", "secrets", write=True),
+    Need("secrets", "patch", "secrets", write=True),
+    Need("volumes", "list", "persistentvolumeclaims"),
+    Need("volumes", "watch", "persistentvolumeclaims"),
+    Need("mapping", "list", "deployments", "apps"),
+    Need("mapping", "list", "statefulsets", "apps"),
+    Need("mapping", "list", "services"),
+    Need("mapping", "list", "ingresses", "networking.k8s.io"),
+    Need("mapping", "list", "configmaps"),
+    Need("mapping", "list", "horizontalpodautoscalers", "autoscaling"),
+    Need("health", "list", "pods"),
+    Need("health", "watch", "pods"),
+    Need("health", "list", "events"),
+)
+
+
+def check_compose(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
+    """The Compose files exist and parse, and say which project this is."""
+    findings = []
+    for path in config.compose_files:
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            return [
+                _block(
+                    "compose.file",
+                    f"{path} cannot be read ({exc.strerror}).",
+                    "Check the path passed with -f.",
+                )
+            ]
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" line {mark.line + 1}" if mark is not None else ""
+            return [
+                _block(
+                    "compose.file",
+                    f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', 'syntax error')}).",
+                    "Fix the file; `docker compose -f FILE config` shows the same error.",
+                )
+            ]
+        services = raw.get("services") if isinstance(raw, dict) else None
+        if path == config.compose_files[0] and not isinstance(services, dict):
+            return [
+                _block(
+                    "compose.file",
+                    f"{path} has no `services:` section.",
+                    "Point -f at the project's Compose file.",
+                )
+            ]
+    names = ", ".join(p.name for p in config.compose_files)
+    findings.append(
+        Finding(
+            "compose.project",
+            Severity.OK,
+            f"Compose project '{config.project_name}' from {names} in {config.project_dir}",
+        )
+    )
+    if config.env_file is not None:
+        findings.append(
+            Finding("compose.env", Severity.INFO, f"Variables from {config.env_file.name}")
+        )
+    if config.config_file is not None:
+        findings.append(
+            Finding(
+                "compose.cutover_yaml", Severity.INFO, f"Settings from {config.config_file.name}"
+            )
+        )
+    return findings
+
+
+def check_docker(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
+    """The Docker host answers, and runs this project's containers."""
+    host = gateways.compose_host()
+    engine = host.ping()
+    findings = [
+        Finding("docker.reachable", Severity.OK, f"Docker Engine {engine.version} at {engine.host}")
+    ]
+    containers = [c for c in host.project_containers(config.project_name) if not c.one_off]
+    if not containers:
+        others = host.project_names()
+        hint = (
+            f"Projects on this host: {', '.join(others)}. Pass -p NAME."
+            if others
+            else "No Compose project runs on this host; check DOCKER_HOST."
+        )
+        findings.append(
+            _block(
+                "docker.project",
+                f"No containers of project '{config.project_name}' on {engine.host}.",
+                hint,
+            )
+        )
+        return findings
+    running = [c for c in containers if c.state == "running"]
+    services = sorted({c.service for c in containers})
+    findings.append(
+        Finding(
+            "docker.project",
+            Severity.OK,
+            f"{len(running)} of {len(containers)} containers running for {len(services)} services: {', '.join(services)}",
+        )
+    )
+    stopped = sorted(f"{c.name} ({c.state})" for c in containers if c.state != "running")
+    if stopped:
+        findings.append(
+            Finding(
+                "docker.stopped",
+                Severity.WARN,
+                f"Not running: {', '.join(stopped)}",
+                f"Check why with `docker compose -p {config.project_name} ps -a` and `docker compose logs SERVICE`.",
+            )
+        )
+    unhealthy = sorted(c.name for c in containers if c.health == "unhealthy")
+    if unhealthy:
+        findings.append(
+            Finding(
+                "docker.unhealthy",
+                Severity.WARN,
+                f"Unhealthy: {', '.join(unhealthy)}",
+                "Compose is still serving; know what is broken there before comparing with Kubernetes.",
+            )
+        )
+    return findings
+
+
+def check_cluster(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
+    """The kube context answers, and its namespace exists."""
+    cluster = gateways.cluster()
+    who = cluster.identity
+    version = cluster.server_version()
+    findings = [
+        Finding(
+            "cluster.reachable",
+            Severity.OK,
+            f"Kubernetes {version} at {who.server} (context {who.context}, user {who.user})",
+        )
+    ]
+    try:
+        exists = cluster.namespace_exists(who.namespace)
+    except Forbidden:
+        # A namespace-scoped identity may not read Namespace objects; the later steps will tell.
+        findings.append(
+            Finding(
+                "cluster.namespace",
+                Severity.INFO,
+                f"Namespace '{who.namespace}' (this identity may not read Namespace objects)",
+            )
+        )
+        return findings
+    if exists:
+        findings.append(
+            Finding("cluster.namespace", Severity.OK, f"Namespace '{who.namespace}' exists")
+        )
+    else:
+        findings.append(
+            _block(
+                "cluster.namespace",
+                f"Namespace '{who.namespace}' does not exist in context {who.context}.",
+                f"Create it and deploy the manifests (`kubectl create namespace {who.namespace}`), or pass -n NAME.",
+            )
+        )
+    return findings
+
+
+def check_access(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
+    """What this identity may do: one SelfSubjectAccessReview per verb a later step needs."""
+    cluster = gateways.cluster()
+    namespace = cluster.identity.namespace
+    denied: dict[str, list[Need]] = {}
+    for need in NEEDS:
+        if need.write and config.read_only:
+            continue
+        verdict = cluster.can_i(need.verb, need.resource, need.group)
+        if not verdict.allowed:
+            denied.setdefault(need.step, []).append(need)
+    findings = []
+    for step in dict.fromkeys(n.step for n in NEEDS):
+        missing = denied.get(step, [])
+        if not missing:
+            findings.append(
+                Finding(f"access.{step}", Severity.OK, f"{step}: every permission it needs")
+            )
+            continue
+        verbs = ", ".join(f"{n.verb} {n.resource}" for n in missing)
+        writes = [n for n in missing if n.write]
+        if step == "secrets" and missing == [n for n in missing if n.resource == "secrets"]:
+            # `view` excludes Secrets by design: the step can still show which keys workloads reference.
+            severity = Severity.WARN
+            message = f"{step}: may not {verbs} in '{namespace}'"
+            fix = (
+                f"Ask for: kubectl -n {namespace} create role cutover-secrets --verb=get,create,patch "
+                f"--resource=secrets, bound to you; or run with --read-only to only watch."
+                if writes
+                else "The Secrets step will show which keys workloads reference, not which exist."
+            )
+        else:
+            severity = Severity.BLOCK
+            message = f"{step}: may not {verbs} in '{namespace}'"
+            fix = f"Ask for the `view` ClusterRole in '{namespace}': kubectl -n {namespace} create rolebinding cutover-view --clusterrole=view --user=YOU"
+        findings.append(Finding(f"access.{step}", severity, message, fix))
+    return findings
+
+
+def check_keyring(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
+    """An OS keyring to keep the operator's copy of the secrets in."""
+    if config.read_only:
+        return [
+            Finding(
+                "keyring", Severity.INFO, "Not needed in read-only mode (no secrets are entered)"
+            )
+        ]
+    status = gateways.vault().status()
+    if status.usable:
+        return [Finding("keyring", Severity.OK, f"OS keyring usable ({status.backend})")]
+    return [
+        Finding(
+            "keyring",
+            Severity.WARN,
+            f"No usable OS keyring ({status.reason}); secrets can still go straight to the cluster, kept nowhere else.",
+            status.fix,
+        )
+    ]
+
+
+def _block(check: str, message: str, fix: str = "") -> Finding:
+    return Finding(check, Severity.BLOCK, message, fix)
+
+
+def _guarded(check_id: str, title: str, fn: CheckFn) -> PreflightCheck:
+    """Wrap a check so that it never raises: errors become one block finding with the fix."""
+
+    def run(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
+        try:
+            return fn(config, gateways)
+        except CutoverError as exc:
+            return [_block(check_id, f"{title}: {exc.message}", exc.fix)]
+        except Exception as exc:  # a bug of ours: still no traceback on the operator's screen
+            return [
+                _block(
+                    check_id,
+                    f"{title}: unexpected {type(exc).__name__}: {exc}",
+                    "Please report this.",
+                )
+            ]
+
+    return PreflightCheck(check_id, title, run)
+
+
+PREFLIGHT_CHECKS: tuple[PreflightCheck, ...] = (
+    _guarded("compose", "Compose project", check_compose),
+    _guarded("docker", "Docker host", check_docker),
+    _guarded("cluster", "Kubernetes", check_cluster),
+    _guarded("access", "Permissions", check_access),
+    _guarded("keyring", "OS keyring", check_keyring),
+)
+
+
+def run_preflight(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
+    """Every preflight check in order (for `cutover status` and tests; the UI runs them in parallel)."""
+    return [finding for check in PREFLIGHT_CHECKS for finding in check.run(config, gateways)]

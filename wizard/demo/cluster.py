@@ -1,0 +1,316 @@
+"""A simulated Kubernetes cluster where the sample's manifests (assets/demo/k8s) were applied.
+
+What it teaches: the Secret `email-rag-secrets` is not there yet (the wizard writes it), so
+every pod that reads one of its keys waits in Pending, as a real kubelet would keep it in
+CreateContainerConfigError; redis, which reads no Secret, runs. Once the Secret exists with
+the keys a workload needs, its pods are ready. Claims are Bound; the identity may do anything,
+unless the demo runs `--read-only`, where every write is refused before it is "sent".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from wizard.config import CutoverConfig, demo_dir
+from wizard.demo.sample import Manifest, load_manifests
+from wizard.demo.selector import parse_selector
+from wizard.errors import Conflict, Forbidden, Invalid, NotFound, ReadOnlyRefused
+from wizard.model import AccessVerdict, ClusterIdentity, Pod, Pvc, SecretKeys, Workload
+
+DEMO_SERVER = "https://demo.invalid:6443"
+DEMO_USER = "demo-admin"
+SERVER_VERSION = "v1.20.2"
+DEFAULT_STORAGE_CLASS = "standard"
+NODES = ("demo-node-1", "demo-node-2", "demo-node-3")
+_BUILT_IN_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+_SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
+_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # the one Kubernetes uses for generated names
+
+
+@dataclass(frozen=True)
+class _Controller:
+    """A Deployment or StatefulSet as applied: what its pods look like and what they need."""
+
+    kind: str
+    name: str
+    labels: dict[str, str]
+    replicas: int
+    pod_labels: dict[str, str]
+    containers: int
+    secret_keys: dict[str, frozenset[str]]  # Secret name -> keys its pods cannot start without
+    claim_templates: tuple[Manifest, ...]
+
+
+class DemoCluster:
+    """The `Cluster` of `cutover demo`. `denied` lists (verb, resource) pairs RBAC refuses."""
+
+    def __init__(self, config: CutoverConfig, denied: Iterable[tuple[str, str]] = ()) -> None:
+        namespace = config.namespace or "email-rag"
+        self._identity = ClusterIdentity(
+            context=config.kube_context or "demo",
+            server=DEMO_SERVER,
+            user=DEMO_USER,
+            namespace=namespace,
+        )
+        self._read_only = config.read_only
+        self._denied = frozenset(denied)
+        manifests = load_manifests(config.manifests_dir or demo_dir() / "k8s")
+        self._namespaces = _BUILT_IN_NAMESPACES | _namespaces_in(manifests)
+        mine = [m for m in manifests if _namespace_of(m, namespace) == namespace]
+        # In the order the API server lists them: by kind, then by name.
+        self._controllers = sorted(
+            (_controller(m) for m in mine if m["kind"] in ("Deployment", "StatefulSet")),
+            key=lambda c: (c.kind, c.name),
+        )
+        self._claims = [m for m in mine if m["kind"] == "PersistentVolumeClaim"]
+        self._secrets: dict[str, SecretKeys] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def identity(self) -> ClusterIdentity:
+        return self._identity
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
+    def server_version(self) -> str:
+        return SERVER_VERSION
+
+    def namespace_exists(self, name: str) -> bool:
+        return name in self._namespaces
+
+    def can_i(
+        self, verb: str, resource: str, group: str = "", subresource: str = ""
+    ) -> AccessVerdict:
+        allowed = (verb, resource) not in self._denied
+        reason = "" if allowed else f"{DEMO_USER} has no RBAC rule for {verb} {resource}"
+        return AccessVerdict(
+            verb, resource, group, self._identity.namespace, allowed=allowed, reason=reason
+        )
+
+    def read_secret_keys(self, name: str) -> SecretKeys | None:
+        self._require("get", "secrets")
+        with self._lock:
+            return self._secrets.get(name)
+
+    def create_secret(
+        self, name: str, data: Mapping[str, str], labels: Mapping[str, str]
+    ) -> SecretKeys:
+        if self._read_only:
+            raise ReadOnlyRefused(
+                f"Read-only mode: Secret {name} was not created.",
+                "Run cutover without --read-only to write the Secret.",
+            )
+        self._require("create", "secrets")
+        _check_secret(name, data)
+        namespace = self._identity.namespace
+        if namespace not in self._namespaces:
+            raise NotFound(
+                f"Namespace {namespace} does not exist.", f"kubectl create namespace {namespace}"
+            )
+        secret = SecretKeys(
+            name=name,
+            namespace=namespace,
+            digests={
+                key: hashlib.sha256(value.encode()).hexdigest() for key, value in data.items()
+            },
+            labels=dict(labels),
+        )
+        with self._lock:
+            if name in self._secrets:
+                raise Conflict(
+                    f"Secret {name} already exists in {namespace}.",
+                    "Update the existing Secret instead of creating it again.",
+                )
+            self._secrets[name] = secret
+        return secret
+
+    def list_workloads(self, selector: str = "") -> list[Workload]:
+        matches = parse_selector(selector)
+        workloads = []
+        for c in self._controllers:
+            if not matches(c.labels):
+                continue
+            ready = c.replicas if self._can_start(c) else 0
+            workloads.append(
+                Workload(
+                    kind=c.kind,
+                    name=c.name,
+                    namespace=self._identity.namespace,
+                    labels=dict(c.labels),
+                    desired=c.replicas,
+                    ready=ready,
+                    available=ready,
+                    updated=c.replicas,
+                )
+            )
+        return workloads
+
+    def list_pvcs(self, selector: str = "") -> list[Pvc]:
+        matches = parse_selector(selector)
+        claims: list[tuple[str, dict[str, str], dict[str, Any]]] = [
+            (m["metadata"]["name"], _labels(m["metadata"]), m.get("spec") or {})
+            for m in self._claims
+        ]
+        for c in self._controllers:  # a StatefulSet's claims: <template>-<statefulset>-<ordinal>
+            for template in c.claim_templates:
+                labels = {**_labels(template["metadata"]), **c.pod_labels}
+                for ordinal in range(c.replicas):
+                    name = f"{template['metadata']['name']}-{c.name}-{ordinal}"
+                    claims.append((name, labels, template.get("spec") or {}))
+        return [
+            self._bound_claim(name, spec)
+            for name, labels, spec in sorted(claims, key=lambda claim: claim[0])
+            if matches(labels)
+        ]
+
+    def list_pods(self, selector: str = "") -> list[Pod]:
+        matches = parse_selector(selector)
+        pods: list[Pod] = []
+        for index, c in enumerate(self._controllers):
+            ready = self._can_start(c)
+            for ordinal, (name, labels) in enumerate(_pod_names(c)):
+                if not matches(labels):
+                    continue
+                pods.append(
+                    Pod(
+                        name=name,
+                        namespace=self._identity.namespace,
+                        phase="Running" if ready else "Pending",
+                        labels=labels,
+                        node=NODES[(index + ordinal) % len(NODES)],  # replicas spread out
+                        ready_containers=c.containers if ready else 0,
+                        total_containers=c.containers,
+                    )
+                )
+        return sorted(pods, key=lambda pod: pod.name)
+
+    def _require(self, verb: str, resource: str) -> None:
+        if (verb, resource) in self._denied:
+            raise Forbidden(
+                f"{DEMO_USER} may not {verb} {resource} in {self._identity.namespace}.",
+                "Ask for a RoleBinding that grants it, or run with --read-only to only watch.",
+            )
+
+    def _can_start(self, controller: _Controller) -> bool:
+        """A pod starts only when every Secret key it reads exists (else CreateContainerConfigError)."""
+        with self._lock:
+            for secret, keys in controller.secret_keys.items():
+                found = self._secrets.get(secret)
+                if found is None or not keys <= set(found.digests):
+                    return False
+        return True
+
+    def _bound_claim(self, name: str, spec: dict[str, Any]) -> Pvc:
+        size = str(((spec.get("resources") or {}).get("requests") or {}).get("storage", ""))
+        namespace = self._identity.namespace
+        return Pvc(
+            name=name,
+            namespace=namespace,
+            phase="Bound",
+            requested=size,
+            capacity=size,
+            access_modes=tuple(spec.get("accessModes") or ()),
+            storage_class=spec.get("storageClassName") or DEFAULT_STORAGE_CLASS,
+            volume_name=f"pvc-{uuid.uuid5(uuid.NAMESPACE_URL, f'demo/{namespace}/{name}')}",
+        )
+
+
+def _controller(manifest: Manifest) -> _Controller:
+    spec = manifest.get("spec") or {}
+    template = spec.get("template") or {}
+    pod_spec = template.get("spec") or {}
+    return _Controller(
+        kind=manifest["kind"],
+        name=manifest["metadata"]["name"],
+        labels=_labels(manifest["metadata"]),
+        replicas=int(spec.get("replicas", 1)),
+        pod_labels=_labels(template.get("metadata") or {}),
+        containers=len(pod_spec.get("containers") or ()),
+        secret_keys=_secret_keys(pod_spec),
+        claim_templates=tuple(spec.get("volumeClaimTemplates") or ()),
+    )
+
+
+def _secret_keys(pod_spec: dict[str, Any]) -> dict[str, frozenset[str]]:
+    """Secrets the pod cannot start without: env secretKeyRef, envFrom and volumes (not optional)."""
+    needed: dict[str, set[str]] = {}
+    for container in [*(pod_spec.get("initContainers") or ()), *(pod_spec.get("containers") or ())]:
+        for env in container.get("env") or ():
+            ref = (env.get("valueFrom") or {}).get("secretKeyRef")
+            if ref and not ref.get("optional"):
+                needed.setdefault(ref["name"], set()).add(ref["key"])
+        for source in container.get("envFrom") or ():
+            ref = source.get("secretRef")
+            if ref and not ref.get("optional"):
+                needed.setdefault(ref["name"], set())
+    for volume in pod_spec.get("volumes") or ():
+        ref = volume.get("secret")
+        if ref and not ref.get("optional"):
+            needed.setdefault(ref["secretName"], set())
+    return {name: frozenset(keys) for name, keys in needed.items()}
+
+
+def _pod_names(c: _Controller) -> list[tuple[str, dict[str, str]]]:
+    """Pod names and labels as the controllers make them, stable from run to run."""
+    revision = _generated(c.name, 10)
+    if c.kind == "StatefulSet":
+        return [
+            (
+                f"{c.name}-{i}",
+                {
+                    **c.pod_labels,
+                    "controller-revision-hash": f"{c.name}-{revision}",
+                    "statefulset.kubernetes.io/pod-name": f"{c.name}-{i}",
+                },
+            )
+            for i in range(c.replicas)
+        ]
+    return [
+        (
+            f"{c.name}-{revision}-{_generated(f'{c.name}/{i}', 5)}",
+            {**c.pod_labels, "pod-template-hash": revision},
+        )
+        for i in range(c.replicas)
+    ]
+
+
+def _generated(seed: str, length: int) -> str:
+    digest = hashlib.sha256(seed.encode()).digest()
+    return "".join(_NAME_ALPHABET[b % len(_NAME_ALPHABET)] for b in digest[:length])
+
+
+def _check_secret(name: str, data: Mapping[str, str]) -> None:
+    if not _DNS_SUBDOMAIN.match(name):
+        raise Invalid(
+            f"{name!r} is not a valid Secret name.",
+            "Use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit.",
+        )
+    bad = sorted(key for key in data if not _SECRET_KEY.match(key))
+    if bad:
+        raise Invalid(
+            f"Secret key(s) {', '.join(map(repr, bad))} are not valid.",
+            "Secret keys may contain only letters, digits, '-', '_' and '.'.",
+        )
+
+
+def _labels(metadata: dict[str, Any]) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (metadata.get("labels") or {}).items()}
+
+
+def _namespace_of(manifest: Manifest, default: str) -> str:
+    return str((manifest.get("metadata") or {}).get("namespace") or default)
+
+
+def _namespaces_in(manifests: list[Manifest]) -> frozenset[str]:
+    named = {m["metadata"]["name"] for m in manifests if m["kind"] == "Namespace"}
+    used = {m["metadata"]["namespace"] for m in manifests if m["metadata"].get("namespace")}
+    return frozenset(named | used)

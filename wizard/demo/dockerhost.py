@@ -1,0 +1,118 @@
+"""A simulated Docker Engine running the sample Compose project, read from its Compose file.
+
+Every service runs, one container each (or `deploy.replicas`), named and labelled the way
+Compose v2 names them (`email-rag-backend-1`). Services with a healthcheck report healthy,
+except the Celery worker: its `inspect ping` healthcheck times out while a long import keeps
+every worker busy, a common sight on a real host and a reason to look before cutting over.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wizard.config import CutoverConfig
+from wizard.demo.sample import load_compose
+from wizard.model import ComposeContainer, ComposeNetwork, ComposeVolume, EngineInfo
+
+DEMO_HOST = "demo://localhost"
+ENGINE_VERSION = "24.0.7"
+ENGINE_API_VERSION = "1.43"
+
+# Fixed times keep screenshots and snapshots stable from run to run.
+_STARTED_AT = "2025-01-06T08:00:{second:02d}Z"
+_HEALTH_OF = {"celery": "unhealthy"}  # service -> health other than "healthy"
+
+
+class DemoComposeHost:
+    """The `ComposeHost` of `cutover demo`: one engine, one project, nothing really running."""
+
+    def __init__(self, config: CutoverConfig) -> None:
+        self._host = config.docker_host or DEMO_HOST
+        self._project = config.project_name
+        self._compose = load_compose(config.compose_files)
+
+    @property
+    def host(self) -> str:
+        return self._host
+
+    def ping(self) -> EngineInfo:
+        return EngineInfo(
+            host=self._host, version=ENGINE_VERSION, api_version=ENGINE_API_VERSION, os="linux"
+        )
+
+    def project_names(self) -> list[str]:
+        return [self._project] if self._services() else []
+
+    def project_containers(self, project: str) -> list[ComposeContainer]:
+        if project != self._project:
+            return []
+        containers = []
+        for order, (service, spec) in enumerate(self._services().items()):
+            for number in range(1, _replicas(spec) + 1):
+                containers.append(
+                    ComposeContainer(
+                        name=f"{project}-{service}-{number}",
+                        service=service,
+                        state="running",
+                        health=_health(service, spec),
+                        image=str(spec.get("image", f"{project}-{service}")),
+                        started_at=_STARTED_AT.format(second=order * 3),
+                        number=number,
+                    )
+                )
+        return containers
+
+    def project_networks(self, project: str) -> list[ComposeNetwork]:
+        """The networks Compose created for the project: used ones, never external ones."""
+        if project != self._project:
+            return []
+        declared: dict[str, Any] = self._compose.get("networks") or {}
+        used: set[str] = set()
+        for spec in self._services().values():
+            if "network_mode" in spec:
+                continue
+            used.update(spec.get("networks") or ["default"])
+        networks = []
+        for key in sorted(used):
+            spec = declared.get(key) or {}
+            if spec.get("external"):
+                continue
+            name = spec.get("name") or f"{project}_{key}"
+            networks.append(ComposeNetwork(name=name, driver=spec.get("driver") or "bridge"))
+        return networks
+
+    def project_volumes(self, project: str) -> list[ComposeVolume]:
+        """The project's named volumes, where Docker keeps their data on the host."""
+        if project != self._project:
+            return []
+        volumes = []
+        for key, spec in (self._compose.get("volumes") or {}).items():
+            spec = spec or {}
+            if spec.get("external"):
+                continue
+            name = spec.get("name") or f"{project}_{key}"
+            volumes.append(
+                ComposeVolume(
+                    name=name,
+                    volume=key,
+                    driver=spec.get("driver") or "local",
+                    mountpoint=f"/var/lib/docker/volumes/{name}/_data",
+                )
+            )
+        return volumes
+
+    def _services(self) -> dict[str, dict[str, Any]]:
+        services = self._compose.get("services") or {}
+        return {name: spec or {} for name, spec in services.items()}
+
+
+def _replicas(spec: dict[str, Any]) -> int:
+    deploy = spec.get("deploy") or {}
+    return int(deploy.get("replicas", spec.get("scale", 1)))
+
+
+def _health(service: str, spec: dict[str, Any]) -> str:
+    check = spec.get("healthcheck")
+    if not check or check.get("disable") or check.get("test") in (["NONE"], "NONE"):
+        return ""
+    return _HEALTH_OF.get(service, "healthy")

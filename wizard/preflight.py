@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import yaml
 
@@ -90,12 +91,10 @@ def check_compose(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
                     "Point -f at the project's Compose file.",
                 )
             ]
-    names = ", ".join(p.name for p in config.compose_files)
+    names = ", ".join(_shown(p) for p in config.compose_files)
     findings.append(
         Finding(
-            "compose.project",
-            Severity.OK,
-            f"Compose project '{config.project_name}' from {names} in {config.project_dir}",
+            "compose.project", Severity.OK, f"Compose project '{config.project_name}' from {names}"
         )
     )
     if config.env_file is not None:
@@ -263,6 +262,14 @@ def check_keyring(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
             status.fix,
         )
     ]
+
+
+def _shown(path: Path) -> str:
+    """A path as short as it can be while still unambiguous: relative to here, or from ~."""
+    for base, prefix in ((Path.cwd(), ""), (Path.home(), "~/")):
+        if path.is_relative_to(base):
+            return prefix + str(path.relative_to(base))
+    return str(path)
 
 
 def _block(check: str, message: str, fix: str = "") -> Finding:

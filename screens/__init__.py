@@ -1,0 +1,1 @@
+"""The Textual UI of compose-cutover. Imports wizard.*; wizard never imports this package."""

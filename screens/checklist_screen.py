@@ -1,0 +1,176 @@
+"""The checklist screen: sidebar of steps, the current step's body, its help, and the keys.
+
+Steps are bodies in one ContentSwitcher rather than one Screen each, on purpose: the sidebar, the
+header and the help panel are shared by every step and stay put, and a step keeps its results
+(and its running workers) when the operator looks at another step and comes back. A step that
+needs its own stack later (a confirmation) pushes a ModalScreen on top of this one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import ContentSwitcher, Footer, Static
+
+from screens.commands import GoToStepProvider
+from screens.header import CutoverHeader
+from screens.help_panel import StepHelp
+from screens.messages import StepChosen, StepStateChanged
+from screens.not_yet import NotYetBody
+from screens.preflight import PreflightBody
+from screens.sidebar import ChecklistSidebar
+from screens.step_body import StepBody
+from wizard.config import CutoverConfig
+from wizard.factory import Gateways
+from wizard.steps import CHECKLIST, Step
+
+BodyFactory = Callable[[Step, CutoverConfig, Gateways], StepBody]
+
+# The steps that are built. Anything else, or a step marked unavailable, gets NotYetBody.
+BODIES: dict[str, BodyFactory] = {
+    "preflight": PreflightBody,
+}
+
+
+class ChecklistScreen(Screen[None]):
+    """The wizard. Read-only is fixed here, at construction, from `config.read_only`."""
+
+    COMMANDS = {GoToStepProvider}
+    # Below 70 columns the sidebar folds away (s brings it back); the title still says "Step N of M".
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-normal"), (140, "-wide")]
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n,right", "next", "Next"),
+        Binding("b,left", "back", "Back"),
+        Binding("r", "rerun", "Re-run"),
+        Binding("question_mark,f1", "toggle_help", "Help", key_display="?"),
+        Binding("s", "toggle_sidebar", "Checklist"),
+        *(
+            Binding(str(n), f"go({n - 1})", f"Step {n}", show=False)
+            for n in range(1, len(CHECKLIST) + 1)
+        ),
+    ]
+
+    step_index: reactive[int] = reactive(0, init=False)
+    show_help: reactive[bool] = reactive(False, init=False)
+
+    def __init__(self, config: CutoverConfig, gateways: Gateways) -> None:
+        super().__init__()
+        self.config = config
+        self.gateways = gateways
+        self.steps = CHECKLIST
+        self._focus_before_help: Widget | None = None
+
+    @property
+    def step(self) -> Step:
+        return self.steps[self.step_index]
+
+    def compose(self) -> ComposeResult:
+        yield CutoverHeader(self.config)
+        with Horizontal(id="main"):
+            yield ChecklistSidebar(self.steps)
+            with Vertical(id="step-column"):
+                yield Static(id="step-title", markup=False)
+                yield StepHelp(id="help")
+                with ContentSwitcher(initial=self.steps[0].id, id="bodies"):
+                    for step in self.steps:
+                        yield self._body(step)
+        yield Footer()
+
+    def _body(self, step: Step) -> StepBody:
+        factory = BODIES.get(step.id)
+        if not step.available or factory is None:
+            return NotYetBody(step)
+        return factory(step, self.config, self.gateways)
+
+    def on_mount(self) -> None:
+        self._show_step()
+        self._default_focus().focus()
+
+    def _default_focus(self) -> Widget:
+        # The body, so the arrows scroll what the step found; tab reaches the checklist.
+        body = self.query_one(f"#{self.step.id}", StepBody)
+        scrollers = body.query(".body-scroll")
+        return scrollers.first() if scrollers else body
+
+    # --- navigation ---------------------------------------------------------------------------
+
+    def go_to_step(self, step_id: str) -> None:
+        self.step_index = next(i for i, step in enumerate(self.steps) if step.id == step_id)
+
+    def action_go(self, index: int) -> None:
+        if 0 <= index < len(self.steps):
+            self.step_index = index
+
+    def action_next(self) -> None:
+        if self.step_index + 1 < len(self.steps):
+            self.step_index += 1
+        else:
+            self.app.bell()
+
+    def action_back(self) -> None:
+        if self.step_index > 0:
+            self.step_index -= 1
+        else:
+            self.app.bell()
+
+    def action_rerun(self) -> None:
+        self.query_one(f"#{self.step.id}", StepBody).rerun()
+
+    def action_toggle_help(self) -> None:
+        self.show_help = not self.show_help
+
+    def action_toggle_sidebar(self) -> None:
+        self.query_one(ChecklistSidebar).toggle_class("-toggled")
+
+    def watch_step_index(self) -> None:
+        self._show_step()
+
+    def watch_show_help(self, show: bool) -> None:
+        # Below the wide breakpoint the help takes the body's place (see cutover.tcss).
+        self.query_one("#step-column").set_class(show, "-help-open")
+        self._show_title()
+        help_panel = self.query_one(StepHelp)
+        if show:
+            # Focus the help so the arrows scroll it; n/b/1-6 still move between steps.
+            self._focus_before_help = self.focused
+            help_panel.focus()
+        elif help_panel.has_focus:
+            before = self._focus_before_help
+            (before if before is not None and before.is_mounted else self._default_focus()).focus()
+
+    def _show_step(self) -> None:
+        step = self.step
+        self.query_one("#bodies", ContentSwitcher).current = step.id
+        if not self.query_one(ChecklistSidebar).has_focus_within and not self.show_help:
+            self.call_after_refresh(lambda: self._default_focus().focus())
+        self._show_title()
+        self.query_one(StepHelp).show_step(step)
+        self.query_one(ChecklistSidebar).set_current(step.id)
+
+    def _show_title(self) -> None:
+        step = self.step
+        title = f"Step {self.step_index + 1} of {len(self.steps)} · {step.title}"
+        if not step.available:
+            title += " (not available yet)"
+        if self.show_help:
+            title += " · help, ? closes it"
+        self.query_one("#step-title", Static).update(title)
+
+    # --- what the bodies and the sidebar report -----------------------------------------------
+
+    @on(StepChosen)
+    def _step_chosen(self, message: StepChosen) -> None:
+        self.go_to_step(message.step_id)
+
+    @on(StepStateChanged)
+    def _step_state_changed(self, message: StepStateChanged) -> None:
+        self.query_one(ChecklistSidebar).set_state(message.step_id, message.state)

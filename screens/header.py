@@ -1,0 +1,32 @@
+"""The top line: the tool, DEMO/READ-ONLY markers, and which project and cluster this is."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label
+
+from wizard.config import CutoverConfig
+
+
+class CutoverHeader(Horizontal):
+    """Markers come right after the tool's name so a narrow terminal never cuts them off."""
+
+    def __init__(self, config: CutoverConfig) -> None:
+        super().__init__(id="header")
+        self.config = config
+
+    def compose(self) -> ComposeResult:
+        yield Label("cutover", id="header-tool")
+        if self.config.demo:
+            yield Label("DEMO", id="header-demo", classes="marker")
+        if self.config.read_only:
+            yield Label("READ-ONLY", id="header-read-only", classes="marker")
+        yield Label(where(self.config), id="header-where", markup=False)
+
+
+def where(config: CutoverConfig) -> str:
+    """'project email-rag → context demo, ns email-rag', with kubectl's defaults spelled out."""
+    context = f"context {config.kube_context}" if config.kube_context else "current kube context"
+    namespace = f"ns {config.namespace}" if config.namespace else "its default ns"
+    return f"project {config.project_name} → {context}, {namespace}"

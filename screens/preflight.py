@@ -1,0 +1,208 @@
+"""The Preflight step: every preflight check in its own worker thread, findings grouped by check.
+
+Checks do blocking I/O (Docker, the API server, the keyring), so each runs in a thread worker and
+posts its findings back as a message; the event loop never waits on the network. A worker that
+dies anyway becomes a block finding on screen, never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState
+
+from screens.messages import StepStateChanged
+from screens.step_body import StepBody
+from screens.step_state import SEVERITY_LABEL, STATE_CLASSES, StepState
+from wizard import preflight
+from wizard.checks import Finding, Severity, worst
+from wizard.config import CutoverConfig
+from wizard.factory import Gateways
+from wizard.preflight import PreflightCheck
+from wizard.steps import Step
+
+WORKER_GROUP = "preflight"
+
+
+@dataclass
+class CheckFinished(Message):
+    """A preflight check's findings, from its worker thread. `run` tells stale results apart."""
+
+    run: int
+    check_id: str
+    findings: list[Finding]
+
+
+class FindingRow(Vertical):
+    """One finding: "✖ block  message", and for warn/block the fix beneath it."""
+
+    def __init__(self, finding: Finding, group_title: str = "") -> None:
+        super().__init__(classes=f"finding -{finding.severity.value}")
+        self.finding = finding
+        self.group_title = group_title
+
+    def compose(self) -> ComposeResult:
+        finding = self.finding
+        with Horizontal(classes="finding-line"):
+            yield Static(SEVERITY_LABEL[finding.severity], classes="severity", markup=False)
+            yield Static(self._message(), classes="message", markup=False)
+        if finding.detail:
+            yield Static(finding.detail, classes="detail", markup=False)
+        if finding.fix and finding.severity in (Severity.WARN, Severity.BLOCK):
+            yield Static(f"Fix: {finding.fix}", classes="fix", markup=False)
+
+    def _message(self) -> str:
+        # Under the group's own title, a leading "Docker host: " says the same thing twice.
+        prefix = f"{self.group_title}: "
+        message = self.finding.message
+        if self.group_title and message.startswith(prefix) and len(message) > len(prefix):
+            message = message[len(prefix) :]
+            return message[:1].upper() + message[1:]
+        return message
+
+
+class CheckGroup(Vertical):
+    """One preflight check: its title, then "… checking" or its findings."""
+
+    findings: reactive[tuple[Finding, ...] | None] = reactive(None, recompose=True)
+
+    def __init__(self, check: PreflightCheck) -> None:
+        super().__init__(id=f"check-{check.id}", classes="check-group")
+        self.check = check
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.check.title, classes="check-title", markup=False)
+        if self.findings is None:
+            yield Static(f"… checking {self.check.title}", classes="checking", markup=False)
+            return
+        if not self.findings:
+            yield Static("(nothing to report)", classes="checking", markup=False)
+        for finding in self.findings:
+            yield FindingRow(finding, self.check.title)
+
+
+class PreflightBody(StepBody):
+    """Runs PREFLIGHT_CHECKS on mount and on `r`; shows a summary line and every finding."""
+
+    def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
+        super().__init__(step)
+        self.config = config
+        self.gateways = gateways
+        # Looked up at construction (not import) so a test can swap the module's checks.
+        self.checks: Sequence[PreflightCheck] = preflight.PREFLIGHT_CHECKS
+        self._run = 0
+        self._results: dict[str, list[Finding]] = {}
+        self._workers: dict[Worker[None], tuple[int, PreflightCheck]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="preflight-summary", markup=False)
+        with VerticalScroll(id="preflight-findings", classes="body-scroll"):
+            for check in self.checks:
+                yield CheckGroup(check)
+
+    def on_mount(self) -> None:
+        self.rerun()
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding of the latest run that has come back so far, in check order."""
+        return [f for check in self.checks for f in self._results.get(check.id, [])]
+
+    @property
+    def running(self) -> bool:
+        return len(self._results) < len(self.checks)
+
+    def rerun(self) -> None:
+        """Start a fresh run; results of an older run still in flight are ignored."""
+        self._run += 1
+        self._results.clear()
+        self._workers.clear()
+        for group in self.query(CheckGroup):
+            group.findings = None
+        self._show_progress()
+        for check in self.checks:
+            worker = self._run_check(self._run, check)
+            self._workers[worker] = (self._run, check)
+
+    # Not `exclusive`: the five checks of one run share the group and must not cancel each other.
+    # A thread cannot be cancelled anyway; the run number makes a restarted run's results stale.
+    @work(thread=True, exit_on_error=False, group=WORKER_GROUP)
+    def _run_check(self, run: int, check: PreflightCheck) -> None:
+        # Runs in a thread: never touch widgets here, only post the result.
+        findings = check.run(self.config, self.gateways)
+        self.post_message(CheckFinished(run, check.id, findings))
+
+    @on(CheckFinished)
+    def _check_finished(self, message: CheckFinished) -> None:
+        message.stop()
+        self._record(message.run, message.check_id, message.findings)
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR or event.worker not in self._workers:
+            return
+        event.stop()
+        run, check = self._workers[event.worker]
+        error = event.worker.error
+        reason = f"{type(error).__name__}: {error}" if error is not None else "unknown error"
+        if len(reason) > 200:
+            reason = reason[:199] + "…"
+        finding = Finding(
+            check.id,
+            Severity.BLOCK,
+            f"{check.title}: the check stopped unexpectedly ({reason}).",
+            "Press r to run the checks again; if it keeps failing, please report it.",
+        )
+        self._record(run, check.id, [finding])
+
+    def _record(self, run: int, check_id: str, findings: list[Finding]) -> None:
+        if run != self._run:
+            return  # a result of a run the operator has since restarted
+        self._results[check_id] = findings
+        self.query_one(f"#check-{check_id}", CheckGroup).findings = tuple(findings)
+        self._show_progress()
+
+    def _show_progress(self) -> None:
+        summary = self.query_one("#preflight-summary", Static)
+        summary.remove_class(*STATE_CLASSES)
+        if self.running:
+            pending = [c.title for c in self.checks if c.id not in self._results]
+            state = StepState.RUNNING
+            text = f"… Preflight: checking {', '.join(pending)}"
+        else:
+            state = StepState.from_severity(worst(self.findings))
+            text = f"{state.glyph} {summary_text(self.findings)}"
+        summary.add_class(state.css_class)
+        summary.update(text)
+        self.post_message(StepStateChanged(self.step.id, state))
+
+
+def summary_text(findings: Sequence[Finding]) -> str:
+    """One line for the whole preflight, e.g. "Preflight: 2 blockers, 1 warning — fix ..."."""
+    blockers = sum(1 for f in findings if f.severity is Severity.BLOCK)
+    warnings = sum(1 for f in findings if f.severity is Severity.WARN)
+    counts = ", ".join(
+        part
+        for part in (_plural(blockers, "blocker"), _plural(warnings, "warning"))
+        if part is not None
+    )
+    if blockers:
+        them = "the blocker" if blockers == 1 else "the blockers"
+        return f"Preflight: {counts} — fix {them} before going on"
+    if warnings:
+        them = "it" if warnings == 1 else "them"
+        return f"Preflight passed with {counts} — read {them} before going on"
+    return "Preflight passed"
+
+
+def _plural(count: int, word: str) -> str | None:
+    if count == 0:
+        return None
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"

@@ -1,0 +1,84 @@
+"""UI tests: the App over the demo's gateways (the same factory the CLI uses), at 80x24."""
+
+from __future__ import annotations
+
+import pytest
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import Static
+
+from screens.app import CutoverApp
+from wizard.config import CutoverConfig, Flags, resolve_config
+from wizard.errors import Unreachable
+from wizard.factory import Gateways, build_gateways
+from wizard.gateways import Cluster, ComposeHost, Vault
+from wizard.model import VaultStatus
+
+SMALL = (80, 24)
+WIDE = (160, 48)
+
+
+@pytest.fixture
+def demo_config() -> CutoverConfig:
+    return resolve_config(Flags(demo=True))
+
+
+@pytest.fixture
+def demo_gateways(demo_config: CutoverConfig) -> Gateways:
+    return build_gateways(demo_config)
+
+
+@pytest.fixture
+def demo_app(demo_config: CutoverConfig, demo_gateways: Gateways) -> CutoverApp:
+    return CutoverApp(demo_config, demo_gateways)
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait until every worker is done and every message it posted is handled (no sleeps)."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
+
+
+def screen_text(app: App[None]) -> str:
+    """Everything the Static widgets of the current screen show, as plain text."""
+    return "\n".join(str(static.visual) for static in app.screen.query(Static) if shown(static))
+
+
+def shown(widget: Widget) -> bool:
+    """Displayed, and so are all its containers (a ContentSwitcher hides whole bodies)."""
+    return all(node.display for node in widget.ancestors_with_self if isinstance(node, Widget))
+
+
+# --- a UI-only stand-in: gateway builders that raise as the real ones do when nothing answers ---
+
+
+class _Keyring:
+    def status(self) -> VaultStatus:
+        return VaultStatus(usable=True, backend="test keyring")
+
+
+def _unreachable_cluster() -> Cluster:
+    raise Unreachable(
+        "The API server at https://127.0.0.1:1 did not answer (connection refused).",
+        "Check that the cluster is up: kubectl --context demo cluster-info",
+    )
+
+
+def _unreachable_docker() -> ComposeHost:
+    raise Unreachable(
+        "Cannot reach the Docker Engine at unix:///nowhere.sock.",
+        "Start Docker, or point DOCKER_HOST at a running engine.",
+    )
+
+
+def _keyring() -> Vault:
+    return _Keyring()  # type: ignore[return-value]  # only status() is asked for
+
+
+def unreachable_gateways() -> Gateways:
+    """Cluster and Docker host down, keyring fine. Pure UI tests only: the real ones are tested
+    against real services in tests/integration."""
+    return Gateways(_unreachable_cluster, _unreachable_docker, _keyring)

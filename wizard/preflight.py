@@ -159,7 +159,8 @@ def check_docker(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
                 "docker.unhealthy",
                 Severity.WARN,
                 f"Unhealthy: {', '.join(unhealthy)}",
-                "Compose is still serving; know what is broken there before comparing with Kubernetes.",
+                f"See why: docker inspect --format '{{{{json .State.Health}}}}' {unhealthy[0]}. "
+                "Fix it or know it before comparing with Kubernetes.",
             )
         )
     return findings

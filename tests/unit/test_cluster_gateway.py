@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import urllib3.exceptions
 import yaml
 from kubernetes.client import CoreV1Api
 
@@ -32,6 +33,8 @@ from wizard.errors import (
     Unauthorized,
     Unreachable,
 )
+from wizard.kubeerrors import error_for_transport
+from wizard.model import ClusterIdentity
 
 SECRET_VALUE = "s3cr3t-Hunter2-value"
 
@@ -277,10 +280,14 @@ def test_closed_port_is_unreachable_at_once(tmp_path: Path) -> None:
     assert "kubectl --context admin@test get ns" in caught.value.fix
 
 
-def test_unresolvable_host_is_unreachable(tmp_path: Path) -> None:
-    kc = write_kubeconfig(tmp_path / "kc", "http://no-such-host.invalid:6443")
-    with pytest.raises(Unreachable, match="does not resolve"):
-        connect_cluster(kc, None, None, False).server_version()
+def test_unresolvable_host_is_unreachable() -> None:
+    # Built by hand rather than resolved: a unit test must not depend on the resolver.
+    who = ClusterIdentity("ctx", "https://k8s.example.invalid:6443", "admin", "apps")
+    dns = socket.gaierror(-2, "Name or service not known")
+    wrapped = urllib3.exceptions.NameResolutionError("k8s.example.invalid", None, dns)  # type: ignore[arg-type]
+    error = error_for_transport(urllib3.exceptions.MaxRetryError(None, "/version", wrapped), who)  # type: ignore[arg-type]
+    assert isinstance(error, Unreachable) and "does not resolve" in error.message
+    assert "k8s.example.invalid:6443" in error.message and "--context ctx" in error.fix
 
 
 @pytest.fixture

@@ -351,7 +351,9 @@ def test_package_data_ships_every_demo_file() -> None:
     ]["package-data"]["*"]
     for path in DEMO.rglob("*"):
         if path.is_file() and "__pycache__" not in path.parts:
-            assert any(fnmatch.fnmatchcase(path.name, p) for p in patterns), f"{path} is not shipped"
+            assert any(fnmatch.fnmatchcase(path.name, p) for p in patterns), (
+                f"{path} is not shipped"
+            )
 
 
 # --- the demo gateways --------------------------------------------------------------------------

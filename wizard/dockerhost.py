@@ -1,0 +1,279 @@
+"""The real `ComposeHost` gateway: a Docker Engine over the docker SDK, found as the CLI finds it.
+
+The host is `docker_host`, else DOCKER_HOST, else the local socket; DOCKER_TLS_VERIFY and
+DOCKER_CERT_PATH apply as for the CLI. `ssh://` goes through the system `ssh` (so ~/.ssh/config,
+agents and jump hosts work as they do for `docker -H ssh://...`).
+
+A Compose project is whatever carries its `com.docker.compose.project` label: containers (stopped
+ones and one-off `run` containers too), networks and volumes. Every call has a deadline: the SDK's
+own timeout covers sockets, but not the pipe it reads from `ssh`, so each call also runs under
+`call_with_deadline`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import docker
+import docker.errors
+import requests.exceptions
+
+from wizard.blocking import Overdue, call_with_deadline, exception_chain
+from wizard.errors import Forbidden, GatewayError, NotFound, Unreachable
+from wizard.model import ComposeContainer, ComposeNetwork, ComposeVolume, EngineInfo
+
+T = TypeVar("T")
+
+DEFAULT_HOST = "unix:///var/run/docker.sock"
+TIMEOUT = 10.0  # seconds, for one Docker API call
+PROJECT = "com.docker.compose.project"
+SERVICE = "com.docker.compose.service"
+NUMBER = "com.docker.compose.container-number"
+ONE_OFF = "com.docker.compose.oneoff"
+VOLUME = "com.docker.compose.volume"
+_SCHEMES = ("unix", "tcp", "ssh", "http", "https", "npipe")
+_PREDEFINED_NETWORKS = {"bridge", "host", "none"}
+
+
+def connect_compose_host(docker_host: str | None, timeout: float = TIMEOUT) -> EngineComposeHost:
+    """A gateway for `docker_host` (None: DOCKER_HOST, else the local socket). Sends nothing yet."""
+    host = docker_host or os.environ.get("DOCKER_HOST") or DEFAULT_HOST
+    if urlsplit(host).scheme not in _SCHEMES:
+        raise GatewayError(
+            f"Docker host {host!r} is not a URL Docker understands",
+            fix="Use unix:///var/run/docker.sock, tcp://HOST:2376 or ssh://USER@HOST "
+            "(in --docker-host or DOCKER_HOST).",
+        )
+    return EngineComposeHost(host, timeout)
+
+
+class EngineComposeHost:
+    """The `ComposeHost` protocol over the docker SDK's low-level API client."""
+
+    def __init__(self, host: str, timeout: float = TIMEOUT) -> None:
+        self._host = host
+        self._timeout = timeout
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"EngineComposeHost({self._host!r})"
+
+    @property
+    def host(self) -> str:
+        return self._host
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    def ping(self) -> EngineInfo:
+        info = self._call("version", lambda api: api.version())
+        return EngineInfo(
+            host=self._host,
+            version=str(info.get("Version", "")),
+            api_version=str(info.get("ApiVersion", "")),
+            os=str(info.get("Os", "")),
+        )
+
+    def project_names(self) -> list[str]:
+        found = self._call(
+            "containers", lambda api: api.containers(all=True, filters={"label": PROJECT})
+        )
+        return sorted({str((c.get("Labels") or {}).get(PROJECT)) for c in found} - {"None", ""})
+
+    def project_containers(self, project: str) -> list[ComposeContainer]:
+        def inspect_all(api: Any) -> list[dict[str, Any]]:
+            details = []
+            for summary in api.containers(all=True, filters={"label": f"{PROJECT}={project}"}):
+                try:
+                    details.append(api.inspect_container(summary["Id"]))
+                except docker.errors.NotFound:
+                    continue  # removed between the list and the inspect
+            return details
+
+        containers = [container(c) for c in self._call("containers", inspect_all)]
+        return sorted(containers, key=lambda c: (c.service, c.one_off, c.number, c.name))
+
+    def project_networks(self, project: str) -> list[ComposeNetwork]:
+        label = {"label": f"{PROJECT}={project}"}
+
+        def networks(api: Any) -> list[ComposeNetwork]:
+            own = [
+                ComposeNetwork(name=str(n["Name"]), driver=str(n.get("Driver") or ""))
+                for n in api.networks(filters=label)
+            ]
+            # External networks carry no project label: find them on the project's containers.
+            attached = {
+                str(name)
+                for c in api.containers(all=True, filters=label)
+                for name in ((c.get("NetworkSettings") or {}).get("Networks") or {})
+            }
+            names = {n.name for n in own}
+            external = []
+            for name in sorted(attached - names - _PREDEFINED_NETWORKS):
+                try:
+                    driver = str(api.inspect_network(name).get("Driver") or "")
+                except docker.errors.NotFound:
+                    continue
+                external.append(ComposeNetwork(name=name, driver=driver, external=True))
+            return own + external
+
+        return sorted(self._call("networks", networks), key=lambda n: (n.external, n.name))
+
+    def project_volumes(self, project: str) -> list[ComposeVolume]:
+        found = self._call(
+            "volumes", lambda api: api.volumes(filters={"label": f"{PROJECT}={project}"})
+        )
+        return sorted((volume(v) for v in (found or {}).get("Volumes") or []), key=lambda v: v.name)
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    def _api(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                env = {**os.environ, "DOCKER_HOST": self._host}
+                self._client = docker.from_env(
+                    environment=env,
+                    timeout=self._timeout,
+                    use_ssh_client=self._host.startswith("ssh://"),
+                )
+            return self._client.api
+
+    def _call(self, what: str, fn: Callable[[Any], T]) -> T:
+        """`fn(low-level API client)` with a deadline, its failures as GatewayErrors."""
+        deadline = self._timeout + min(self._timeout, 5.0)  # the SDK's own timeout fires first
+        try:
+            return call_with_deadline(lambda: fn(self._api()), deadline, f"docker {what}")
+        except Overdue:
+            raise Unreachable(
+                f"The Docker Engine at {self._host} did not answer within {deadline:g} s",
+                fix=unreachable_fix(self._host),
+            ) from None
+        except GatewayError:
+            raise
+        except Exception as exc:
+            raise error_for_docker(exc, self._host) from None
+
+
+def error_for_docker(exc: BaseException, host: str) -> GatewayError:
+    """The GatewayError for anything the docker SDK (or the road to the daemon) raised."""
+    chain = list(exception_chain(exc))
+    status = next(
+        (c.status_code for c in chain if isinstance(c, docker.errors.APIError) and c.status_code),
+        None,
+    )
+    if status is not None:
+        text = str(getattr(exc, "explanation", "") or exc)
+        if status in (401, 403):
+            return Forbidden(
+                f"The Docker Engine at {host} refused: {text}", fix=forbidden_fix(host)
+            )
+        if status == 404:
+            return NotFound(f"Not found on the Docker Engine at {host}: {text}")
+        return GatewayError(f"The Docker Engine at {host} answered {status}: {text}")
+    if _any(chain, PermissionError):
+        return Forbidden(
+            f"Permission denied on the Docker socket of {host}",
+            fix=forbidden_fix(host),
+        )
+    if _any(chain, requests.exceptions.Timeout, TimeoutError):
+        return Unreachable(
+            f"The Docker Engine at {host} did not answer in time", fix=unreachable_fix(host)
+        )
+    if _any(chain, requests.exceptions.ConnectionError, ConnectionError, FileNotFoundError):
+        return Unreachable(
+            f"Cannot reach the Docker Engine at {host}: {_root_reason(chain)}",
+            fix=unreachable_fix(host),
+        )
+    text = str(exc)
+    if "paramiko" in text:
+        return GatewayError(
+            f"Docker over ssh:// needs the paramiko package ({host})",
+            fix="pip install 'docker[ssh]'",
+        )
+    return GatewayError(
+        f"The Docker Engine at {host} could not be used: {text}",
+        fix=f"Check with `docker -H {host} info`.",
+    )
+
+
+def unreachable_fix(host: str) -> str:
+    parts = urlsplit(host)
+    if parts.scheme == "ssh":
+        user = f"{parts.username}@" if parts.username else ""
+        port = f"-p {parts.port} " if parts.port else ""
+        dest = f"{port}{user}{parts.hostname}"
+        return (
+            f"Check that `ssh {dest} docker info` works without a password prompt (key or "
+            f"ssh-agent) and that the remote user may use Docker; then `docker -H {host} info`."
+        )
+    if parts.scheme == "unix":
+        return (
+            f"Is dockerd running, and is {parts.path} its socket? Check with "
+            f"`docker -H {host} info` (and `systemctl status docker`)."
+        )
+    return f"Is dockerd running and listening there? Check with `docker -H {host} info`."
+
+
+def forbidden_fix(host: str) -> str:
+    where = " on the remote host" if host.startswith("ssh://") else ""
+    return (
+        f"Your user may not use the Docker socket{where}: add it to the docker group "
+        "(`sudo usermod -aG docker $USER`, then log in again) or run with sudo; "
+        f"check with `docker -H {host} info`."
+    )
+
+
+def _any(chain: Iterable[BaseException], *kinds: type[BaseException]) -> bool:
+    return any(isinstance(c, kinds) for c in chain)
+
+
+def _root_reason(chain: list[BaseException]) -> str:
+    """The innermost OS-level reason, e.g. 'No such file or directory' or 'Connection refused'."""
+    for cause in reversed(chain):
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror.lower()
+    return str(chain[-1]).splitlines()[0] if str(chain[-1]) else type(chain[-1]).__name__
+
+
+# --- Engine JSON -> domain objects -------------------------------------------------------------
+
+
+def container(info: dict[str, Any]) -> ComposeContainer:
+    """A ComposeContainer from `docker inspect` output."""
+    config = info.get("Config") or {}
+    labels = config.get("Labels") or {}
+    state = info.get("State") or {}
+    started = str(state.get("StartedAt") or "")
+    try:
+        number = int(labels.get(NUMBER) or 1)
+    except ValueError:
+        number = 1
+    return ComposeContainer(
+        name=str(info.get("Name", "")).lstrip("/"),
+        service=str(labels.get(SERVICE, "")),
+        state=str(state.get("Status", "")),
+        health=str((state.get("Health") or {}).get("Status", "")),
+        image=str(config.get("Image", "")),
+        started_at="" if started.startswith("0001-") else started,
+        number=number,
+        one_off=str(labels.get(ONE_OFF, "")).lower() == "true",
+    )
+
+
+def volume(info: dict[str, Any]) -> ComposeVolume:
+    labels = info.get("Labels") or {}
+    name = str(info.get("Name", ""))
+    return ComposeVolume(
+        name=name,
+        volume=str(labels.get(VOLUME) or name),
+        driver=str(info.get("Driver") or "local"),
+        mountpoint=str(info.get("Mountpoint") or ""),
+    )

@@ -36,10 +36,21 @@ class Finding:
     message: str
     fix: str = ""
     detail: str = ""
+    # The check could not find out (service unreachable, bad config): not "blocked", "unknown".
+    inconclusive: bool = False
 
     @property
     def blocks(self) -> bool:
         return self.severity is Severity.BLOCK
+
+    def as_json(self) -> dict[str, str]:
+        """The shape `cutover status --json` and `cutover plan --json` print."""
+        return {
+            "check": self.check,
+            "severity": self.severity.value,
+            "message": self.message,
+            "fix": self.fix,
+        }
 
 
 def worst(findings: Iterable[Finding]) -> Severity:

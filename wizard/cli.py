@@ -21,7 +21,8 @@ Compose down. Steps: preflight, secrets, volumes, mapping diff, pod health, gate
 commands:
   (none)    open the wizard on the Compose project in this folder (or -f FILE)
   demo      open the wizard on the bundled Email-RAG sample; nothing real is touched
-  status    print every step's checks without a UI and exit 1 if anything blocks
+  status    print every step's state without a UI (read-only); exit 0 ready,
+            1 something blocks, 2 could not find out (unreachable, bad config)
 """
 
 EPILOG = """\
@@ -103,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="only look: no entry fields, no writes, no down (enforced in the gateways)",
     )
     mode.add_argument("--demo", action="store_true", help="same as the `demo` command")
+    mode.add_argument("--json", action="store_true", help="status: print JSON instead of text")
     return parser
 
 
@@ -135,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "status":
         from wizard.status import print_status
 
-        return print_status(config, gateways, sys.stdout)
+        return print_status(config, gateways, sys.stdout, as_json_output=args.json)
 
     from screens.app import CutoverApp
 

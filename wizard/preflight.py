@@ -284,14 +284,12 @@ def _guarded(check_id: str, title: str, fn: CheckFn) -> PreflightCheck:
         try:
             return fn(config, gateways)
         except CutoverError as exc:
-            return [_block(check_id, f"{title}: {exc.message}", exc.fix)]
+            message = f"{title}: {exc.message}"
+            return [Finding(check_id, Severity.BLOCK, message, exc.fix, inconclusive=True)]
         except Exception as exc:  # a bug of ours: still no traceback on the operator's screen
+            message = f"{title}: unexpected {type(exc).__name__}: {exc}"
             return [
-                _block(
-                    check_id,
-                    f"{title}: unexpected {type(exc).__name__}: {exc}",
-                    "Please report this.",
-                )
+                Finding(check_id, Severity.BLOCK, message, "Please report this.", inconclusive=True)
             ]
 
     return PreflightCheck(check_id, title, run)

@@ -1,8 +1,14 @@
-"""`cutover status`: every step's checks as plain text, for on-call, reviewers and scripts."""
+"""`cutover status`: every step's state as plain text or JSON, for on-call, reviewers and scripts.
+
+Read-only by nature: it only runs checks. Exit codes: 0 nothing blocks, 1 something blocks,
+2 it could not find out (a service unreachable, bad configuration).
+"""
 
 from __future__ import annotations
 
-from typing import TextIO
+import json
+from dataclasses import dataclass
+from typing import Any, TextIO
 
 from wizard.checks import Finding, Severity, worst
 from wizard.config import CutoverConfig
@@ -10,13 +16,46 @@ from wizard.factory import Gateways
 from wizard.preflight import run_preflight
 from wizard.steps import CHECKLIST
 
-# Glyph and word, so the output reads the same with or without colour.
+EXIT_READY, EXIT_BLOCKED, EXIT_UNKNOWN = 0, 1, 2
+
+# A word per severity, aligned, so the output reads the same with or without colour.
 MARKS = {
     Severity.OK: "ok   ",
     Severity.INFO: "info ",
     Severity.WARN: "WARN ",
     Severity.BLOCK: "BLOCK",
 }
+
+
+@dataclass(frozen=True)
+class StepStatus:
+    id: str
+    title: str
+    state: str  # ok | info | warn | block | unknown
+    findings: tuple[Finding, ...] = ()
+    note: str = ""
+
+
+def collect_status(config: CutoverConfig, gateways: Gateways) -> list[StepStatus]:
+    """Every checklist step, in order. Steps not built yet say `unknown`, honestly."""
+    checks = {"preflight": run_preflight}
+    result = []
+    for step in CHECKLIST:
+        run = checks.get(step.id)
+        if run is None or not step.available:
+            result.append(StepStatus(step.id, step.title, "unknown", note="not available yet"))
+            continue
+        findings = tuple(run(config, gateways))
+        state = "unknown" if any(f.inconclusive for f in findings) else worst(findings).value
+        result.append(StepStatus(step.id, step.title, state, findings))
+    return result
+
+
+def exit_code(steps: list[StepStatus]) -> int:
+    findings = [f for s in steps for f in s.findings]
+    if any(f.inconclusive for f in findings):
+        return EXIT_UNKNOWN
+    return EXIT_BLOCKED if any(f.blocks for f in findings) else EXIT_READY
 
 
 def format_finding(finding: Finding) -> list[str]:
@@ -26,19 +65,33 @@ def format_finding(finding: Finding) -> list[str]:
     return lines
 
 
-def print_status(config: CutoverConfig, gateways: Gateways, out: TextIO) -> int:
-    """Print the checklist with each step's findings; return 1 when anything blocks."""
+def write_text(config: CutoverConfig, steps: list[StepStatus], out: TextIO) -> None:
     mode = " (read-only)" if config.read_only else ""
     out.write(f"cutover status: project {config.project_name}{mode}\n")
-    blocked = False
-    for number, step in enumerate(CHECKLIST, start=1):
-        if not step.available:
-            out.write(f"\n{number}. {step.title}: not available yet\n")
-            continue
-        findings = run_preflight(config, gateways)
-        verdict = worst(findings)
-        blocked = blocked or verdict is Severity.BLOCK
-        out.write(f"\n{number}. {step.title}: {verdict.value}\n")
-        for finding in findings:
+    for number, step in enumerate(steps, start=1):
+        note = f" ({step.note})" if step.note else ""
+        out.write(f"\n{number}. {step.title}: {step.state}{note}\n")
+        for finding in step.findings:
             out.write("\n".join(format_finding(finding)) + "\n")
-    return 1 if blocked else 0
+
+
+def as_json(steps: list[StepStatus]) -> dict[str, Any]:
+    return {
+        "ready": exit_code(steps) == EXIT_READY and all(s.state != "unknown" for s in steps),
+        "steps": [
+            {"id": s.id, "state": s.state, "findings": [f.as_json() for f in s.findings]}
+            for s in steps
+        ],
+    }
+
+
+def print_status(
+    config: CutoverConfig, gateways: Gateways, out: TextIO, as_json_output: bool = False
+) -> int:
+    """Print the checklist with each step's findings; return the exit code."""
+    steps = collect_status(config, gateways)
+    if as_json_output:
+        out.write(json.dumps(as_json(steps), indent=2) + "\n")
+    else:
+        write_text(config, steps, out)
+    return exit_code(steps)

@@ -1,0 +1,61 @@
+# compose-cutover: the developer's entry points. CI runs `make test` (see .ci/run).
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+# Two environments, each a scripts/testenv.sh state dir: the one a developer keeps up between
+# runs (`make env-up`, then plain `pytest`), and the one `make test` brings up and always takes
+# down. Separate, so a full test run never pulls the services from under someone's session.
+CUTOVER_TESTENV ?= /tmp/cutover-testenv
+TEST_RUN_TESTENV ?= /tmp/cutover-testenv-run
+PYTEST_ARGS ?=
+
+.PHONY: venv demo test-fast lint env-up env-down env-status test
+
+venv: $(VENV)/.installed
+
+# Reinstalled only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'
+	touch $@
+
+# The demo needs only the runtime dependencies: a new user's first command.
+$(VENV)/.runtime: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+demo: $(VENV)/.runtime
+	$(VENV)/bin/cutover demo
+
+# Pure unit tests and the UI tests on the demo: no services, a few seconds.
+test-fast: venv
+	$(PY) -m pytest -q tests/unit tests/ui
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+env-up: venv
+	CUTOVER_TESTENV=$(CUTOVER_TESTENV) PYTHON=$(PY) scripts/testenv.sh up
+	@echo "source $(CUTOVER_TESTENV)/env.sh, then: scripts/with-keyring.sh $(PY) -m pytest"
+
+env-down:
+	CUTOVER_TESTENV=$(CUTOVER_TESTENV) scripts/testenv.sh down
+
+env-status:
+	@CUTOVER_TESTENV=$(CUTOVER_TESTENV) scripts/testenv.sh status
+
+# Environment up, the whole suite inside a D-Bus session with an unlocked keyring, environment
+# down whatever happened (the EXIT trap), and the suite's exit code as make's.
+test: venv
+	@set -uo pipefail; \
+	export CUTOVER_TESTENV=$(TEST_RUN_TESTENV); \
+	trap 'scripts/testenv.sh down' EXIT; \
+	PYTHON=$(PY) scripts/testenv.sh up || exit 1; \
+	source "$$CUTOVER_TESTENV/env.sh"; \
+	scripts/with-keyring.sh $(PY) -m pytest $(PYTEST_ARGS)

@@ -9,8 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from wizard.errors import ConfigError
+
+if TYPE_CHECKING:
+    from wizard.config import CutoverConfig
+    from wizard.factory import Gateways
 
 EXIT_OK, EXIT_BLOCKED, EXIT_USAGE = 0, 1, 2
 
@@ -21,6 +26,8 @@ Compose down. Steps: preflight, secrets, volumes, mapping diff, pod health, gate
 commands:
   (none)    open the wizard on the Compose project in this folder (or -f FILE)
   demo      open the wizard on the bundled Email-RAG sample; nothing real is touched
+  plan      print the per-service mapping diff (Compose service -> Kubernetes workload);
+            works offline from --manifests alone; exit 1 when a row blocks
   status    print every step's state without a UI (read-only); exit 0 ready,
             1 something blocks, 2 could not find out (unreachable, bad config)
 """
@@ -38,7 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("command", nargs="?", choices=["demo", "status"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "command", nargs="?", choices=["demo", "status", "plan"], help=argparse.SUPPRESS
+    )
     compose = parser.add_argument_group("Compose project")
     compose.add_argument(
         "-f",
@@ -104,7 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="only look: no entry fields, no writes, no down (enforced in the gateways)",
     )
     mode.add_argument("--demo", action="store_true", help="same as the `demo` command")
-    mode.add_argument("--json", action="store_true", help="status: print JSON instead of text")
+    mode.add_argument(
+        "--json", action="store_true", help="plan, status: print JSON instead of text"
+    )
     return parser
 
 
@@ -134,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from wizard.factory import build_gateways
 
     gateways = build_gateways(config)
+    if args.command == "plan":
+        return _plan(config, gateways, as_json=args.json)
     if args.command == "status":
         from wizard.status import print_status
 
@@ -143,6 +156,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     CutoverApp(config, gateways).run()
     return EXIT_OK
+
+
+def _plan(config: CutoverConfig, gateways: Gateways, as_json: bool) -> int:
+    from wizard.errors import CutoverError
+    from wizard.mapping.build import build_plan
+    from wizard.plan_report import plan_exit_code, write_plan
+
+    try:
+        plan = build_plan(config, gateways)
+    except CutoverError as exc:
+        print(f"cutover: {exc.message} {exc.fix}".rstrip(), file=sys.stderr)
+        return EXIT_USAGE
+    write_plan(plan, sys.stdout, as_json=as_json)
+    return plan_exit_code(plan)
 
 
 if __name__ == "__main__":

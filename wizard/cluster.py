@@ -38,6 +38,8 @@ from wizard.model import (
     SecretKeys,
     Workload,
 )
+from wizard.target.fetch import TargetReader
+from wizard.target.model import TargetState
 
 # (connect, read) seconds; connect a little over a multiple of 3 s, as TCP retransmits SYNs.
 REQUEST_TIMEOUT: tuple[float, float] = (3.05, 10.0)
@@ -69,6 +71,7 @@ class KubeCluster:
         configuration.retries = False  # urllib3 would retry a refused connection 3 times
         self._api: Any = ApiClient(configuration=configuration)
         _guard_transport(self._api, read_only, timeout)
+        self._target = TargetReader(self._get, target.identity.namespace)
 
     def __repr__(self) -> str:
         ident = self._identity
@@ -172,6 +175,9 @@ class KubeCluster:
             pod(item) for item in self._list("pods", f"/api/v1{self._ns_path()}/pods", selector)
         ]
 
+    def read_target(self, selector: str = "") -> TargetState:
+        return self._target.read(selector)
+
     # --- plumbing ------------------------------------------------------------------------------
 
     def _ns_path(self) -> str:
@@ -181,6 +187,9 @@ class KubeCluster:
         query = [("labelSelector", selector)] if selector else []
         answer = self._request(Operation("list", resource), "GET", path, query=query)
         return list(answer.get("items") or [])
+
+    def _get(self, op: Operation, path: str, query: list[tuple[str, str]]) -> dict[str, Any]:
+        return self._request(op, "GET", path, query=query)
 
     def _request(
         self,

@@ -23,6 +23,7 @@ from wizard.model import (
     VaultStatus,
     Workload,
 )
+from wizard.target.model import TargetState
 
 
 class Cluster(Protocol):
@@ -61,6 +62,12 @@ class Cluster(Protocol):
     def list_pvcs(self, selector: str = "") -> list[Pvc]: ...
 
     def list_pods(self, selector: str = "") -> list[Pod]: ...
+
+    def read_target(self, selector: str = "") -> TargetState:
+        """The target's objects in the namespace (wizard.target: workloads, Services, Ingresses,
+        claims, ConfigMaps, Secrets as key names only, autoscalers). A kind this identity may not
+        list is named in `unreadable` (Secrets for `view`: `secrets_readable` is False)."""
+        ...
 
 
 class ComposeHost(Protocol):

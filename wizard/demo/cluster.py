@@ -22,6 +22,8 @@ from wizard.demo.sample import Manifest, load_manifests
 from wizard.demo.selector import parse_selector
 from wizard.errors import Conflict, Forbidden, Invalid, NotFound, ReadOnlyRefused
 from wizard.model import AccessVerdict, ClusterIdentity, Pod, Pvc, SecretKeys, Workload
+from wizard.target.model import TargetState
+from wizard.target.parse import TargetBuilder
 
 DEMO_SERVER = "https://demo.invalid:6443"
 DEMO_USER = "demo-admin"
@@ -70,6 +72,7 @@ class DemoCluster:
             key=lambda c: (c.kind, c.name),
         )
         self._claims = [m for m in mine if m["kind"] == "PersistentVolumeClaim"]
+        self._objects = mine
         self._secrets: dict[str, SecretKeys] = {}
         self._lock = threading.Lock()
 
@@ -193,6 +196,34 @@ class DemoCluster:
                 )
         return sorted(pods, key=lambda pod: pod.name)
 
+    def read_target(self, selector: str = "") -> TargetState:
+        """The applied sample, as a real cluster lists it: claims (with those the StatefulSets
+        made) as `list_pvcs` has them, the Secrets written so far (keys only), KEDA installed."""
+        matches = parse_selector(selector)
+        builder = TargetBuilder(self._identity.namespace)
+        for m in self._objects:
+            if m["kind"] != "PersistentVolumeClaim" and matches(_labels(m["metadata"])):
+                builder.add(m)
+        for claim in self.list_pvcs(selector):
+            builder.add(_claim_object(claim))
+        readable = ("list", "secrets") not in self._denied
+        if readable:
+            with self._lock:
+                secrets = [s for s in self._secrets.values() if matches(s.labels)]
+            for secret in secrets:
+                builder.add(
+                    {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": secret.name}}
+                    | {"type": secret.type, "data": dict.fromkeys(secret.digests, "")}
+                )
+        return builder.build(
+            sources=("cluster",),
+            selector=selector,
+            secrets_readable=readable,
+            unreadable=() if readable else ("Secret",),
+            keda_installed=True,
+            autoscaling_version="autoscaling/v2beta2",  # what a v1.20 API server serves
+        )
+
     def _require(self, verb: str, resource: str) -> None:
         if (verb, resource) in self._denied:
             raise Forbidden(
@@ -300,6 +331,19 @@ def _check_secret(name: str, data: Mapping[str, str]) -> None:
             f"Secret key(s) {', '.join(map(repr, bad))} are not valid.",
             "Secret keys may contain only letters, digits, '-', '_' and '.'.",
         )
+
+
+def _claim_object(claim: Pvc) -> Manifest:
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": claim.name},
+        "spec": {
+            "accessModes": list(claim.access_modes),
+            "storageClassName": claim.storage_class,
+            "resources": {"requests": {"storage": claim.requested}},
+        },
+    }
 
 
 def _labels(metadata: dict[str, Any]) -> dict[str, str]:

@@ -72,6 +72,9 @@ class TargetWorkload:
     init_containers: tuple[ContainerSpec, ...] = ()
     volumes: tuple[PodVolume, ...] = ()
     claim_templates: tuple[str, ...] = ()  # StatefulSet volumeClaimTemplates names
+    # The same templates in full (access modes, class, size), in the same order.
+    claim_template_specs: tuple[TargetClaim, ...] = ()
+    termination_grace_s: int = 30  # the API server's default when the manifest says nothing
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class TargetService:
     selector: dict[str, str] = field(default_factory=dict)
     ports: tuple[ServicePort, ...] = ()
     type: str = "ClusterIP"
+    headless: bool = False  # clusterIP: None (StatefulSets' usual Service)
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,7 @@ class TargetIngress:
     name: str
     rules: tuple[IngressRule, ...] = ()
     tls_hosts: tuple[str, ...] = ()
+    class_name: str = ""  # spec.ingressClassName, or the kubernetes.io/ingress.class annotation
 
 
 @dataclass(frozen=True)
@@ -131,7 +136,15 @@ class ObjectRef:
 
 @dataclass(frozen=True)
 class TargetState:
-    """Everything found for the target, and where it came from ("cluster", "manifests")."""
+    """Everything found for the target, and where it came from ("cluster", "manifests").
+
+    Only the kinds above are kept; `ignored_kinds` counts the rest (kind -> objects), and
+    `other_namespaces` the manifests' objects that belong to another namespace. `origins` maps
+    `Kind/name` to the manifest file it came from. From the cluster, `unreadable` lists the kinds
+    this identity may not list (403; e.g. Secret for the `view` role, then `secrets_readable` is
+    False), `keda_installed` says whether the keda.sh API exists (None: not known, e.g. from
+    manifests), and `autoscaling_version` the group version HPAs were read with.
+    """
 
     namespace: str
     workloads: tuple[TargetWorkload, ...] = ()
@@ -140,8 +153,22 @@ class TargetState:
     claims: tuple[TargetClaim, ...] = ()
     config_maps: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> keys
     secrets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> keys (never values)
+    # ConfigMap values, when known (name -> key -> value): the mapping diff compares env values.
+    config_map_values: dict[str, dict[str, str]] = field(default_factory=dict)
     autoscalers: tuple[Autoscaler, ...] = ()
     sources: tuple[str, ...] = ()
+    selector: str = ""  # the label selector the objects were chosen with
+    secrets_readable: bool = True
+    unreadable: tuple[str, ...] = ()
+    keda_installed: bool | None = None
+    autoscaling_version: str = ""
+    ignored_kinds: dict[str, int] = field(default_factory=dict)
+    other_namespaces: int = 0
+    origins: dict[str, str] = field(default_factory=dict)  # "Kind/name" -> manifest file
 
     def workload(self, name: str) -> TargetWorkload | None:
         return next((w for w in self.workloads if w.name == name), None)
+
+    def origin(self, kind: str, name: str) -> str:
+        """The manifest file `kind/name` came from ("" when not from a file)."""
+        return self.origins.get(f"{kind}/{name}", "")

@@ -56,6 +56,7 @@ class ComposeService:
     entrypoint: tuple[str, ...] | None = None
     environment: dict[str, str | None] = field(default_factory=dict)
     ports: tuple[PortMapping, ...] = ()
+    expose: tuple[str, ...] = ()  # container ports published only to other services ("8000")
     mounts: tuple[Mount, ...] = ()
     healthcheck: Healthcheck | None = None
     depends_on: dict[str, str] = field(default_factory=dict)  # service -> condition

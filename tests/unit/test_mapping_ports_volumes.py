@@ -1,0 +1,273 @@
+"""Ports against Services and Ingresses; named volumes against PVC mounts; bind mounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.mapping_builders import (
+    PROJECT_DIR,
+    config,
+    container,
+    diff,
+    kube_service,
+    project,
+    pvc,
+    service,
+    workload,
+)
+from wizard.checks import Severity
+from wizard.compose.model import Mount, PortMapping
+from wizard.mapping.model import DiffRow
+from wizard.target.model import (
+    IngressRule,
+    PodVolume,
+    ServicePort,
+    TargetIngress,
+    VolumeMountSpec,
+)
+
+OK, INFO, WARN, BLOCK = Severity.OK, Severity.INFO, Severity.WARN, Severity.BLOCK
+
+WEB = container("web", ports=((80, "TCP"),))
+
+
+def ingress(tls: bool = True, service_name: str = "web") -> TargetIngress:
+    return TargetIngress(
+        name="shop",
+        rules=(IngressRule("shop.example.com", "/", service_name, "80"),),
+        tls_hosts=("shop.example.com",) if tls else (),
+    )
+
+
+def _port(port: PortMapping, **target_fields: Any) -> Severity:
+    rows = diff(service("web", ports=(port,)), workload("web", WEB), **target_fields)
+    field = f"ports:{port.published or port.target}"
+    return rows[field].finding.severity
+
+
+HTTP = PortMapping(80, "80")
+HTTPS = PortMapping(443, "443")
+SVC = (kube_service("web", "web", 80),)
+
+
+@pytest.mark.parametrize(
+    ("port", "fields", "severity"),
+    [
+        (HTTP, {"services": SVC, "ingresses": (ingress(),)}, OK),
+        (HTTP, {"services": SVC}, BLOCK),  # public entry, no Ingress
+        (HTTP, {}, BLOCK),
+        (HTTPS, {"services": SVC, "ingresses": (ingress(),)}, OK),
+        (HTTPS, {"services": SVC, "ingresses": (ingress(tls=False),)}, WARN),
+        (HTTPS, {"services": SVC, "ingresses": (ingress(service_name="other"),)}, BLOCK),
+        (HTTP, {"services": (kube_service("web", "web", 80, type="LoadBalancer"),)}, OK),
+        (PortMapping(80, "8080"), {"services": SVC}, INFO),  # in-cluster only now
+        (PortMapping(80, "8080"), {}, WARN),  # nothing exposes it
+        (PortMapping(80, "8080", host_ip="127.0.0.1"), {"services": SVC}, INFO),
+        (PortMapping(80, ""), {"services": SVC}, INFO),
+    ],
+)
+def test_ports(port: PortMapping, fields: dict[str, Any], severity: Severity) -> None:
+    assert _port(port, **fields) is severity
+
+
+def test_public_port_without_ingress_says_what_to_add() -> None:
+    rows = diff(service("web", ports=(HTTPS,)), workload("web", WEB), services=SVC)
+    row = rows["ports:443"]
+    assert "Add an Ingress routing your domain to Service web with spec.tls" in row.finding.fix
+
+
+def test_missing_tls_says_how_to_add_it() -> None:
+    rows = diff(
+        service("web", ports=(HTTPS,)),
+        workload("web", WEB),
+        services=SVC,
+        ingresses=(ingress(tls=False),),
+    )
+    assert "spec.tls: [{hosts: [shop.example.com]" in rows["ports:443"].finding.fix
+
+
+def test_named_target_port_resolves_to_the_only_container_port() -> None:
+    named = kube_service("web", "web", ServicePort(8080, "http"))
+    assert _port(PortMapping(80, "8080"), services=(named,)) is INFO
+
+
+def test_loopback_port_becomes_port_forward() -> None:
+    rows = diff(
+        service("web", ports=(PortMapping(15672, "15672", host_ip="127.0.0.1"),)),
+        workload("web", container("web", ports=((15672, "TCP"),))),
+        services=(kube_service("web", "web", 15672),),
+    )
+    assert rows["ports:15672"].finding.fix == "kubectl port-forward svc/web 15672:15672 -n shop"
+
+
+def test_exposed_ports_need_a_service() -> None:
+    ok = diff(
+        service("api", expose=("8000",)),
+        workload("api"),
+        services=(kube_service("api", "api", 8000),),
+    )
+    missing = diff(service("api", expose=("8000",)), workload("api"))
+    assert ok["ports:8000"].finding.severity is OK
+    assert missing["ports:8000"].finding.severity is WARN
+    assert "kubectl expose deployment/api --port 8000" in missing["ports:8000"].finding.fix
+
+
+# --- volumes ------------------------------------------------------------------------------------
+
+DATA = Mount("volume", "postgres_data", "/var/lib/postgresql/data")
+
+
+def _db(
+    *,
+    mounts: tuple[VolumeMountSpec, ...],
+    volumes: tuple[PodVolume, ...] = (),
+    templates: tuple[str, ...] = (),
+) -> dict[str, DiffRow]:
+    return diff(
+        project(service("postgres", mounts=(DATA,)), volumes=("postgres_data",)),
+        workload(
+            "postgres",
+            container("postgres", mounts=mounts),
+            kind="StatefulSet",
+            volumes=volumes,
+            claim_templates=templates,
+        ),
+    )
+
+
+def _at(
+    volume: str, path: str = "/var/lib/postgresql/data", read_only: bool = False
+) -> tuple[VolumeMountSpec, ...]:
+    return (VolumeMountSpec(volume, path, read_only),)
+
+
+def test_named_volume_mapped_in_cutover_yaml_is_ok() -> None:
+    rows = diff(
+        project(service("postgres", mounts=(DATA,)), volumes=("postgres_data",)),
+        workload(
+            "postgres",
+            container("postgres", mounts=_at("data")),
+            volumes=(pvc("data", "pg-claim"),),
+        ),
+        cfg=config(volumes={"postgres_data": "pg-claim"}),
+    )
+    assert rows["volumes:postgres_data"].finding.severity is OK
+
+
+def test_named_volume_by_the_name_heuristic_is_ok() -> None:
+    rows = _db(mounts=_at("data"), volumes=(pvc("data", "postgres-data"),))
+    assert rows["volumes:postgres_data"].finding.severity is OK
+    rows = _db(mounts=_at("data"), volumes=(pvc("data", "shop-postgres-data"),))
+    assert rows["volumes:postgres_data"].finding.severity is OK
+
+
+def test_named_volume_from_a_claim_template_is_ok() -> None:
+    rows = _db(mounts=_at("data"), templates=("data",))
+    row = rows["volumes:postgres_data"]
+    assert row.finding.severity is OK
+    assert "PVC data-postgres-0" in row.kubernetes
+
+
+def test_claim_template_against_a_different_cutover_yaml_claim_warns() -> None:
+    rows = diff(
+        project(service("postgres", mounts=(DATA,)), volumes=("postgres_data",)),
+        workload(
+            "postgres",
+            container("postgres", mounts=_at("data")),
+            kind="StatefulSet",
+            claim_templates=("data",),
+        ),
+        cfg=config(volumes={"postgres_data": "pgdata-old"}),
+    )
+    row = rows["volumes:postgres_data"]
+    assert row.finding.severity is WARN and "`  postgres_data: data-postgres-0`" in row.finding.fix
+
+
+def test_missing_mount_blocks_with_the_manifest_fields() -> None:
+    rows = _db(mounts=())
+    row = rows["volumes:postgres_data"]
+    assert row.finding.severity is BLOCK
+    assert "mountPath: /var/lib/postgresql/data" in row.finding.fix
+    assert "claimName: postgres-data" in row.finding.fix
+    assert "volumeClaimTemplate" in row.finding.fix
+
+
+def test_a_pvc_whose_name_says_nothing_is_info_with_the_cutover_yaml_line() -> None:
+    rows = _db(mounts=_at("data"), volumes=(pvc("data", "disk-7"),))
+    row = rows["volumes:postgres_data"]
+    assert row.finding.severity is INFO
+    assert "volumes:\n  postgres_data: disk-7" in row.finding.fix
+
+
+def test_explicit_claim_differs_from_the_mounted_one_warns() -> None:
+    rows = diff(
+        project(service("postgres", mounts=(DATA,)), volumes=("postgres_data",)),
+        workload(
+            "postgres", container("postgres", mounts=_at("data")), volumes=(pvc("data", "a"),)
+        ),
+        cfg=config(volumes={"postgres_data": "b"}),
+    )
+    assert rows["volumes:postgres_data"].finding.severity is WARN
+
+
+@pytest.mark.parametrize(
+    ("kind", "severity"), [("emptyDir", BLOCK), ("hostPath", WARN), ("configMap", WARN)]
+)
+def test_named_volume_on_the_wrong_kind_of_volume(kind: str, severity: Severity) -> None:
+    rows = _db(mounts=_at("data"), volumes=(PodVolume("data", kind, "x"),))
+    assert rows["volumes:postgres_data"].finding.severity is severity
+
+
+def test_undefined_pod_volume_blocks() -> None:
+    rows = _db(mounts=_at("nope"))
+    assert rows["volumes:postgres_data"].finding.severity is BLOCK
+
+
+def test_read_only_in_kubernetes_but_not_in_compose_warns() -> None:
+    rows = _db(mounts=_at("data", read_only=True), templates=("data",))
+    assert rows["volumes:postgres_data"].finding.severity is WARN
+
+
+NGINX = Mount("bind", str(PROJECT_DIR / "nginx/nginx.prod.conf"), "/etc/nginx/nginx.conf", True)
+
+
+def _nginx(
+    mounts: tuple[VolumeMountSpec, ...] = (), volumes: tuple[PodVolume, ...] = ()
+) -> DiffRow:
+    return diff(
+        service("web", mounts=(NGINX,)),
+        workload("web", container("web", mounts=mounts), volumes=volumes),
+    )["volumes:/etc/nginx/nginx.conf"]
+
+
+def test_bind_mount_as_a_config_map_is_ok() -> None:
+    row = _nginx(
+        (VolumeMountSpec("conf", "/etc/nginx/nginx.conf", True, "nginx.conf"),),
+        (PodVolume("conf", "configMap", "nginx"),),
+    )
+    assert row.finding.severity is OK
+    assert row.compose == "./nginx/nginx.prod.conf at /etc/nginx/nginx.conf (read-only)"
+
+
+def test_bind_mount_without_anything_is_baked_in_verify() -> None:
+    row = _nginx()
+    assert row.finding.severity is WARN and "baked into the image" in row.finding.message
+    assert (
+        "kubectl create configmap web-nginx.conf --from-file=./nginx/nginx.prod.conf"
+        in row.finding.fix
+    )
+
+
+def test_bind_mount_under_a_config_map_folder_is_info() -> None:
+    row = _nginx(
+        (VolumeMountSpec("conf", "/etc/nginx"),), (PodVolume("conf", "configMap", "nginx"),)
+    )
+    assert row.finding.severity is INFO and "nginx.conf" in row.finding.message
+
+
+def test_tmpfs_is_info_unless_mounted() -> None:
+    tmp = Mount("tmpfs", "", "/tmp")
+    rows = diff(service("web", mounts=(tmp,)), workload("web"))
+    assert rows["volumes:/tmp"].finding.severity is INFO

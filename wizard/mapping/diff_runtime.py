@@ -1,0 +1,288 @@
+"""Image and tag, replica count (and autoscaler bounds), command and entrypoint."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from wizard.checks import Severity
+from wizard.mapping.common import Context, argv, row
+from wizard.mapping.model import DiffRow
+from wizard.target.model import Autoscaler, TargetState, TargetWorkload
+
+_DOCKER_HUB = ("docker.io/", "index.docker.io/", "registry-1.docker.io/")
+_FLOATING = ("", "latest")
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """An image reference, with Docker Hub's implicit parts removed so equal images compare
+    equal (`docker.io/library/redis` is `redis`)."""
+
+    repo: str
+    tag: str = ""
+    digest: str = ""
+
+    @property
+    def floating(self) -> bool:
+        """No tag, or `latest`, and no digest: what runs can change without anyone deploying."""
+        return self.tag in _FLOATING and not self.digest
+
+
+def parse_image(reference: str) -> ImageRef:
+    name, _, digest = reference.strip().partition("@")
+    slash = name.rfind("/")
+    colon = name.rfind(":")
+    tag = ""
+    if colon > slash:
+        name, tag = name[:colon], name[colon + 1 :]
+    for prefix in _DOCKER_HUB:
+        if name.startswith(prefix):
+            name = name[len(prefix) :]
+            break
+    if name.startswith("library/") and name.count("/") == 1:
+        name = name[len("library/") :]
+    return ImageRef(repo=name, tag=tag, digest=digest)
+
+
+# --- image --------------------------------------------------------------------------------------
+
+
+def image_row(ctx: Context) -> DiffRow:
+    service, container = ctx.service, ctx.container
+    compose_text = service.image or "(built from source: build:)"
+    if service.image and service.build:
+        compose_text = f"{service.image} (built: build:)"
+    kube_text = container.image or "(none)"
+    field = "image"
+
+    if not container.image:
+        return row(
+            field,
+            compose_text,
+            kube_text,
+            Severity.BLOCK,
+            f"{ctx.where} has no image: the pod cannot start.",
+            f"Set {ctx.spec('image')} to the image Compose runs"
+            + (f" ({service.image})." if service.image else ", pushed to a registry."),
+        )
+    kube = parse_image(container.image)
+    local_names = {
+        f"{ctx.config.project_name}-{service.name}",
+        f"{ctx.config.project_name}_{service.name}",
+    }
+    if not service.image and kube.repo in local_names:
+        return row(
+            field,
+            compose_text,
+            kube_text,
+            Severity.BLOCK,
+            f"Compose builds {service.name} from source, and the workload uses the name of that "
+            f"local build ({container.image}). It exists only on the Docker host: the cluster "
+            "cannot pull it.",
+            f"Push the build to a registry the cluster can pull from: docker tag {container.image} "
+            f"<registry>/{kube.repo}:<version> && docker push <registry>/{kube.repo}:<version>; "
+            f"then set {ctx.spec('image')} to that name.",
+        )
+
+    problems: list[str] = []
+    fixes: list[str] = []
+    if service.image:
+        compose = parse_image(service.image)
+        if compose.repo != kube.repo:
+            problems.append(
+                f"Kubernetes runs a different image ({container.image}) than Compose ({service.image})."
+            )
+            fixes.append(f"If that is not intended, set {ctx.spec('image')} to {service.image}.")
+        elif compose.digest and kube.digest and compose.digest != kube.digest:
+            problems.append("The two sides pin different digests: they are different builds.")
+            fixes.append(f"Set {ctx.spec('image')} to {service.image}.")
+        elif compose.tag != kube.tag and not (compose.digest or kube.digest):
+            problems.append(
+                f"Different tags: Compose runs {compose.tag or '(no tag)'}, Kubernetes "
+                f"{kube.tag or '(no tag)'}."
+            )
+            fixes.append(
+                f"If the new version is not intended, set {ctx.spec('image')} to {service.image}."
+            )
+        if compose.floating:
+            problems.append(
+                f"Compose's image has no fixed version ({compose.tag or 'no tag'}): you cannot "
+                "tell which build it runs."
+            )
+    if kube.floating:
+        problems.append(
+            f"Kubernetes' image has no fixed version ({kube.tag or 'no tag'}): each pod may pull a "
+            "different build, and a rollback cannot go back to the old one."
+        )
+    if kube.floating or (service.image and parse_image(service.image).floating):
+        fixes.append(
+            f"Pin a version tag (repo:1.2.3, the build you tested) in {ctx.spec('image')}"
+            + (" and in the Compose file's image:." if service.image else ".")
+        )
+    if problems:
+        return row(
+            field, compose_text, kube_text, Severity.WARN, " ".join(problems), " ".join(fixes)
+        )
+    if service.build:
+        return row(
+            field,
+            compose_text,
+            kube_text,
+            Severity.INFO,
+            f"Compose builds {service.name} from source; Kubernetes pulls {container.image}. "
+            "Verify that image was pushed and is built from the same source.",
+            f"docker manifest inspect {container.image} (it fails when the registry does not have it).",
+        )
+    return row(field, compose_text, kube_text, Severity.OK, "Same image and tag.")
+
+
+# --- replicas -----------------------------------------------------------------------------------
+
+
+def autoscaler_of(target: TargetState, workload: TargetWorkload) -> Autoscaler | None:
+    for scaler in target.autoscalers:
+        if scaler.target_name == workload.name and scaler.target_kind in ("", workload.kind):
+            return scaler
+    return None
+
+
+def _bounds(scaler: Autoscaler) -> tuple[int, int | None]:
+    # HPA minReplicas defaults to 1; a KEDA ScaledObject's minReplicaCount to 0, maxReplicaCount to 100.
+    keda = scaler.kind == "ScaledObject"
+    low = scaler.min_replicas if scaler.min_replicas is not None else (0 if keda else 1)
+    high = scaler.max_replicas if scaler.max_replicas is not None else (100 if keda else None)
+    return low, high
+
+
+def replicas_row(ctx: Context) -> DiffRow:
+    field = "replicas"
+    wanted = ctx.service.replicas if ctx.service.replicas is not None else 1
+    compose_text = str(wanted) if ctx.service.replicas is not None else "1 (not set)"
+    scaler = autoscaler_of(ctx.target, ctx.workload)
+    if scaler is not None:
+        low, high = _bounds(scaler)
+        short = "HPA" if scaler.kind == "HorizontalPodAutoscaler" else "KEDA"
+        kube_text = f"{low} to {high if high is not None else '?'} ({short} {scaler.name})"
+        if high is not None and wanted > high:
+            return row(
+                field,
+                compose_text,
+                kube_text,
+                Severity.WARN,
+                f"Compose runs {wanted} and the {scaler.kind} {scaler.name} never goes above "
+                f"{high}: less capacity than today at peak.",
+                f"Raise the maximum of {scaler.kind} {scaler.name} "
+                f"({'spec.maxReplicas' if short == 'HPA' else 'spec.maxReplicaCount'}) to at least {wanted}.",
+            )
+        zero = (
+            " It can scale to zero: the first request or job after a quiet time waits for a pod."
+            if low == 0
+            else ""
+        )
+        return row(
+            field,
+            compose_text,
+            kube_text,
+            Severity.INFO,
+            f"The {scaler.kind} {scaler.name} sets the replica count: between {low} and "
+            f"{high if high is not None else 'no maximum'} (Compose runs {wanted}).{zero}",
+        )
+    have = ctx.workload.replicas if ctx.workload.replicas is not None else 1
+    kube_text = str(have) if ctx.workload.replicas is not None else "1 (not set)"
+    fix = f"Set spec.replicas of {ctx.workload.kind} {ctx.workload.name} to {wanted}."
+    if have == wanted:
+        return row(field, compose_text, kube_text, Severity.OK, f"{have} on both sides.")
+    if have == 0:
+        return row(
+            field,
+            compose_text,
+            kube_text,
+            Severity.BLOCK,
+            f"{ctx.workload.kind} {ctx.workload.name} is scaled to 0: nothing runs {ctx.service.name}.",
+            fix,
+        )
+    if have < wanted:
+        return row(
+            field,
+            compose_text,
+            kube_text,
+            Severity.WARN,
+            f"Compose runs {wanted}, Kubernetes {have}: less capacity than today.",
+            fix,
+        )
+    return row(
+        field,
+        compose_text,
+        kube_text,
+        Severity.INFO,
+        f"Kubernetes runs {have} where Compose runs {wanted}. Make sure {ctx.service.name} is "
+        "safe to run more than once (schedulers, migrations at start, volumes only one pod may mount).",
+    )
+
+
+# --- command ------------------------------------------------------------------------------------
+
+
+def _words(words: Sequence[str] | None) -> list[str]:
+    return list(words) if words is not None else []
+
+
+def _describe(first: str, a: Sequence[str] | None, second: str, b: Sequence[str] | None) -> str:
+    if a is None and b is None:
+        return "(image default)"
+    parts = []
+    if a is not None:
+        parts.append(f"{first}: {argv(a)}")
+    if b is not None:
+        parts.append(f"{second}: {argv(b)}")
+    return "; ".join(parts)
+
+
+def command_row(ctx: Context) -> DiffRow:
+    """Compose `entrypoint` is Kubernetes `command`; Compose `command` is Kubernetes `args`."""
+    field = "command"
+    entrypoint, command = ctx.service.entrypoint, ctx.service.command
+    kcommand, kargs = ctx.container.command, ctx.container.args
+    compose_text = _describe("entrypoint", entrypoint, "command", command)
+    kube_text = _describe("command", kcommand, "args", kargs)
+    wanted = (
+        f"set command: {json.dumps(entrypoint)}"
+        if entrypoint is not None
+        else "remove command (the image's ENTRYPOINT runs)",
+        f"set args: {json.dumps(command)}"
+        if command is not None
+        else "remove args (the image's CMD runs)",
+    )
+    fix = (
+        f"In {ctx.where} (spec.template.spec.containers), {wanted[0]} and {wanted[1]}. "
+        "Compose entrypoint = Kubernetes command, Compose command = Kubernetes args."
+    )
+    if entrypoint == kcommand and command == kargs:
+        same = (
+            "the image's default" if entrypoint is None and command is None else "the same command"
+        )
+        return row(field, compose_text, kube_text, Severity.OK, f"Both run {same}.")
+    if (
+        entrypoint is None
+        and kcommand is not None
+        and _words(command) == _words(kcommand) + _words(kargs)
+    ):
+        return row(
+            field,
+            compose_text,
+            kube_text,
+            Severity.INFO,
+            "The same command line, split differently: Kubernetes `command` replaces the image's "
+            "ENTRYPOINT, which Compose keeps. Equivalent when the image has no ENTRYPOINT.",
+            "Check with: docker image inspect --format '{{json .Config.Entrypoint}}' "
+            f"{ctx.container.image or ctx.service.image} (null or [] means equivalent).",
+        )
+    if command is None and entrypoint is None:
+        message = "Compose runs the image's default command; Kubernetes overrides it."
+    elif kcommand is None and kargs is None:
+        message = f"Compose overrides the image's command; Kubernetes runs the image's default: {ctx.service.name} may start something else."
+    else:
+        message = "Kubernetes runs a different command than Compose."
+    return row(field, compose_text, kube_text, Severity.WARN, message, fix)

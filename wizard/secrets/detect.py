@@ -1,0 +1,139 @@
+"""Which environment variables hold secrets, and how to display them masked.
+
+The rules are shared by every step that shows or stores environment values (the Secrets step,
+the mapping diff, status output), so a value is masked the same way everywhere:
+
+- by name: a variable whose name has a word part such as PASSWORD, PASS, SECRET, TOKEN, KEY,
+  PRIVATE or CREDENTIALS (`POSTGRES_PASSWORD`, `RABBITMQ_DEFAULT_PASS`, `OPENAI_API_KEY`). Word
+  parts, not substrings: `KEYBOARD_LAYOUT` and `PASSENGER_COUNT` are not secrets;
+- by shape: a URL with a password in it (`postgresql://user:pw@host/db`).
+
+All functions are pure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MASK = "••••••"
+
+# Whole word parts that make a name secret. API_KEY is covered by KEY, which is a part of it.
+SECRET_WORDS = frozenset(
+    {
+        "PASSWORD",
+        "PASSWORDS",
+        "PASSWD",
+        "PASS",
+        "PASSPHRASE",
+        "SECRET",
+        "SECRETS",
+        "TOKEN",
+        "TOKENS",
+        "KEY",
+        "KEYS",
+        "APIKEY",
+        "PRIVATE",
+        "CREDENTIAL",
+        "CREDENTIALS",
+        "CREDS",
+    }
+)
+# A part that ends with one of these is a glued-together secret name (DBPASSWORD, AUTHTOKEN).
+# KEY and PASS are left out on purpose: MONKEY, COMPASS, BYPASS are ordinary words.
+_SECRET_SUFFIXES = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY")
+
+# camelCase boundaries (apiKey -> api Key, HTTPSToken -> HTTPS Token), then separators.
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_SEPARATORS = re.compile(r"[^A-Za-z0-9]+")
+
+# scheme://[user]:password@rest — the password may hold characters a URL should have escaped
+# ('/', '@'), so the userinfo runs to the last '@' (before any whitespace).
+_URL = re.compile(
+    r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)"
+    r"(?P<user>[^:@/?#\s]*):(?P<password>\S*)@(?P<rest>[^@\s]*)$"
+)
+_PORT_THEN_PATH = re.compile(r"^\d+(?:[/?#]|$)")
+_REFERENCE = re.compile(r"^(?:\$\([A-Za-z_][A-Za-z0-9_]*\)|\$\{[A-Za-z_][A-Za-z0-9_]*\})$")
+
+
+def name_parts(env_name: str) -> list[str]:
+    """The upper-cased word parts of a variable name: `openaiApiKey` -> OPENAI, API, KEY."""
+    spaced = _CAMEL.sub("_", env_name)
+    return [part.upper() for part in _SEPARATORS.split(spaced) if part]
+
+
+def is_secret_name(env_name: str) -> bool:
+    """True when the variable's name says it holds a secret (word-part based)."""
+    for part in name_parts(env_name):
+        if part in SECRET_WORDS:
+            return True
+        if any(part.endswith(suffix) for suffix in _SECRET_SUFFIXES):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class UrlParts:
+    scheme: str  # with "://"
+    user: str
+    password: str
+    rest: str  # host, port, path, query: everything after the '@'
+
+
+def split_url_password(value: str) -> UrlParts | None:
+    """The parts of a URL that carries a password, or None when it carries none."""
+    match = _URL.match(value.strip())
+    if match is None or not match["password"]:
+        return None
+    if "/" in match["password"] and _PORT_THEN_PATH.match(match["password"]):
+        # http://host:8080/path@x is a port and a path with an '@', not user:password.
+        return None
+    return UrlParts(match["scheme"], match["user"], match["password"], match["rest"])
+
+
+def url_password(value: str) -> bool:
+    """True when the value is a URL with `user:password@` (or `:password@`) in it."""
+    return split_url_password(value) is not None
+
+
+def mask(value: str | None = None) -> str:
+    """The masked form of any secret value: always the same, so it tells nothing, not its length."""
+    return MASK
+
+
+def is_reference(text: str) -> bool:
+    """True when the text is only a variable reference: `$(VAR)` (Kubernetes) or `${VAR}`."""
+    return _REFERENCE.match(text) is not None
+
+
+def masked_url(value: str, keep_references: bool = False) -> str:
+    """The URL with its password masked; scheme, user, host, port and path kept.
+
+    `postgresql+asyncpg://pstrag:s3cret@postgres:5432/db` ->
+    `postgresql+asyncpg://pstrag:••••••@postgres:5432/db`. A value without a password in it is
+    returned as it is. With `keep_references`, a password that is only a `$(VAR)` reference is
+    no secret value and is kept as written.
+    """
+    parts = split_url_password(value)
+    if parts is None:
+        return value
+    if keep_references and is_reference(parts.password):
+        return value
+    return f"{parts.scheme}{parts.user}:{MASK}@{parts.rest}"
+
+
+def url_password_value(value: str) -> str | None:
+    """The password inside a URL value, for redaction; None when there is none."""
+    parts = split_url_password(value)
+    return parts.password if parts is not None else None
+
+
+def display_value(env_name: str, value: str | None, secret: bool = False) -> str | None:
+    """How a variable's value may be shown: masked when it is a secret by name (or `secret`),
+    the password masked when it is a URL with one, else as it is."""
+    if value is None:
+        return None
+    if secret or is_secret_name(env_name):
+        return mask(value)
+    return masked_url(value)

@@ -321,10 +321,10 @@ def test_references_between_manifests_resolve() -> None:
 
 
 def test_storage_ingress_and_autoscaling_follow_the_migration_guide() -> None:
-    for name in ("upload-data", "chroma-data"):
-        claim = named("PersistentVolumeClaim", name)["spec"]
-        assert claim["accessModes"] == ["ReadWriteMany"]
-        assert claim["storageClassName"] == "nfs"
+    uploads = named("PersistentVolumeClaim", "upload-data")["spec"]
+    assert uploads["accessModes"] == ["ReadWriteMany"] and uploads["storageClassName"] == "nfs"
+    # chroma-data is the planted mistake (ReadWriteOnce though shared): the plan must catch it.
+    assert named("PersistentVolumeClaim", "chroma-data")["spec"]["accessModes"] == ["ReadWriteOnce"]
 
     ingress = named("Ingress", "email-rag")
     assert ingress["spec"]["rules"][0]["host"] == "email-rag.example.com"
@@ -524,3 +524,32 @@ def test_a_broken_selector_is_invalid(config: CutoverConfig) -> None:
     with pytest.raises(Invalid):
         DemoCluster(config).list_pods("app=(email-rag")
     assert DemoCluster(config).list_workloads("app=mail-rag") == []
+
+
+def test_demo_plan_finds_exactly_the_planted_problems() -> None:
+    import json
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "wizard.cli", "--demo", "plan", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    found = {
+        (s["service"], f["field"], f["severity"])
+        for s in report["services"]
+        for f in s["findings"]
+        if f["severity"] in ("warn", "block")
+    }
+    assert found == {
+        ("celery", "env:PST_MAX_SIZE_MB", "block"),
+        ("celery", "volumes:chroma_data", "block"),
+        ("backend", "volumes:chroma_data", "block"),
+        ("frontend", "image", "warn"),
+        ("frontend", "volumes:/etc/nginx/nginx.conf", "warn"),
+    }
+    assert "change-me" not in result.stdout  # no .env.example value leaks into the plan

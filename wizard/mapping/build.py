@@ -1,18 +1,68 @@
 """Put the mapping diff together from the real sources: Compose files, cluster and/or manifests.
 
 This is the one entry point the Mapping screen, `cutover plan` and `cutover status` call.
+The diff is made against what runs in the cluster when it answers (that is what Compose will be
+replaced by); with `--manifests` and no reachable cluster it is made offline from the files, so
+a migration can be reviewed before anything is deployed. When both are there, where they differ
+is reported too (manifest not applied, drift).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from wizard.compose.loader import load_project
 from wizard.config import CutoverConfig
+from wizard.errors import GatewayError, Unreachable
 from wizard.factory import Gateways
+from wizard.mapping.diff import plan
 from wizard.mapping.model import Plan
+from wizard.target.compare import compare_sources
+from wizard.target.manifests import load_manifests
+from wizard.target.model import TargetState
 
 
 def build_plan(config: CutoverConfig, gateways: Gateways) -> Plan:
     """Load the Compose project, read the target, match and diff. Blocking I/O.
 
-    Raises a CutoverError (with message and fix) when a source cannot be read at all.
+    Raises a CutoverError (with message and fix) when no source of the target can be read.
     """
-    raise NotImplementedError("wired up when the loaders land")  # pragma: no cover
+    project = load_project(config)
+    from_files: TargetState | None = None
+    if config.manifests_dir is not None:
+        from_files = load_manifests(
+            config.manifests_dir, _namespace(config, gateways), config.selector
+        )
+    try:
+        live: TargetState | None = gateways.cluster().read_target(config.selector)
+    except Unreachable:
+        # Offline review from the files alone. A 401/403 is not "offline": it is raised, so the
+        # operator fixes the identity instead of reading a plan of the wrong thing.
+        if from_files is None:
+            raise  # nothing to compare with: the caller shows the gateway's message and fix
+        live = None
+
+    target = live if live is not None else from_files
+    assert target is not None
+    result = plan(project, target, config)
+    sources = [project.source]
+    extra = list(result.extra)
+    if live is not None:
+        sources.append(f"cluster (namespace {live.namespace})")
+    if from_files is not None:
+        sources.append(
+            f"manifests ({config.manifests_dir})" + ("" if live else ", cluster not reachable")
+        )
+    if live is not None and from_files is not None:
+        extra.extend(compare_sources(live, from_files))
+    return replace(result, extra=tuple(extra), sources=tuple(sources))
+
+
+def _namespace(config: CutoverConfig, gateways: Gateways) -> str:
+    """The target namespace: as configured, else the context's (when the cluster answers)."""
+    if config.namespace:
+        return config.namespace
+    try:
+        return gateways.cluster().identity.namespace
+    except GatewayError:
+        return "default"

@@ -51,6 +51,23 @@ def volume_rows(ctx: Context) -> list[DiffRow]:
     return rows
 
 
+def _shared_read_write_once(ctx: Context, claim_name: str) -> str:
+    """Why a ReadWriteOnce claim would be mounted by more than one pod, or "" when it is not."""
+    claim = next((c for c in ctx.target.claims if c.name == claim_name), None)
+    if claim is None or "ReadWriteMany" in claim.access_modes or not claim.access_modes:
+        return ""
+    users = sorted(
+        w.name
+        for w in ctx.target.workloads
+        if any(v.kind == "persistentVolumeClaim" and v.ref == claim_name for v in w.volumes)
+    )
+    if len(users) > 1:
+        return f"mounted by {' and '.join(users)}"
+    scaler = next((a for a in ctx.target.autoscalers if a.target_name == ctx.workload.name), None)
+    most = max(ctx.workload.replicas or 1, (scaler.max_replicas or 1) if scaler else 1)
+    return f"{ctx.workload.name} runs up to {most} replicas" if most > 1 else ""
+
+
 def _kube_text(ctx: Context, mount: VolumeMountSpec) -> str:
     if mount.volume in ctx.workload.claim_templates:
         what = f"claim template {mount.volume} (PVC {mount.volume}-{ctx.workload.name}-0)"
@@ -159,6 +176,17 @@ def _named(ctx: Context, mount: Mount) -> DiffRow:
                         f"PVC {volume.ref} is mounted at the same path; its name does not say it "
                         f"replaces {key}.",
                         f"If it does, add to {where}:\nvolumes:\n  {key}: {volume.ref}",
+                    )
+                )
+            shared = _shared_read_write_once(ctx, volume.ref)
+            if shared:
+                issues.append(
+                    (
+                        Severity.BLOCK,
+                        f"PVC {volume.ref} is ReadWriteOnce but {shared}: pods on other nodes "
+                        "cannot mount it and stay ContainerCreating.",
+                        f"Use a ReadWriteMany class (NFS) for {volume.ref}: accessModes: "
+                        "[ReadWriteMany] with an NFS storageClassName, then copy the data again.",
                     )
                 )
         elif volume.kind == "emptyDir":

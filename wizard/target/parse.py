@@ -338,6 +338,9 @@ class TargetBuilder:
         self._ingresses: dict[str, TargetIngress] = {}
         self._claims: dict[str, TargetClaim] = {}
         self._config_maps: dict[str, tuple[str, ...]] = {}
+        # ConfigMap values are configuration, not secrets: the env diff compares them. A secret
+        # pasted into a ConfigMap by mistake is masked by wizard.mapping.redact all the same.
+        self._config_map_values: dict[str, dict[str, str]] = {}
         self._secrets: dict[str, tuple[str, ...]] = {}
         self._autoscalers: dict[tuple[str, str], Autoscaler] = {}
         self._origins: dict[str, str] = {}
@@ -363,6 +366,8 @@ class TargetBuilder:
             self._claims[name] = claim(obj)
         elif kind == "ConfigMap":
             self._config_maps[name] = key_names(obj)
+            data = obj.get("data") or {}
+            self._config_map_values[name] = {str(k): str(v) for k, v in data.items()}
         elif kind == "Secret":
             secret_type = str(obj.get("type") or "Opaque")
             if secret_type in MACHINERY_SECRET_TYPES:
@@ -384,6 +389,7 @@ class TargetBuilder:
             ingresses=tuple(v for _, v in sorted(self._ingresses.items())),
             claims=tuple(v for _, v in sorted(self._claims.items())),
             config_maps=dict(sorted(self._config_maps.items())),
+            config_map_values=dict(sorted(self._config_map_values.items())),
             secrets=dict(sorted(self._secrets.items())),
             autoscalers=tuple(v for _, v in sorted(self._autoscalers.items())),
             ignored_kinds=dict(sorted(self.ignored.items())),

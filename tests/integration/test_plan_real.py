@@ -117,3 +117,9 @@ def test_plan_with_rejected_credentials_says_so(viewer_kubeconfig: str, tmp_path
     result = run_plan("-n", "kube-system", "--kubeconfig", str(bad))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""
+
+
+def test_plan_in_a_namespace_that_does_not_exist_says_so(viewer_kubeconfig: str) -> None:
+    result = run_plan("-n", "no-such-namespace-here", "--kubeconfig", viewer_kubeconfig)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "Namespace 'no-such-namespace-here' does not exist" in result.stderr

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from wizard.compose.loader import load_project
 from wizard.config import CutoverConfig
-from wizard.errors import GatewayError, Unreachable
+from wizard.errors import Forbidden, GatewayError, NotFound, Unreachable
 from wizard.factory import Gateways
 from wizard.mapping.diff import plan
 from wizard.mapping.model import Plan
@@ -42,6 +42,8 @@ def build_plan(config: CutoverConfig, gateways: Gateways) -> Plan:
             raise  # nothing to compare with: the caller shows the gateway's message and fix
         live = None
 
+    if live is not None and not live.workloads:
+        _require_namespace(gateways, live.namespace)
     target = live if live is not None else from_files
     assert target is not None
     result = plan(project, target, config)
@@ -56,6 +58,20 @@ def build_plan(config: CutoverConfig, gateways: Gateways) -> Plan:
     if live is not None and from_files is not None:
         extra.extend(compare_sources(live, from_files))
     return replace(result, extra=tuple(extra), sources=tuple(sources))
+
+
+def _require_namespace(gateways: Gateways, namespace: str) -> None:
+    """An empty target in a namespace that does not exist is a typo, not a finding per service."""
+    cluster = gateways.cluster()
+    try:
+        exists = cluster.namespace_exists(namespace)
+    except Forbidden:
+        return  # a namespace-scoped identity: the per-service findings will say what is missing
+    if not exists:
+        raise NotFound(
+            f"Namespace '{namespace}' does not exist in context {cluster.identity.context}.",
+            "Pass -n with the namespace the manifests were applied to (kubectl get namespaces).",
+        )
 
 
 def _namespace(config: CutoverConfig, gateways: Gateways) -> str:

@@ -7,11 +7,13 @@ Read-only by nature: it only runs checks. Exit codes: 0 nothing blocks, 1 someth
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
 from wizard.checks import Finding, Severity, worst
 from wizard.config import CutoverConfig
+from wizard.errors import CutoverError
 from wizard.factory import Gateways
 from wizard.preflight import run_preflight
 from wizard.steps import CHECKLIST
@@ -36,13 +38,30 @@ class StepStatus:
     note: str = ""
 
 
+def mapping_findings(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
+    """The mapping diff as findings named `<service>/<field>`; a source it cannot read is unknown."""
+    from wizard.mapping.build import build_plan
+
+    try:
+        plan = build_plan(config, gateways)
+    except CutoverError as exc:
+        return [Finding("mapping", Severity.BLOCK, exc.message, exc.fix, inconclusive=True)]
+    named = [replace(f, check=f"{s.service}/{f.check}") for s in plan.services for f in s.findings]
+    return named + list(plan.extra)
+
+
+STEP_CHECKS: dict[str, Callable[[CutoverConfig, Gateways], list[Finding]]] = {
+    "preflight": run_preflight,
+    "mapping": mapping_findings,
+}
+
+
 def collect_status(config: CutoverConfig, gateways: Gateways) -> list[StepStatus]:
     """Every checklist step, in order. Steps not built yet say `unknown`, honestly."""
-    checks = {"preflight": run_preflight}
     result = []
     for step in CHECKLIST:
-        run = checks.get(step.id)
-        if run is None or not step.available:
+        run = STEP_CHECKS.get(step.id)
+        if run is None:
             result.append(StepStatus(step.id, step.title, "unknown", note="not available yet"))
             continue
         findings = tuple(run(config, gateways))
@@ -59,7 +78,9 @@ def exit_code(steps: list[StepStatus]) -> int:
 
 
 def format_finding(finding: Finding) -> list[str]:
-    lines = [f"  {MARKS[finding.severity]} {finding.message}"]
+    # Mapping rows are named `<service>/<field>`: the name says which service the line is about.
+    where = f"{finding.check}: " if "/" in finding.check else ""
+    lines = [f"  {MARKS[finding.severity]} {where}{finding.message}"]
     if finding.fix and finding.severity in (Severity.WARN, Severity.BLOCK):
         lines.append(f"        fix: {finding.fix}")
     return lines

@@ -133,8 +133,10 @@ def test_status_command_on_real_services(
     result = subprocess.run(
         [sys.executable, "-m", "wizard.cli", *args], capture_output=True, text=True, timeout=60
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    # Preflight passes; nothing is deployed in the fresh namespace, so the mapping blocks.
+    assert result.returncode == 1, result.stdout + result.stderr
     assert "1. Preflight: ok" in result.stdout and "2 of 2 containers running" in result.stdout
+    assert "4. Mapping diff: block" in result.stdout and "web/match" in result.stdout
 
     other = subprocess.run(
         [sys.executable, "-m", "wizard.cli", *args[:3], "-p", "no-such-project", *args[5:]],

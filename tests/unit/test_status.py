@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from wizard.status import STEP_CHECKS
 from wizard.steps import CHECKLIST
 
 
@@ -22,12 +23,13 @@ def _status(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
 
 def test_demo_status_json_lists_every_step_and_is_honest() -> None:
     result = _status("--demo", "--json")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # the sample's planted mapping problems block
     report = json.loads(result.stdout)
     assert [s["id"] for s in report["steps"]] == [s.id for s in CHECKLIST]
     states = {s["id"]: s["state"] for s in report["steps"]}
     assert states["preflight"] == "warn"  # the demo's unhealthy celery container
-    assert {states[s.id] for s in CHECKLIST if not s.available} == {"unknown"}
+    assert states["mapping"] == "block"
+    assert {states[s.id] for s in CHECKLIST if s.id not in STEP_CHECKS} == {"unknown"}
     assert report["ready"] is False  # steps not built yet cannot be called ready
     finding = report["steps"][0]["findings"][0]
     assert set(finding) == {"check", "severity", "message", "fix"}

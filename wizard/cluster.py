@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -28,6 +29,8 @@ from kubernetes.client.exceptions import OpenApiException
 from kubernetes.config.config_exception import ConfigException
 
 from wizard.errors import GatewayError, NotFound, ReadOnlyRefused, Unauthorized
+from wizard.health.status import EventRow, event_row
+from wizard.health.watch import OnChange, Watcher
 from wizard.kubeconfig import KubeTarget, load_target
 from wizard.kubeerrors import Operation, error_for_status, error_for_transport
 from wizard.model import (
@@ -38,6 +41,7 @@ from wizard.model import (
     SecretKeys,
     Workload,
 )
+from wizard.storage.claims import pvc_from_json
 from wizard.target.fetch import TargetReader
 from wizard.target.model import TargetState
 
@@ -157,6 +161,30 @@ class KubeCluster:
             self._request(op, "POST", f"/api/v1{self._ns_path()}/secrets", body=body)
         )
 
+    def patch_secret(
+        self,
+        name: str,
+        set: Mapping[str, str],  # the keys to set
+        remove: Sequence[str] = (),
+        labels: Mapping[str, str] | None = None,
+    ) -> SecretKeys:
+        # A JSON merge patch: keys in `data` are set, keys given as null are removed, and every
+        # other key of the Secret is left as it is.
+        data: dict[str, str | None] = {
+            k: base64.b64encode(v.encode()).decode("ascii") for k, v in set.items()
+        }
+        data.update(dict.fromkeys(remove))
+        body: dict[str, Any] = {"data": data}
+        if labels:
+            body["metadata"] = {"labels": dict(labels)}
+        op = Operation("patch", "secrets", name, sensitive=True)
+        path = f"/api/v1{self._ns_path()}/secrets/{_seg(name)}"
+        return secret_keys(
+            self._request(
+                op, "PATCH", path, body=body, content_type="application/merge-patch+json"
+            )
+        )
+
     def list_workloads(self, selector: str = "") -> list[Workload]:
         found: list[Workload] = []
         for kind, plural in (("Deployment", "deployments"), ("StatefulSet", "statefulsets")):
@@ -178,6 +206,35 @@ class KubeCluster:
     def read_target(self, selector: str = "") -> TargetState:
         return self._target.read(selector)
 
+    def list_events(self, field_selector: str = "") -> list[EventRow]:
+        path = f"/api/v1{self._ns_path()}/events"
+        query = [("fieldSelector", field_selector)] if field_selector else []
+        answer = self._request(Operation("list", "events"), "GET", path, query=query)
+        return [event_row(item) for item in answer.get("items") or []]
+
+    def watch(
+        self,
+        kind: str,
+        selector: str,
+        on_change: OnChange,
+        field_selector: str = "",
+        since: str | None = None,
+    ) -> Watcher:
+        """List `kind` (pods, persistentvolumeclaims, events, deployments, statefulsets) once,
+        then watch it on a thread of its own; see wizard.health.watch. Reads use a long timeout
+        of their own (the server's watch timeout plus a margin), not the gateway's 10 s.
+        `since`: resume from a resourceVersion kept earlier instead of listing first."""
+        return Watcher(
+            kind,
+            _seg(self._identity.namespace),
+            self._open_stream,
+            lambda status, body, op: error_for_status(status, body, op, self._identity),
+            on_change,
+            selector=selector,
+            field_selector=field_selector,
+            since=since,
+        ).start()
+
     # --- plumbing ------------------------------------------------------------------------------
 
     def _ns_path(self) -> str:
@@ -191,6 +248,37 @@ class KubeCluster:
     def _get(self, op: Operation, path: str, query: list[tuple[str, str]]) -> dict[str, Any]:
         return self._request(op, "GET", path, query=query)
 
+    def _open_stream(
+        self, path: str, query: list[tuple[str, str]], read_timeout: float
+    ) -> _HttpStream:
+        """A GET whose body is read as it arrives (watches), with this read timeout."""
+        try:
+            request = self._api.param_serialize(
+                method="GET",
+                resource_path=path,
+                query_params=query,
+                header_params={"Accept": "application/json"},
+                auth_settings=["BearerToken"],
+            )
+            response = self._api.call_api(
+                *request, _request_timeout=(self._timeout[0], read_timeout)
+            )
+        except GatewayError:
+            raise
+        except ConfigException as exc:
+            raise self._credentials_failed(exc) from None
+        except (urllib3.exceptions.HTTPError, OSError, OpenApiException) as exc:
+            raise error_for_transport(exc, self._identity) from None
+        return _HttpStream(response.response, self._identity)
+
+    def _credentials_failed(self, exc: Exception) -> Unauthorized:
+        return Unauthorized(
+            f"Could not get credentials for user {self._identity.user!r} "
+            f"(context {self._identity.context!r}): {exc}",
+            fix=f"Check that `kubectl --context {self._identity.context} get ns` works "
+            "(it runs the same credential plugin).",
+        )
+
     def _request(
         self,
         op: Operation,
@@ -198,11 +286,12 @@ class KubeCluster:
         path: str,
         query: list[tuple[str, str]] | None = None,
         body: dict[str, Any] | None = None,
+        content_type: str = "application/json",
     ) -> dict[str, Any]:
         """One API request; the answer's JSON, or a translated GatewayError."""
         headers = {"Accept": "application/json"}
         if body is not None:
-            headers["Content-Type"] = "application/json"
+            headers["Content-Type"] = content_type
         try:
             request = self._api.param_serialize(
                 method=method,
@@ -220,12 +309,7 @@ class KubeCluster:
         except GatewayError:
             raise
         except ConfigException as exc:  # refreshing credentials (exec plugin, OIDC) failed
-            raise Unauthorized(
-                f"Could not get credentials for user {self._identity.user!r} "
-                f"(context {self._identity.context!r}): {exc}",
-                fix=f"Check that `kubectl --context {self._identity.context} get ns` works "
-                "(it runs the same credential plugin).",
-            ) from None
+            raise self._credentials_failed(exc) from None
         except (urllib3.exceptions.HTTPError, OSError, OpenApiException) as exc:
             raise error_for_transport(exc, self._identity) from None
         if not 200 <= response.status < 300:
@@ -242,6 +326,45 @@ class KubeCluster:
                 f"`kubectl --context {self._identity.context} get --raw /version`.",
             ) from None
         return answer
+
+
+class _HttpStream:
+    """A urllib3 response read by a watch (wizard.health.watch.Stream)."""
+
+    def __init__(self, response: Any, who: ClusterIdentity) -> None:
+        self._response = response
+        self._who = who
+        self._done = False
+
+    @property
+    def status(self) -> int:
+        return int(self._response.status)
+
+    def chunks(self) -> Iterator[bytes]:
+        try:
+            yield from self._response.stream(None, decode_content=True)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise error_for_transport(exc, self._who) from None
+        self._done = True
+
+    def read_all(self) -> bytes:
+        try:
+            raw: bytes = self._response.read() or b""
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise error_for_transport(exc, self._who) from None
+        self._done = True
+        return raw
+
+    def interrupt(self) -> None:
+        with contextlib.suppress(Exception):
+            self._response.shutdown()  # shuts the socket for reading: a blocked read returns
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            if self._done:
+                self._response.release_conn()  # read to the end: the connection is reusable
+            else:
+                self._response.close()  # a watch cut short: never reuse its connection
 
 
 def _guard_transport(api: Any, read_only: bool, timeout: tuple[float, float]) -> None:
@@ -319,19 +442,7 @@ def workload(kind: str, obj: Mapping[str, Any]) -> Workload:
 
 
 def pvc(obj: Mapping[str, Any]) -> Pvc:
-    meta = obj.get("metadata") or {}
-    spec = obj.get("spec") or {}
-    status = obj.get("status") or {}
-    return Pvc(
-        name=str(meta.get("name", "")),
-        namespace=str(meta.get("namespace", "")),
-        phase=str(status.get("phase") or "Pending"),
-        requested=str(((spec.get("resources") or {}).get("requests") or {}).get("storage", "")),
-        capacity=str((status.get("capacity") or {}).get("storage", "")),
-        access_modes=tuple(status.get("accessModes") or spec.get("accessModes") or ()),
-        storage_class=str(spec.get("storageClassName") or ""),
-        volume_name=str(spec.get("volumeName") or ""),
-    )
+    return pvc_from_json(obj)
 
 
 def pod(obj: Mapping[str, Any]) -> Pod:
@@ -348,4 +459,9 @@ def pod(obj: Mapping[str, Any]) -> Pod:
         ready_containers=sum(1 for c in containers if c.get("ready")),
         total_containers=len(spec.get("containers") or []),
         restarts=sum(int(c.get("restartCount") or 0) for c in containers),
+        claims=tuple(
+            str(v["persistentVolumeClaim"].get("claimName") or "")
+            for v in spec.get("volumes") or ()
+            if v.get("persistentVolumeClaim")
+        ),
     )

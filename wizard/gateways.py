@@ -7,9 +7,11 @@ Every method raises a `wizard.errors.GatewayError` subclass on failure, never a 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
+from wizard.health.status import EventRow
+from wizard.health.watch import OnChange, WatchHandle
 from wizard.model import (
     AccessVerdict,
     ClusterIdentity,
@@ -57,6 +59,17 @@ class Cluster(Protocol):
         """Create an Opaque Secret. Raises Conflict when it exists, ReadOnlyRefused when read-only."""
         ...
 
+    def patch_secret(
+        self,
+        name: str,
+        set: Mapping[str, str],  # the keys to set (shadows the builtin here only)
+        remove: Sequence[str] = (),
+        labels: Mapping[str, str] | None = None,
+    ) -> SecretKeys:
+        """Set and remove keys of an existing Secret (a JSON merge patch); other keys are kept.
+        Raises NotFound when it does not exist, ReadOnlyRefused when read-only."""
+        ...
+
     def list_workloads(self, selector: str = "") -> list[Workload]: ...
 
     def list_pvcs(self, selector: str = "") -> list[Pvc]: ...
@@ -67,6 +80,19 @@ class Cluster(Protocol):
         """The target's objects in the namespace (wizard.target: workloads, Services, Ingresses,
         claims, ConfigMaps, Secrets as key names only, autoscalers). A kind this identity may not
         list is named in `unreadable` (Secrets for `view`: `secrets_readable` is False)."""
+        ...
+
+    def list_events(self, field_selector: str = "") -> list[EventRow]:
+        """Events of the namespace, e.g. `involvedObject.kind=PersistentVolumeClaim` or
+        `type=Warning` (field selectors, as `kubectl get events --field-selector`)."""
+        ...
+
+    def watch(
+        self, kind: str, selector: str, on_change: OnChange, field_selector: str = ""
+    ) -> WatchHandle:
+        """Keep `kind` (pods, persistentvolumeclaims, events, deployments, statefulsets) of the
+        namespace current: list once, then watch, calling `on_change` with each batch of changes
+        and each status change (wizard.health.watch). `stop()` the handle when done."""
         ...
 
 

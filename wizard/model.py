@@ -124,6 +124,7 @@ class Pod:
     ready_containers: int = 0
     total_containers: int = 0
     restarts: int = 0
+    claims: tuple[str, ...] = ()  # the PersistentVolumeClaims it mounts
 
 
 # --- Keyring ------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import hashlib
 import re
 import threading
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,8 @@ from wizard.config import CutoverConfig, demo_dir
 from wizard.demo.sample import Manifest, load_manifests
 from wizard.demo.selector import parse_selector
 from wizard.errors import Conflict, Forbidden, Invalid, NotFound, ReadOnlyRefused
+from wizard.health.status import EventRow, PodRow, WorkloadHealth
+from wizard.health.watch import KINDS, OnChange, StaticWatch
 from wizard.model import AccessVerdict, ClusterIdentity, Pod, Pvc, SecretKeys, Workload
 from wizard.target.model import TargetState
 from wizard.target.parse import TargetBuilder
@@ -136,6 +138,41 @@ class DemoCluster:
             self._secrets[name] = secret
         return secret
 
+    def patch_secret(
+        self,
+        name: str,
+        set: Mapping[str, str],  # the keys to set
+        remove: Sequence[str] = (),
+        labels: Mapping[str, str] | None = None,
+    ) -> SecretKeys:
+        if self._read_only:
+            raise ReadOnlyRefused(
+                f"Read-only mode: Secret {name} was not changed.",
+                "Run cutover without --read-only to write the Secret.",
+            )
+        self._require("patch", "secrets")
+        _check_secret(name, set)
+        with self._lock:
+            found = self._secrets.get(name)
+            if found is None:
+                raise NotFound(
+                    f"Secret {name} does not exist in {self._identity.namespace}.",
+                    "Create it first.",
+                )
+            digests = {k: v for k, v in found.digests.items() if k not in remove}
+            digests.update(
+                {key: hashlib.sha256(value.encode()).hexdigest() for key, value in set.items()}
+            )
+            patched = SecretKeys(
+                name=name,
+                namespace=found.namespace,
+                digests=digests,
+                labels={**found.labels, **(labels or {})},
+                type=found.type,
+            )
+            self._secrets[name] = patched
+        return patched
+
     def list_workloads(self, selector: str = "") -> list[Workload]:
         matches = parse_selector(selector)
         workloads = []
@@ -223,6 +260,45 @@ class DemoCluster:
             keda_installed=True,
             autoscaling_version="autoscaling/v2beta2",  # what a v1.20 API server serves
         )
+
+    def list_events(self, field_selector: str = "") -> list[EventRow]:
+        return []  # every claim is Bound and nothing failed: no event worth showing
+
+    def watch(
+        self, kind: str, selector: str, on_change: OnChange, field_selector: str = ""
+    ) -> StaticWatch:
+        """The current rows of `kind`, emitted once (the demo's state changes only when the
+        wizard writes the Secret; a screen opened afterwards sees the new state)."""
+        if kind not in KINDS:
+            raise ValueError(f"cannot watch {kind!r}; known: {', '.join(KINDS)}")
+        rows: dict[str, object] = {}
+        if kind == "pods":
+            owners = {c.name: c for c in self._controllers}
+            for pod in self.list_pods(selector):
+                owner = next((n for n in owners if pod.name.startswith(f"{n}-")), "")
+                running = pod.phase == "Running"
+                rows[pod.name] = PodRow(
+                    name=pod.name,
+                    status="Running" if running else "CreateContainerConfigError",
+                    ready=pod.ready_containers,
+                    total=pod.total_containers,
+                    restarts=pod.restarts,
+                    node=pod.node,
+                    why="" if running else "a key of Secret email-rag-secrets is missing",
+                    phase=pod.phase,
+                    workload=owner,
+                )
+        elif kind == "persistentvolumeclaims":
+            rows = {c.name: c for c in self.list_pvcs(selector)}
+        elif kind in ("deployments", "statefulsets"):
+            rows = {
+                w.name: WorkloadHealth(
+                    w.kind, w.name, w.desired, w.ready, w.available, w.updated, w.desired
+                )
+                for w in self.list_workloads(selector)
+                if f"{w.kind.lower()}s" == kind
+            }
+        return StaticWatch(kind, rows, on_change)
 
     def _require(self, verb: str, resource: str) -> None:
         if (verb, resource) in self._denied:

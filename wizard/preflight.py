@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import yaml
 
@@ -17,6 +16,7 @@ from wizard.checks import Finding, Severity
 from wizard.config import CutoverConfig
 from wizard.errors import CutoverError, Forbidden
 from wizard.factory import Gateways
+from wizard.paths import shown
 
 CheckFn = Callable[[CutoverConfig, Gateways], list[Finding]]
 
@@ -91,7 +91,7 @@ def check_compose(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
                     "Point -f at the project's Compose file.",
                 )
             ]
-    names = ", ".join(_shown(p) for p in config.compose_files)
+    names = ", ".join(shown(p) for p in config.compose_files)
     findings.append(
         Finding(
             "compose.project", Severity.OK, f"Compose project '{config.project_name}' from {names}"
@@ -263,14 +263,6 @@ def check_keyring(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
             status.fix,
         )
     ]
-
-
-def _shown(path: Path) -> str:
-    """A path as short as it can be while still unambiguous: relative to here, or from ~."""
-    for base, prefix in ((Path.cwd(), ""), (Path.home(), "~/")):
-        if path.is_relative_to(base):
-            return prefix + str(path.relative_to(base))
-    return str(path)
 
 
 def _block(check: str, message: str, fix: str = "") -> Finding:

@@ -17,6 +17,7 @@ from wizard.errors import Forbidden, GatewayError, NotFound, Unreachable
 from wizard.factory import Gateways
 from wizard.mapping.diff import plan
 from wizard.mapping.model import Plan
+from wizard.paths import shown
 from wizard.target.compare import compare_sources
 from wizard.target.manifests import load_manifests
 from wizard.target.model import TargetState
@@ -51,9 +52,10 @@ def build_plan(config: CutoverConfig, gateways: Gateways) -> Plan:
     extra = list(result.extra)
     if live is not None:
         sources.append(f"cluster (namespace {live.namespace})")
-    if from_files is not None:
+    if from_files is not None and config.manifests_dir is not None:
         sources.append(
-            f"manifests ({config.manifests_dir})" + ("" if live else ", cluster not reachable")
+            f"manifests ({shown(config.manifests_dir)})"
+            + ("" if live else ", cluster not reachable")
         )
     if live is not None and from_files is not None:
         extra.extend(compare_sources(live, from_files))

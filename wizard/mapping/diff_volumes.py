@@ -16,6 +16,7 @@ from wizard.compose.model import Mount
 from wizard.mapping.common import NONE, Context, row
 from wizard.mapping.match import kube_name
 from wizard.mapping.model import DiffRow
+from wizard.paths import shown
 from wizard.target.model import PodVolume, VolumeMountSpec
 
 
@@ -107,7 +108,7 @@ def _named(ctx: Context, mount: Mount) -> DiffRow:
     if named is not None:
         guesses.append(kube_name(named.name))
     claim_hint = explicit or guesses[0]
-    where = ctx.config.config_file or "cutover.yaml"
+    where = shown(ctx.config.config_file) if ctx.config.config_file else "cutover.yaml"
     found = _mount_at(ctx, mount.target)
 
     if found is None:

@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 from wizard.checks import Finding, Severity
 from wizard.compose.model import ComposeProject
+from wizard.paths import shown
 from wizard.target.model import TargetState, TargetWorkload
 
 LABEL_KEYS = ("component", "app.kubernetes.io/component", "app.kubernetes.io/name")
@@ -294,7 +295,7 @@ class _ConfigFile:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self.name = str(path) if path is not None else "cutover.yaml"
+        self.name = shown(path) if path is not None else "cutover.yaml"
         try:
             self._lines = path.read_text(encoding="utf-8").splitlines() if path else []
         except (OSError, UnicodeDecodeError):

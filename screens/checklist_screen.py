@@ -23,9 +23,11 @@ from textual.widgets import ContentSwitcher, Footer, Static
 from screens.commands import GoToStepProvider
 from screens.header import CutoverHeader
 from screens.help_panel import StepHelp
+from screens.mapping import MappingBody
 from screens.messages import StepChosen, StepStateChanged
 from screens.not_yet import NotYetBody
 from screens.preflight import PreflightBody
+from screens.secrets import secrets_body
 from screens.sidebar import ChecklistSidebar
 from screens.step_body import StepBody
 from wizard.config import CutoverConfig
@@ -37,6 +39,8 @@ BodyFactory = Callable[[Step, CutoverConfig, Gateways], StepBody]
 # The steps that are built. Anything else, or a step marked unavailable, gets NotYetBody.
 BODIES: dict[str, BodyFactory] = {
     "preflight": PreflightBody,
+    "secrets": secrets_body,
+    "mapping": MappingBody,
 }
 
 

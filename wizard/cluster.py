@@ -180,9 +180,7 @@ class KubeCluster:
         op = Operation("patch", "secrets", name, sensitive=True)
         path = f"/api/v1{self._ns_path()}/secrets/{_seg(name)}"
         return secret_keys(
-            self._request(
-                op, "PATCH", path, body=body, content_type="application/merge-patch+json"
-            )
+            self._request(op, "PATCH", path, body=body, content_type="application/merge-patch+json")
         )
 
     def list_workloads(self, selector: str = "") -> list[Workload]:

@@ -102,6 +102,11 @@ class ComposeHost(Protocol):
     @property
     def host(self) -> str: ...
 
+    @property
+    def read_only(self) -> bool:
+        """Decided at construction: a read-only host refuses every change before any request."""
+        ...
+
     def ping(self) -> EngineInfo: ...
 
     def project_names(self) -> list[str]:
@@ -113,6 +118,21 @@ class ComposeHost(Protocol):
     def project_networks(self, project: str) -> list[ComposeNetwork]: ...
 
     def project_volumes(self, project: str) -> list[ComposeVolume]: ...
+
+    # The only changes: what `docker compose down` does, one object at a time. Volumes: never.
+
+    def stop_container(self, name: str, timeout_s: float) -> None:
+        """SIGTERM, then SIGKILL after `timeout_s`. Already stopped: nothing to do. Gone: NotFound.
+        ReadOnlyRefused when read-only."""
+        ...
+
+    def remove_container(self, name: str) -> None:
+        """Remove a stopped container, keeping its volumes. Gone: NotFound."""
+        ...
+
+    def remove_network(self, name: str) -> None:
+        """Remove a network with no container left on it. Gone: NotFound."""
+        ...
 
 
 class Vault(Protocol):

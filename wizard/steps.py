@@ -47,10 +47,18 @@ CHECKLIST: tuple[Step, ...] = (
             "kept in the OS keyring, then written as one Kubernetes Secret; which workloads use "
             "which key."
         ),
-        why="A workload that references a missing Secret key never starts.",
-        how_to_fix="Enter the missing keys here; the Secret is created or patched after a preview.",
-        available=False,
-        not_yet="Not available yet: secret entry and the Secret writer are still being built.",
+        why=(
+            "A workload that references a missing Secret key never starts (the demo's celery "
+            "worker waits until the Secret has every key it reads)."
+        ),
+        how_to_fix=(
+            "Type each missing value into its masked field (F2 reveals that field only), or F3 "
+            "to generate one where that is safe, or F4 to take it from .env (that copy stays on "
+            "disk: delete it afterwards). F5 saves to the OS keyring; F6 shows the key-level "
+            "diff and, after y, creates or patches the Secret. No usable keyring: run inside "
+            "`dbus-run-session` with gnome-keyring unlocked, or install keyrings.cryptfile, or "
+            "go on session-only."
+        ),
     ),
     Step(
         id="volumes",
@@ -68,13 +76,26 @@ CHECKLIST: tuple[Step, ...] = (
         id="mapping",
         title="Mapping diff",
         checks=(
-            "Each Compose service against the Deployment/StatefulSet/Service/Ingress/PVC it "
-            "became: image, replicas, command, environment, ports, volumes, probes, resources."
+            "Each Compose service next to the workload it became (by the `services:` map of "
+            "cutover.yaml, else by name, <project>-<service> or the component label), field by "
+            "field: image and tag, replicas against HPA/KEDA bounds, command/args, environment "
+            "(secret values masked, never shown), ports to Service/Ingress, volumes to "
+            "PVC/ConfigMap, healthcheck to probes, resources, depends_on. Also workloads no "
+            "service maps to, and drift between the cluster and the manifests."
         ),
-        why="A service that did not make it across, or changed on the way, breaks after cutover.",
-        how_to_fix="Map services in cutover.yaml (`services:`) or fix the manifest the row names.",
-        available=False,
-        not_yet="Not available yet: Compose loading and the per-service diff are still being built.",
+        why=(
+            "A service that did not make it across, or changed on the way (a lost environment "
+            "variable, a `latest` tag, a volume its pods cannot share), only breaks once Compose "
+            "is down, when going back is slow."
+        ),
+        how_to_fix=(
+            "Each row's fix shows beneath the diff: Enter opens a service's diff, ↑/↓ pick a "
+            "row, ←/→ scroll long values, p keeps only warn and block rows. A service matched "
+            "to the wrong workload, or to none: name it in cutover.yaml under `services:` as "
+            "`<compose service>: <workload name>` (e.g. `celery: email-rag-celery`). Otherwise "
+            "change the manifest or Compose file the row names, apply it, and press r. "
+            "`cutover plan` prints the same diff."
+        ),
     ),
     Step(
         id="health",

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from textual.pilot import Pilot
 
+import screens.mapping
 from screens.app import CutoverApp
 from tests.ui.conftest import SMALL, WIDE, settle, unreachable_gateways
 from wizard.config import CutoverConfig
+from wizard.errors import ConfigError
+from wizard.factory import Gateways
+from wizard.mapping.model import Plan
 
 SnapCompare = Callable[..., bool]
 
@@ -30,7 +35,8 @@ def test_preflight_160x48(snap_compare: SnapCompare, demo_app: CutoverApp) -> No
 
 
 def test_not_yet_step_80x24(snap_compare: SnapCompare, demo_app: CutoverApp) -> None:
-    assert snap_compare(demo_app, terminal_size=SMALL, run_before=_checks_done, press=["2"])
+    # The gate (step 6): still being built.
+    assert snap_compare(demo_app, terminal_size=SMALL, run_before=_checks_done, press=["6"])
 
 
 def test_help_80x24(snap_compare: SnapCompare, demo_app: CutoverApp) -> None:
@@ -43,3 +49,37 @@ def test_preflight_blocked_80x24(snap_compare: SnapCompare, demo_config: Cutover
     # Nothing answers: the blocks and their fixes, as an operator with a dead cluster sees them.
     app = CutoverApp(demo_config, unreachable_gateways())
     assert snap_compare(app, terminal_size=SMALL, run_before=_checks_done)
+
+
+# --- Mapping: the demo's plan (its planted problems); a broken cutover.yaml on a stand-in ---------
+
+
+def test_mapping_80x24(snap_compare: SnapCompare, demo_app: CutoverApp) -> None:
+    assert snap_compare(demo_app, terminal_size=SMALL, run_before=_checks_done, press=["4"])
+
+
+def test_mapping_160x48(snap_compare: SnapCompare, demo_app: CutoverApp) -> None:
+    assert snap_compare(demo_app, terminal_size=WIDE, run_before=_checks_done, press=["4"])
+
+
+def test_mapping_problems_only_80x24(snap_compare: SnapCompare, demo_app: CutoverApp) -> None:
+    # celery's diff, problems only, reading its first problem: the finding, fix and both values.
+    keys = ["4", "p", "down", "enter"]
+    assert snap_compare(demo_app, terminal_size=SMALL, run_before=_checks_done, press=keys)
+
+
+def test_mapping_error_80x24(
+    snap_compare: SnapCompare,
+    monkeypatch: pytest.MonkeyPatch,
+    demo_config: CutoverConfig,
+    demo_gateways: Gateways,
+) -> None:
+    def broken(config: CutoverConfig, gateways: Gateways) -> Plan:
+        raise ConfigError(
+            "cutover.yaml, services.worker: no Compose service is called worker.",
+            "Use one of backend, celery, frontend, postgres, rabbitmq, redis.",
+        )
+
+    monkeypatch.setattr(screens.mapping, "build_plan", broken)
+    app = CutoverApp(demo_config, demo_gateways)
+    assert snap_compare(app, terminal_size=SMALL, run_before=_checks_done, press=["4"])

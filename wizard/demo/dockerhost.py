@@ -4,6 +4,9 @@ Every service runs, one container each (or `deploy.replicas`), named and labelle
 Compose v2 names them (`email-rag-backend-1`). Services with a healthcheck report healthy,
 except the Celery worker: its `inspect ping` healthcheck times out while a long import keeps
 every worker busy, a common sight on a real host and a reason to look before cutting over.
+
+`down` is simulated: stopping and removing containers and networks changes only this object's
+memory (what later calls list), so the demo can walk the whole path, and nothing real is touched.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Any
 
 from wizard.config import CutoverConfig
 from wizard.demo.sample import load_compose
+from wizard.errors import NotFound, ReadOnlyRefused
 from wizard.model import ComposeContainer, ComposeNetwork, ComposeVolume, EngineInfo
 
 DEMO_HOST = "demo://localhost"
@@ -30,10 +34,46 @@ class DemoComposeHost:
         self._host = config.docker_host or DEMO_HOST
         self._project = config.project_name
         self._compose = load_compose(config.compose_files)
+        self._read_only = config.read_only
+        self._stopped: set[str] = set()  # container names
+        self._removed: set[str] = set()  # container and network names
 
     @property
     def host(self) -> str:
         return self._host
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
+    def stop_container(self, name: str, timeout_s: float) -> None:
+        self._refuse_when_read_only(f"stop container {name}")
+        self._existing(name, self._container_names())
+        self._stopped.add(name)
+
+    def remove_container(self, name: str) -> None:
+        self._refuse_when_read_only(f"remove container {name}")
+        self._existing(name, self._container_names())
+        self._removed.add(name)
+
+    def remove_network(self, name: str) -> None:
+        self._refuse_when_read_only(f"remove network {name}")
+        self._existing(name, {n.name for n in self.project_networks(self._project)})
+        self._removed.add(name)
+
+    def _container_names(self) -> set[str]:
+        return {c.name for c in self.project_containers(self._project)}
+
+    def _existing(self, name: str, names: set[str]) -> None:
+        if name not in names:
+            raise NotFound(f"Not found on the Docker Engine at {self._host}: {name}")
+
+    def _refuse_when_read_only(self, what: str) -> None:
+        if self._read_only:
+            raise ReadOnlyRefused(
+                f"Read-only mode: refused to {what} on {self._host}; nothing was sent",
+                fix="Run without --read-only to take Compose down.",
+            )
 
     def ping(self) -> EngineInfo:
         return EngineInfo(
@@ -49,11 +89,14 @@ class DemoComposeHost:
         containers = []
         for order, (service, spec) in enumerate(self._services().items()):
             for number in range(1, _replicas(spec) + 1):
+                name = f"{project}-{service}-{number}"
+                if name in self._removed:
+                    continue
                 containers.append(
                     ComposeContainer(
-                        name=f"{project}-{service}-{number}",
+                        name=name,
                         service=service,
-                        state="running",
+                        state="exited" if name in self._stopped else "running",
                         health=_health(service, spec),
                         image=str(spec.get("image", f"{project}-{service}")),
                         started_at=_STARTED_AT.format(second=order * 3),
@@ -78,6 +121,8 @@ class DemoComposeHost:
             if spec.get("external"):
                 continue
             name = spec.get("name") or f"{project}_{key}"
+            if name in self._removed:
+                continue
             networks.append(ComposeNetwork(name=name, driver=spec.get("driver") or "bridge"))
         return networks
 

@@ -1,0 +1,659 @@
+"""The Mapping step: each Compose service next to the workload it became, field by field.
+
+`build_plan` reads the Compose files, the cluster and/or the manifests, so it runs in a thread
+worker and posts the plan back; the event loop never waits on it. The services list sits above
+the diff at every size: the diff needs the width more than the list does. Picking a service fills
+the diff; the highlighted diff row's finding and fix show beneath it. Findings about no one service
+(workloads nothing maps to, drift between cluster and manifests) are a row of their own at the end
+of the services list, with a section of their own when picked.
+
+Every cell is display text the core has already masked; nothing here ever sees a secret value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar, TypeVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import on, work
+from textual.actions import SkipAction
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.events import DescendantBlur, DescendantFocus, Resize
+from textual.message import Message
+from textual.theme import Theme
+from textual.widgets import DataTable, Static
+from textual.worker import Worker, WorkerState
+
+from screens.messages import StepStateChanged
+from screens.preflight import FindingRow
+from screens.step_body import StepBody
+from screens.step_state import SEVERITY_LABEL, STATE_CLASSES, StepState
+from wizard.checks import Finding, Severity, worst
+from wizard.config import CutoverConfig
+from wizard.errors import CutoverError
+from wizard.factory import Gateways
+from wizard.mapping.build import build_plan
+from wizard.mapping.model import DiffRow, Plan, ServicePlan
+from wizard.steps import Step
+
+T = TypeVar("T")
+WORKER_GROUP = "mapping"
+RUNNING_TEXT = "… comparing Compose with Kubernetes"
+# The services-list key of the "other findings" row; a NUL can never be in a Compose service name.
+OTHER_KEY = "\0other"
+# Below this share of the room per value column, the Compose and Kubernetes columns are shown
+# one at a time (left/right page between them); from it up, side by side, long values wrapping.
+MIN_VALUE_WIDTH = 40
+MIN_PAGE_WIDTH = 12
+MAX_FIELD_WIDTH = 28
+PADDING = 2  # a DataTable cell's padding, both sides together
+VERDICT_WIDTH = len("✖ block")
+# The theme variable that colours each verdict; the glyph and the word carry it without colour.
+VERDICT_COLOUR = {
+    Severity.OK: "text-success",
+    Severity.INFO: "",
+    Severity.WARN: "text-warning",
+    Severity.BLOCK: "text-error",
+}
+
+
+@dataclass
+class PlanReady(Message):
+    """The comparison finished. `run` tells a result of a restarted run apart."""
+
+    run: int
+    plan: Plan
+
+
+@dataclass
+class PlanFailed(Message):
+    """The comparison could not be made at all: what failed and the fix."""
+
+    run: int
+    message: str
+    fix: str
+
+
+def is_problem(severity: Severity) -> bool:
+    return severity.rank >= Severity.WARN.rank
+
+
+def target_text(service: ServicePlan) -> str:
+    if service.target is None:
+        return "no match"
+    return f"→ {service.target.kind}/{service.target.name}"
+
+
+def counts_text(findings: Sequence[Finding]) -> str:
+    """'1 block, 2 warn' or 'all ok', for a service's row."""
+    blockers = sum(1 for f in findings if f.severity is Severity.BLOCK)
+    warnings = sum(1 for f in findings if f.severity is Severity.WARN)
+    parts = [f"{n} {word}" for n, word in ((blockers, "block"), (warnings, "warn")) if n]
+    return ", ".join(parts) if parts else "all ok"
+
+
+def summary_text(plan: Plan) -> str:
+    """One short line for the whole mapping (it must fit 54 columns): '2 blockers in 6 services'."""
+    findings = plan.findings
+    blockers = sum(1 for f in findings if f.severity is Severity.BLOCK)
+    warnings = sum(1 for f in findings if f.severity is Severity.WARN)
+    services = _plural(len(plan.services), "service")
+    counts = ", ".join(
+        _plural(n, word) for n, word in ((blockers, "blocker"), (warnings, "warning")) if n
+    )
+    if blockers or warnings:
+        return f"{counts} in {services}"
+    return f"All {services} made it across"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+class PaneTable(DataTable[Text]):
+    """A table of the mapping panes: its keys leave the footer while the panes are hidden."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Home/End go to the first/last row (a list of rows is what is walked here); the stock
+        # table spends them on sideways scrolling, which left/right do.
+        Binding("home", "scroll_top", "First row", show=False),
+        Binding("end", "scroll_bottom", "Last row", show=False),
+    ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Before the first plan, or after a failure, the panes are hidden and their keys do
+        # nothing the operator could see.
+        panes = self.parent
+        return panes is None or bool(panes.display)
+
+
+class ServiceTable(PaneTable):
+    """One row per Compose service; the highlighted one fills the diff."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Select", key_display="↑↓"),
+        Binding("enter", "select_cursor", "Diff"),
+    ]
+
+
+class DiffTable(PaneTable):
+    """The selected service's fields. Verdict and field stay put; when the values do not fit
+    beside them, left/right page between the Compose and the Kubernetes column."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Row", key_display="↑↓"),
+        Binding("right", "cursor_right", "Columns", key_display="←→"),
+        Binding("escape", "app.focus('mapping-services')", "Services"),
+    ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("cursor_left", "cursor_right") and not self.allow_horizontal_scroll:
+            return False  # nothing to page: the screen's left/right change the step
+        return super().check_action(action, parameters)
+
+    def action_cursor_right(self) -> None:
+        self._page(+1)
+
+    def action_cursor_left(self) -> None:
+        self._page(-1)
+
+    def _page(self, direction: int) -> None:
+        # One cell per key press (the stock step) is far too slow for 40-character values: jump
+        # to the next column's start, or by the visible width inside a column wider than that.
+        if not self.allow_horizontal_scroll:
+            raise SkipAction()  # the footer may lag a refresh behind check_action
+        fixed = self._get_fixed_offset().left
+        view = max(1, self.scrollable_content_region.width - fixed)
+        edges, x = [0], 0
+        for column in self.ordered_columns[self.fixed_columns :]:
+            x += column.get_render_width(self)
+            edges.append(x)
+        here = round(self.scroll_x)
+        if direction > 0:
+            target = min([e for e in edges if e > here] + [round(self.max_scroll_x)])
+            target = min(target, here + view)
+        else:
+            target = max([e for e in edges if e < here] + [0])
+            target = max(target, here - view)
+        self.scroll_to(x=target, animate=False)
+
+
+class MappingBody(StepBody):
+    """Runs `build_plan` on mount and on `r`; services list, field diff, finding and fix."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Two bindings on one key, one hidden at a time, so the footer names what p does now.
+        Binding("p", "problems_only(True)", "Problems"),
+        Binding("p", "problems_only(False)", "All rows"),
+        Binding("r", "rerun", "Re-run"),
+    ]
+
+    def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
+        super().__init__(step)
+        self.config = config
+        self.gateways = gateways
+        self.plan: Plan | None = None
+        self.error: tuple[str, str] | None = None
+        self.problems_only = False
+        self._run = 0
+        self._worker: Worker[None] | None = None
+        self._service_key: str | None = None  # the selected services-list row
+        self._row_key: str | None = None  # the selected diff row
+        self._diff_shape: tuple[object, ...] = ()  # what the diff's columns were built for
+        self._side_by_side = True  # False: too narrow, one value column at a time
+
+    # --- layout ---------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(RUNNING_TEXT, id="mapping-summary", markup=False)
+        yield Static(id="mapping-sources", markup=False)
+        yield VerticalScroll(id="mapping-error")
+        with Vertical(id="mapping-panes"):
+            # .body-scroll: the checklist focuses it when the step opens.
+            services = ServiceTable(id="mapping-services", classes="body-scroll")
+            services.cursor_type = "row"
+            yield services
+            yield Static(id="mapping-diff-title", markup=False)
+            diff = DiffTable(id="mapping-diff", fixed_columns=2)
+            diff.cursor_type = "row"
+            yield diff
+            with VerticalScroll(id="mapping-detail"):
+                yield Static(id="mapping-detail-text", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#mapping-error").display = False
+        self.query_one("#mapping-panes").display = False
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.rerun()
+
+    def _theme_changed(self, _theme: Theme) -> None:
+        # Verdict colours are baked into the cells from the theme's variables: paint them again.
+        self._show_plan()
+
+    # --- running the comparison -----------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._worker is not None
+
+    def rerun(self) -> None:
+        """Compare again. The last plan stays on screen (marked as such) until the new one lands."""
+        self._run += 1
+        self._worker = self._compare(self._run)
+        self._show_summary()
+        self.post_message(StepStateChanged(self.step.id, StepState.RUNNING))
+
+    def action_rerun(self) -> None:
+        self.rerun()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WORKER_GROUP)
+    def _compare(self, run: int) -> None:
+        # Runs in a thread: never touch widgets here, only post the result.
+        try:
+            plan = build_plan(self.config, self.gateways)
+        except CutoverError as error:
+            self.post_message(PlanFailed(run, error.message, error.fix))
+            return
+        self.post_message(PlanReady(run, plan))
+
+    @on(PlanReady)
+    def _plan_ready(self, message: PlanReady) -> None:
+        message.stop()
+        if message.run != self._run:
+            return  # a run the operator has since restarted
+        self._worker = None
+        self.plan = message.plan
+        self.error = None
+        self._show_plan()
+        state = StepState.from_severity(worst(message.plan.findings))
+        self.post_message(StepStateChanged(self.step.id, state))
+
+    @on(PlanFailed)
+    def _plan_failed(self, message: PlanFailed) -> None:
+        message.stop()
+        if message.run == self._run:
+            self._fail(message.message, message.fix)
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self._worker or event.state is not WorkerState.ERROR:
+            return
+        event.stop()
+        error = event.worker.error
+        # Only the exception's type: its text may quote a value from the operator's environment.
+        kind = type(error).__name__ if error is not None else "unknown error"
+        self._fail(
+            f"The comparison stopped unexpectedly ({kind}).",
+            "Press r to compare again; if it keeps failing, run `cutover plan` to see the same "
+            "comparison on the command line, and please report it.",
+            hint=False,
+        )
+
+    def _fail(self, message: str, fix: str, hint: bool = True) -> None:
+        self._worker = None
+        self.error = (message, fix)
+        box = self.query_one("#mapping-error")
+        box.remove_children()
+        box.mount(FindingRow(Finding("mapping", Severity.BLOCK, message, fix)))
+        if hint:
+            box.mount(Static("r compares again once it is fixed.", classes="mapping-hint"))
+        self._show_plan()
+        self.post_message(StepStateChanged(self.step.id, StepState.BLOCK))
+
+    # --- the filter -----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "problems_only":
+            showing = self.plan is not None and self.error is None
+            return showing and parameters[0] != self.problems_only
+        return True
+
+    def action_problems_only(self, on: bool) -> None:
+        self.problems_only = on
+        self._show_plan()
+
+    # --- what is shown --------------------------------------------------------------------------
+
+    def _show_summary(self) -> None:
+        summary = self.query_one("#mapping-summary", Static)
+        summary.remove_class(*STATE_CLASSES)
+        if self.running:
+            state, text = StepState.RUNNING, RUNNING_TEXT
+            if self.plan is not None and self.error is None:
+                text = "… comparing again (the last result stays until then)"
+        elif self.error is not None:
+            state, text = StepState.BLOCK, f"{StepState.BLOCK.glyph} Could not compare"
+        elif self.plan is not None:
+            state = StepState.from_severity(worst(self.plan.findings))
+            text = f"{state.glyph} {summary_text(self.plan)}"
+        else:
+            state, text = StepState.NOT_RUN, ""
+        summary.add_class(state.css_class)
+        summary.update(text)
+
+        sources = self.query_one("#mapping-sources", Static)
+        if self.plan is not None and self.error is None:
+            used = ", ".join(self.plan.sources) or "not reported"
+            # The filter's state first, so it is never the part that wraps or is cut.
+            prefix = "Problems only · sources" if self.problems_only else "Sources"
+            sources.update(f"{prefix}: {used}")
+            sources.display = True
+        else:
+            sources.display = False
+
+    def _show_plan(self) -> None:
+        self._show_summary()
+        showing_plan = self.plan is not None and self.error is None
+        error_box = self.query_one("#mapping-error")
+        services = self.query_one("#mapping-services", ServiceTable)
+        error_box.display = self.error is not None
+        self.query_one("#mapping-panes").display = showing_plan
+        # The checklist focuses a step's first .body-scroll: make that whichever one shows.
+        error_box.set_class(self.error is not None, "body-scroll")
+        services.set_class(self.error is None, "body-scroll")
+        if self.error is not None and services.has_focus:
+            error_box.focus()
+        elif showing_plan and error_box.has_focus:
+            services.focus()
+        self.refresh_bindings()
+        if showing_plan:
+            self._fill_services()
+            self._fill_diff()
+
+    def _services(self) -> list[ServicePlan]:
+        assert self.plan is not None
+        return [s for s in self.plan.services if not self.problems_only or is_problem(s.severity)]
+
+    def _extra(self) -> list[Finding]:
+        assert self.plan is not None
+        return [f for f in self.plan.extra if not self.problems_only or is_problem(f.severity)]
+
+    def _fill_services(self) -> None:
+        table = self.query_one("#mapping-services", ServiceTable)
+        rows = [
+            (
+                service.severity,
+                service.service,
+                target_text(service),
+                counts_text(service.findings),
+                service.service,
+            )
+            for service in self._services()
+        ]
+        extra = self._extra()
+        if extra:
+            about = f"{_plural(len(extra), 'finding')} about no one service"
+            rows.append((worst(extra), "(other)", about, counts_text(extra), OTHER_KEY))
+        # The counts column only when it fits: a half-cut column reads as broken.
+        needed = sum(max((len(r[i]) for r in rows), default=0) + PADDING for i in (1, 2, 3))
+        with_counts = VERDICT_WIDTH + PADDING + needed + 1 <= self.size.width
+        columns = ["Verdict", "Service", "Kubernetes"] + (["Findings"] if with_counts else [])
+        if [str(c.label) for c in table.ordered_columns] != columns:
+            table.clear(columns=True)
+            table.add_columns(*columns)
+        index = table.cursor_row
+        table.clear()
+        for severity, name, target, counts, key in rows:
+            cells = [self._verdict(severity), Text(name), Text(target), Text(counts)]
+            table.add_row(*cells[: len(columns)], key=key)
+        keys = [key for *_, key in rows]
+        if self._service_key in keys:
+            index = keys.index(self._service_key)
+        index = max(0, min(index, len(keys) - 1))
+        self._service_key = keys[index] if keys else None
+        table.move_cursor(row=index)
+
+    def _fill_diff(self) -> None:
+        table = self.query_one("#mapping-diff", DiffTable)
+        x, y = table.scroll_x, table.scroll_y
+        same_view = self._diff_shape[:1] == (self._service_key,)
+        if self._service_key == OTHER_KEY:
+            self._fill_other(table)
+        else:
+            self._fill_rows(table)
+        self.call_after_refresh(self.refresh_bindings)  # ←→ only when there is something to page
+        if not same_view:
+            # A service opens on its first problem, so its finding and fix show at once; at
+            # 80x24 the one blocking row of twenty would otherwise sit below the fold.
+            table.move_cursor(row=self._first_problem())
+            self._show_detail()
+            return
+        # Same service as before (a re-run, the filter, a resize): keep the row and the scroll.
+        keys = [row.key.value for row in table.ordered_rows]
+        if self._row_key in keys:
+            table.move_cursor(row=keys.index(self._row_key), scroll=False)
+        self._show_detail()
+
+        def restore() -> None:
+            table.scroll_to(x, y, animate=False, immediate=True)
+            table.move_cursor(row=table.cursor_row)  # back into view if the rows moved
+
+        self.call_after_refresh(restore)
+
+    def _first_problem(self) -> int:
+        """The diff row of the selected service's first warn or block (0 when there is none)."""
+        if self._service_key == OTHER_KEY:
+            severities = [f.severity for f in self._extra()]
+        else:
+            service = self._service()
+            severities = [r.finding.severity for r in self._rows(service)] if service else []
+        return next((i for i, severity in enumerate(severities) if is_problem(severity)), 0)
+
+    def _service(self) -> ServicePlan | None:
+        assert self.plan is not None
+        return next((s for s in self.plan.services if s.service == self._service_key), None)
+
+    def _rows(self, service: ServicePlan) -> list[DiffRow]:
+        return [r for r in service.rows if not self.problems_only or is_problem(r.finding.severity)]
+
+    def _fill_rows(self, table: DiffTable) -> None:
+        service = self._service()
+        title = self.query_one("#mapping-diff-title", Static)
+        detail = self.query_one("#mapping-detail-text", Static)
+        if service is None:
+            table.clear(columns=True)
+            self._diff_shape = (None,)
+            title.update("No service has a warn or block row. p shows all rows.")
+            detail.update("")
+            return
+        rows = self._rows(service)
+        hidden = len(service.rows) - len(rows)
+        title.update(
+            f"{service.service} {target_text(service)}"
+            + (f" · {hidden} ok hidden" if hidden else "")
+        )
+        field_width = self._field_width([r.field for r in rows])
+        widths, wrap = self._value_widths(
+            field_width,
+            [("Compose", [r.compose for r in rows]), ("Kubernetes", [r.kubernetes for r in rows])],
+        )
+        self._side_by_side = wrap
+        shape = (self._service_key, "rows", field_width, widths, wrap)
+        if shape != self._diff_shape:
+            table.clear(columns=True)
+            table.add_column("Verdict")
+            table.add_column("Field", width=field_width)
+            table.add_column("Compose", width=widths[0])
+            table.add_column("Kubernetes", width=widths[1])
+            self._diff_shape = shape
+        else:
+            table.clear()
+        for key, row in _keyed(rows, lambda r: r.field):
+            table.add_row(
+                self._verdict(row.finding.severity),
+                _cell(row.field, wrap),
+                _cell(row.compose or "-", wrap),
+                _cell(row.kubernetes or "-", wrap),
+                key=key,
+                height=None if wrap else 1,
+            )
+        if not rows:
+            detail.update(
+                f"Every row of {service.service} is ok. p shows all {len(service.rows)} rows."
+            )
+
+    def _fill_other(self, table: DiffTable) -> None:
+        findings = self._extra()
+        self.query_one("#mapping-diff-title", Static).update(
+            "Findings about no one service: workloads nothing maps to, drift, unknown names"
+        )
+        check_width = self._field_width([f.check for f in findings], label="About")
+        widths, wrap = self._value_widths(check_width, [("Finding", [f.message for f in findings])])
+        shape = (OTHER_KEY, "other", check_width, widths, wrap)
+        if shape != self._diff_shape:
+            table.clear(columns=True)
+            table.add_column("Verdict")
+            table.add_column("About", width=check_width)
+            table.add_column("Finding", width=widths[0])
+            self._diff_shape = shape
+        else:
+            table.clear()
+        for key, finding in _keyed(findings, lambda f: f.check):
+            table.add_row(
+                self._verdict(finding.severity),
+                _cell(finding.check, wrap),
+                _cell(finding.message, wrap),
+                key=key,
+                height=None if wrap else 1,
+            )
+
+    @staticmethod
+    def _field_width(names: Sequence[str], label: str = "Field") -> int:
+        return max(len(label), min(max(map(len, names), default=0), MAX_FIELD_WIDTH))
+
+    def _value_widths(
+        self, field_width: int, columns: Sequence[tuple[str, Sequence[str]]]
+    ) -> tuple[tuple[int, ...], bool]:
+        """Each value column's width, and whether rows wrap.
+
+        Side by side when each value column gets MIN_VALUE_WIDTH: a long value wraps inside its
+        column. Narrower (80x24 with the checklist open), one value column at a time fills the
+        room beside the fixed verdict and field; rows keep one line, a longer value ends in an
+        ellipsis (the detail beneath shows the selected row's values whole), and left/right
+        page from one column to the next with its header in view.
+        """
+        # The body's width, not the table's: the table may not be laid out yet (first plan).
+        room = self.size.width - 1  # the vertical scrollbar
+        fixed = VERDICT_WIDTH + PADDING + field_width + PADDING
+        share = (room - fixed) // len(columns) - PADDING
+        wrap = share >= MIN_VALUE_WIDTH
+        limit = share if wrap else max(MIN_PAGE_WIDTH, room - fixed - PADDING)
+        widths = tuple(
+            max(len(label), min(max(map(len, values), default=0), limit))
+            for label, values in columns
+        )
+        return widths, wrap
+
+    def _verdict(self, severity: Severity) -> Text:
+        colour = self.app.theme_variables.get(VERDICT_COLOUR[severity], "")
+        bold = severity is Severity.BLOCK
+        style = Style(color=colour or None, bold=bold) if colour.startswith("#") else Style()
+        return Text(SEVERITY_LABEL[severity], style=style)
+
+    def _show_detail(self) -> None:
+        detail = self.query_one("#mapping-detail-text", Static)
+        finding, about, row = self._selected()
+        if finding is None:
+            return
+        parts: list[Content | str | tuple[str, str]] = [
+            (SEVERITY_LABEL[finding.severity], "bold"),
+            "  ",
+            (about, "bold"),
+            "  ",
+            finding.message,
+        ]
+        if finding.detail:
+            parts += ["\n", finding.detail]
+        if finding.fix:
+            parts += ["\n", ("Fix: ", "bold"), finding.fix]
+        if row is not None and not self._side_by_side:
+            # One value column at a time, cut to one line: here are the selected row's, whole.
+            parts += ["\n", ("Compose: ", "bold"), row.compose or "-"]
+            parts += ["\n", ("Kubernetes: ", "bold"), row.kubernetes or "-"]
+        detail.update(Content.assemble(*parts))
+        self.query_one("#mapping-detail", VerticalScroll).scroll_home(animate=False)
+
+    def _selected(self) -> tuple[Finding | None, str, DiffRow | None]:
+        """The finding under the diff's cursor, what it is about, and its diff row if any."""
+        table = self.query_one("#mapping-diff", DiffTable)
+        if self.plan is None or table.row_count == 0:
+            return None, "", None
+        key = table.ordered_rows[table.cursor_row].key.value or ""
+        if self._service_key == OTHER_KEY:
+            found = dict(_keyed(self._extra(), lambda f: f.check)).get(key)
+            return (found, found.check, None) if found else (None, "", None)
+        service = self._service()
+        row = dict(_keyed(self._rows(service), lambda r: r.field)).get(key) if service else None
+        return (row.finding, row.field, row) if row else (None, "", None)
+
+    # --- selection ------------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#mapping-services")
+    def _service_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        # Rebuilding the list posts highlights of rows it passed over; only the current one counts.
+        if event.cursor_row != event.data_table.cursor_row or self.plan is None:
+            return
+        key = event.row_key.value
+        if key == self._service_key and self._diff_shape[:1] == (key,):
+            return
+        self._service_key = key
+        self._row_key = None
+        self._fill_diff()
+
+    @on(DataTable.RowSelected, "#mapping-services")
+    def _service_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.query_one("#mapping-diff", DiffTable).focus()
+
+    @on(DataTable.RowHighlighted, "#mapping-diff")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        if event.cursor_row != event.data_table.cursor_row:
+            return
+        self._row_key = event.row_key.value
+        self._show_detail()
+
+    @on(DescendantFocus)
+    @on(DescendantBlur)
+    def _focus_moved(self) -> None:
+        # Reading the diff: below the wide breakpoint the services list steps aside and the
+        # finding's detail grows (see cutover.tcss).
+        focused = self.screen.focused
+        reading = focused is not None and focused.id in ("mapping-diff", "mapping-detail")
+        panes = self.query_one("#mapping-panes")
+        if reading != panes.has_class("-reading"):
+            panes.set_class(reading, "-reading")
+            services = self.query_one("#mapping-services", ServiceTable)
+            self.call_after_refresh(lambda: services.move_cursor(row=services.cursor_row))
+
+    @on(Resize)
+    def _resized(self, event: Resize) -> None:
+        # Columns take the room there is; a different width may mean other columns.
+        # (A step the operator has not opened yet has no size: this is also its first real fill.)
+        if self.plan is not None and self.error is None:
+            self._fill_services()
+            self._fill_diff()
+
+
+def _cell(text: str, wrap: bool) -> Text:
+    """A fixed-width cell: wraps when rows may grow, else ends in an ellipsis (the detail beneath
+    the diff shows the selected row whole)."""
+    return Text(text) if wrap else Text(text, no_wrap=True, overflow="ellipsis")
+
+
+def _keyed(items: Sequence[T], name: Callable[[T], str]) -> list[tuple[str, T]]:
+    """Each item with a unique row key: its name, or `name#2` for a second one of that name."""
+    seen: dict[str, int] = {}
+    keyed = []
+    for item in items:
+        base = name(item)
+        seen[base] = seen.get(base, 0) + 1
+        keyed.append((base if seen[base] == 1 else f"{base}#{seen[base]}", item))
+    return keyed

@@ -1,0 +1,498 @@
+"""The Secrets step: the keys the workloads need, entered masked, kept in the keyring, written
+as one Kubernetes Secret after a key-level preview and a confirmation.
+
+Read-only is decided at construction (`secrets_body`): `SecretsView` shows the references table,
+which keys the Secret has and the findings, and has no entry field and no editing binding at
+all; `SecretsBody` adds one masked input per key and the actions. Every blocking call (Compose,
+the API server, the keyring) runs in a thread worker that posts a message; values live in the
+inputs and in the session store, never in a Static, a log or a message's text.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Input, Static
+from textual.worker import Worker, WorkerState
+
+from screens.confirm import ConfirmScreen
+from screens.messages import StepStateChanged
+from screens.preflight import FindingRow
+from screens.step_body import StepBody
+from screens.step_state import STATE_CLASSES, StepState
+from wizard.checks import Finding, Severity, worst
+from wizard.config import CutoverConfig
+from wizard.errors import CutoverError
+from wizard.factory import Gateways
+from wizard.secrets.apply import Applied, SecretDiff, apply_secret, diff_secret, failure_finding
+from wizard.secrets.overview import SecretsOverview, gather, take_from_env
+from wizard.secrets.spec import INIT_ONLY_WHY, URL_WHY, SecretEntry
+from wizard.secrets.store import SecretValues
+from wizard.state.audit import AuditLog, audit_log_for
+from wizard.steps import Step
+
+WORKER_GROUP = "secrets"
+ENV_REMINDER = (
+    "Took {key} from {file}. That copy stays on disk in plaintext: delete it (or the whole "
+    ".env) once the cutover is done."
+)
+
+
+@dataclass
+class Loaded(Message):
+    view: SecretsOverview
+
+
+@dataclass
+class ValueFetched(Message):
+    """A value for one field, from the keyring (reveal) or the env file. Never printed."""
+
+    key: str
+    value: str | None
+    source: str  # keyring | env
+
+    def __repr__(self) -> str:
+        return f"ValueFetched({self.key!r}, source={self.source!r})"
+
+
+@dataclass
+class Previewed(Message):
+    diff: SecretDiff
+    confirm: bool
+
+
+@dataclass
+class Done(Message):
+    """A save or apply finished: a note for the operator, and findings (e.g. a 403)."""
+
+    note: str
+    findings: list[Finding]
+    applied: Applied | None = None
+
+
+def secrets_body(step: Step, config: CutoverConfig, gateways: Gateways) -> StepBody:
+    """The body for `config`: without any entry in read-only mode."""
+    if config.read_only:
+        return SecretsView(step, config, gateways)
+    return SecretsBody(step, config, gateways)
+
+
+class SecretsView(StepBody):
+    """What the Secret has and who uses it; changes nothing."""
+
+    def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
+        super().__init__(step)
+        self.add_class("secrets")
+        self.config = config
+        self.gateways = gateways
+        self.view: SecretsOverview | None = None
+        self.extra: list[Finding] = []  # from saves and applies, until the next load
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            "… reading the Compose environment, the Secret and the keyring",
+            id="secrets-summary",
+            markup=False,
+        )
+        with VerticalScroll(id="secrets-scroll", classes="body-scroll"):
+            yield from self.compose_entry()
+            yield Static("Who uses which key", classes="section-title")
+            yield Static(id="secrets-refs")
+            yield Static(id="secrets-findings-title", classes="section-title")
+            yield Vertical(id="secrets-findings")
+
+    def compose_entry(self) -> ComposeResult:
+        yield Static(id="secrets-keyring", markup=False)
+
+    def on_mount(self) -> None:
+        self.rerun()
+
+    def rerun(self) -> None:
+        self.extra = []
+        self._load(self.view.store if self.view is not None else None)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WORKER_GROUP)
+    def _load(self, store: SecretValues | None) -> None:
+        self.post_message(Loaded(gather(self.config, self.gateways, store)))
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        message.stop()
+        self.view = message.view
+        self.show_view()
+
+    def show_view(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        self.query_one("#secrets-refs", Static).update(references_table(view))
+        self.query_one("#secrets-keyring", Static).update(self.keyring_line(view))
+        self.show_findings()
+
+    def keyring_line(self, view: SecretsOverview) -> str:
+        where = f"Secret {view.spec.name} in {view.namespace or '?'}"
+        if not view.readable:
+            return f"{where}: cannot read Secret keys with this identity (read-only view)."
+        have = len(view.existing.digests) if view.existing is not None else 0
+        state = "absent" if view.existing is None else f"{have} key(s)"
+        return f"{where}: {state} (read-only view: nothing can be entered or written)."
+
+    def show_findings(self) -> None:
+        view = self.view
+        findings = [*(view.findings if view else []), *self.extra]
+        box = self.query_one("#secrets-findings", Vertical)
+        box.remove_children()
+        box.mount_all([FindingRow(f) for f in findings if f.severity is not Severity.OK])
+        title = self.query_one("#secrets-findings-title", Static)
+        title.update("Findings" if findings else "")
+        state = StepState.from_severity(worst(findings))
+        summary = self.query_one("#secrets-summary", Static)
+        summary.remove_class(*STATE_CLASSES)
+        summary.add_class(state.css_class)
+        summary.update(f"{state.glyph} {summary_text(view, findings)}")
+        self.post_message(StepStateChanged(self.step.id, state))
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR:
+            return
+        event.stop()
+        error = event.worker.error
+        if isinstance(error, CutoverError):
+            finding = failure_finding(error)
+        else:
+            # Not the exception's text: it could quote a value it was handed.
+            finding = Finding(
+                "secrets.error",
+                Severity.BLOCK,
+                f"The Secrets step stopped unexpectedly ({type(error).__name__}).",
+                "Press r to try again; if it keeps failing, please report it.",
+            )
+        self.extra.append(finding)
+        self.show_findings()
+
+
+class SecretInput(Input):
+    """A masked field for one key. F2 reveals (and hides) this field only."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("f2", "reveal", "Reveal")]
+
+    def __init__(self, entry: SecretEntry) -> None:
+        super().__init__(
+            password=True,
+            placeholder="not entered",
+            id=f"value-{entry.key}",
+            classes="secret-input",
+        )
+        self.entry = entry
+
+    def action_reveal(self) -> None:
+        body = next(a for a in self.ancestors if isinstance(a, SecretsBody))
+        body.reveal(self)
+
+
+class KeyEntry(Horizontal):
+    """One key: its name, its masked input, where its value is."""
+
+    def __init__(self, entry: SecretEntry, state: str) -> None:
+        super().__init__(classes="key-entry", id=f"entry-{entry.key}")
+        self.entry = entry
+        self.state = state
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.entry.key, classes="key-name", markup=False)
+        yield SecretInput(self.entry)
+        yield Static(self.state, classes="key-state", markup=False)
+
+
+class SecretsBody(SecretsView):
+    """SecretsView plus entry: one masked input per key, and the actions."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f3", "generate", "Generate"),
+        Binding("f4", "from_env", "From .env"),
+        Binding("f5", "save", "Save to keyring"),
+        Binding("f6", "apply", "Apply Secret"),
+    ]
+
+    def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
+        super().__init__(step, config, gateways)
+        self.audit: AuditLog = audit_log_for(config.project_dir, config.demo)
+
+    def compose_entry(self) -> ComposeResult:
+        yield Static(id="secrets-keyring", markup=False)
+        yield Vertical(id="secrets-entry")
+        yield Static(
+            "F2 reveals the focused field · F3 generates · F4 takes it from .env · "
+            "F5 saves to the keyring · F6 previews and applies the Secret",
+            id="secrets-keys",
+            classes="help-text",
+            markup=False,
+        )
+        yield Static("Preview", classes="section-title")
+        yield Static(id="secrets-preview", markup=False)
+
+    def show_view(self) -> None:
+        super().show_view()
+        view = self.view
+        if view is None:
+            return
+        rows = list(self.query(KeyEntry))
+        if [r.entry for r in rows] == list(view.spec.entries):
+            for row in rows:  # the same keys: keep the fields (and what is typed in them)
+                self._set_state(row.entry.key, self._state(row.entry))
+        else:
+            self.run_worker(self._remount(view), group=f"{WORKER_GROUP}-mount", exclusive=True)
+        self.show_preview()
+
+    def show_preview(self) -> None:
+        """The diff of what is typed this session (keyring-only keys are compared on F6)."""
+        view = self.view
+        if view is None or view.store is None:
+            return
+        if not view.readable:
+            text = "cannot read Secret keys with this identity: no preview"
+        else:
+            typed = {k: v for k in view.store.pending() if (v := view.store.get(k)) is not None}
+            text = "\n".join(diff_secret(view.spec, typed, view.existing).lines())
+        self.query_one("#secrets-preview", Static).update(text)
+
+    async def _remount(self, view: SecretsOverview) -> None:
+        box = self.query_one("#secrets-entry", Vertical)
+        await box.remove_children()
+        await box.mount_all([KeyEntry(e, self._state(e)) for e in view.spec.entries])
+
+    def keyring_line(self, view: SecretsOverview) -> str:
+        if view.store is not None and view.store.session_only:
+            return f"Keyring: none usable ({view.vault.reason or view.vault.backend}). Session only: values go to the cluster and nowhere else."
+        return (
+            f"Keyring: {view.vault.backend} · service {view.store.service if view.store else '?'}"
+        )
+
+    def _state(self, entry: SecretEntry) -> str:
+        view = self.view
+        if view is None:
+            return ""
+        pending = view.store.pending() if view.store is not None else []
+        if entry.key in pending:
+            return (
+                "entered, not saved"
+                if not view.store or not view.store.session_only
+                else "entered (session)"
+            )
+        if view.in_keyring.get(entry.key):
+            return "in keyring"
+        return "no value"
+
+    def _field(self) -> SecretInput | None:
+        focused = self.app.focused
+        if isinstance(focused, SecretInput):
+            return focused
+        fields = list(self.query(SecretInput))
+        return fields[0] if fields else None
+
+    def _set_state(self, key: str, text: str) -> None:
+        for row in self.query(KeyEntry):
+            if row.entry.key == key:
+                row.query_one(".key-state", Static).update(text)
+
+    # --- typing, reveal, generate, .env --------------------------------------------------------
+
+    @on(Input.Changed, ".secret-input")
+    def _typed(self, event: Input.Changed) -> None:
+        event.stop()
+        field = event.input
+        if not isinstance(field, SecretInput) or self.view is None or self.view.store is None:
+            return
+        store = self.view.store
+        if field.value:
+            store.keep(field.entry.key, field.value)
+        else:
+            store.forget(field.entry.key)
+        self._set_state(field.entry.key, self._state(field.entry))
+        self.show_preview()
+
+    def reveal(self, field: SecretInput) -> None:
+        if not field.password:
+            field.password = True
+            return
+        field.password = False
+        if not field.value and self.view is not None and self.view.in_keyring.get(field.entry.key):
+            self._fetch_from_keyring(field.entry.key)
+
+    @work(thread=True, exit_on_error=False, group=WORKER_GROUP)
+    def _fetch_from_keyring(self, key: str) -> None:
+        store = self.view.store if self.view is not None else None
+        value = store.get(key) if store is not None else None
+        self.post_message(ValueFetched(key, value, "keyring"))
+
+    def action_generate(self) -> None:
+        field = self._field()
+        if field is None:
+            return
+        entry = field.entry
+        if entry.init_only or entry.url_embedded:
+            why = (INIT_ONLY_WHY if entry.init_only else URL_WHY).format(env=entry.env or entry.key)
+            self.notify(f"Not generating {entry.key}. {why}", severity="warning", timeout=10)
+            return
+        field.value = secrets.token_urlsafe(32)
+        field.password = True
+        self.notify(f"Generated a new value for {entry.key} (masked; F2 shows it).", timeout=4)
+
+    def action_from_env(self) -> None:
+        field = self._field()
+        if field is None or self.view is None:
+            return
+        if not self.view.env_values_known.get(field.entry.key):
+            self.notify(f"The env file has no value for {field.entry.key}.", severity="warning")
+            return
+        self._fetch_from_env(field.entry.key)
+
+    @work(thread=True, exit_on_error=False, group=WORKER_GROUP)
+    def _fetch_from_env(self, key: str) -> None:
+        view = self.view
+        value = take_from_env(self.config, key, view.spec) if view is not None else None
+        self.post_message(ValueFetched(key, value, "env"))
+
+    @on(ValueFetched)
+    def _fetched(self, message: ValueFetched) -> None:
+        message.stop()
+        for field in self.query(SecretInput):
+            if field.entry.key != message.key or message.value is None:
+                continue
+            field.value = message.value
+            if message.source == "env":
+                field.password = True
+                file = self.config.env_file.name if self.config.env_file else ".env"
+                self.notify(ENV_REMINDER.format(key=message.key, file=file), timeout=10)
+
+    # --- save, preview, apply ------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        view = self.view
+        if view is None or view.store is None:
+            return
+        if view.store.session_only:
+            self.notify(
+                "No usable keyring: values are kept for this session only (see the finding).",
+                severity="warning",
+            )
+            return
+        self._save(view.store.pending())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group=f"{WORKER_GROUP}-write")
+    def _save(self, keys: list[str]) -> None:
+        view = self.view
+        if view is None or view.store is None:
+            return
+        saved = view.store.save(keys)
+        for key in saved:
+            view.in_keyring[key] = True
+            view.store.forget(key)
+        note = (
+            f"Saved {len(saved)} key(s) to the keyring: {', '.join(saved)}"
+            if saved
+            else "Nothing new to save."
+        )
+        self.post_message(Done(note, []))
+
+    def action_apply(self) -> None:
+        if self.view is None or not self.view.readable:
+            self.notify(
+                "Cannot read the Secret with this identity: nothing to apply.", severity="warning"
+            )
+            return
+        self._preview(confirm=True)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group=f"{WORKER_GROUP}-write")
+    def _preview(self, confirm: bool) -> None:
+        view = self.view
+        if view is None or view.store is None:
+            return
+        values = view.store.values(view.spec.keys)
+        existing = self.gateways.cluster().read_secret_keys(view.spec.name)
+        self.post_message(Previewed(diff_secret(view.spec, values, existing), confirm))
+
+    @on(Previewed)
+    def _previewed(self, message: Previewed) -> None:
+        message.stop()
+        self.query_one("#secrets-preview", Static).update("\n".join(message.diff.lines()))
+        if not message.confirm:
+            return
+        if not message.diff.writes:
+            self.notify("The Secret already has these values: nothing to write.", timeout=4)
+            return
+        question = f"Write these changes to Secret {message.diff.name}?"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._apply()
+
+        self.app.push_screen(ConfirmScreen(question, message.diff.lines()), answered)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group=f"{WORKER_GROUP}-write")
+    def _apply(self) -> None:
+        view = self.view
+        if view is None or view.store is None:
+            return
+        values = view.store.values(view.spec.keys)
+        try:
+            applied = apply_secret(self.gateways.cluster(), view.spec, values, self.audit)
+        except CutoverError as exc:
+            self.post_message(Done("The Secret was not written.", [failure_finding(exc)]))
+            return
+        verb = "Created" if not applied.diff.exists else "Patched"
+        note = (
+            f"{verb} Secret {view.spec.name}: {', '.join((*applied.diff.added, *applied.diff.changed, *applied.diff.removed))}"
+            if applied.wrote
+            else "Nothing to write."
+        )
+        self.post_message(Done(note, [], applied))
+
+    @on(Done)
+    def _done(self, message: Done) -> None:
+        message.stop()
+        self.notify(message.note, timeout=5)
+        if message.findings:
+            self.extra.extend(message.findings)
+            self.show_findings()
+        else:
+            self.rerun()
+
+
+def references_table(view: SecretsOverview) -> Table:
+    table = Table(box=None, pad_edge=False, show_edge=False, expand=False)
+    table.add_column("key", no_wrap=True)
+    table.add_column("Secret", no_wrap=True)
+    table.add_column("used by")
+    for row in view.rows:
+        present = "?" if row.in_cluster is None else ("✔ has" if row.in_cluster else "✖ absent")
+        users = ", ".join(row.workloads) if row.workloads else "(no workload)"
+        table.add_row(Text(row.key), Text(present), Text(users))
+    if not view.rows:
+        table.add_row(Text("(no secret keys found)"), Text(""), Text(""))
+    return table
+
+
+def summary_text(view: SecretsOverview | None, findings: list[Finding]) -> str:
+    if view is None:
+        return "Secrets: could not be read"
+    blockers = sum(1 for f in findings if f.blocks)
+    warnings = sum(1 for f in findings if f.severity is Severity.WARN)
+    keys = len(view.spec.entries)
+    head = f"Secret {view.spec.name}: {keys} key(s)"
+    if blockers:
+        return f"{head}, {blockers} blocker(s), {warnings} warning(s)"
+    present = "every referenced key present" if view.readable else "keys not readable here"
+    if warnings:
+        return f"{head}, {present}, {warnings} warning(s)"
+    return f"{head}, {present}"

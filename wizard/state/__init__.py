@@ -1,0 +1,1 @@
+"""What the wizard keeps between runs: progress, acknowledgements, and the audit log."""

@@ -50,8 +50,19 @@ def mapping_findings(config: CutoverConfig, gateways: Gateways) -> list[Finding]
     return named + list(plan.extra)
 
 
+def secrets_findings(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
+    """Which keys the workloads reference and whether the Secret has them. Never the keyring:
+    status is for watchers, and their terminal has nothing to do with the operator's keyring."""
+    from wizard.secrets.overview import gather
+    from wizard.secrets.store import SecretValues
+
+    session_only = SecretValues(None, "", "", "")
+    return gather(config, gateways, store=session_only).findings
+
+
 STEP_CHECKS: dict[str, Callable[[CutoverConfig, Gateways], list[Finding]]] = {
     "preflight": run_preflight,
+    "secrets": secrets_findings,
     "mapping": mapping_findings,
 }
 

@@ -15,6 +15,7 @@ from wizard.checks import Finding, Severity, worst
 from wizard.config import CutoverConfig
 from wizard.errors import CutoverError
 from wizard.factory import Gateways
+from wizard.gate.verdict import gate_findings
 from wizard.preflight import run_preflight
 from wizard.steps import CHECKLIST
 
@@ -57,13 +58,17 @@ def secrets_findings(config: CutoverConfig, gateways: Gateways) -> list[Finding]
     from wizard.secrets.store import SecretValues
 
     session_only = SecretValues(None, "", "", "")
-    return gather(config, gateways, store=session_only).findings
+    try:
+        return gather(config, gateways, store=session_only).findings
+    except CutoverError as exc:  # e.g. a bad `secrets:` section in cutover.yaml
+        return [Finding("secrets", Severity.BLOCK, exc.message, exc.fix, inconclusive=True)]
 
 
 STEP_CHECKS: dict[str, Callable[[CutoverConfig, Gateways], list[Finding]]] = {
     "preflight": run_preflight,
     "secrets": secrets_findings,
     "mapping": mapping_findings,
+    "gate": gate_findings,
 }
 
 

@@ -103,7 +103,8 @@ def secret_key_name(env_name: str) -> str:
 
 
 def default_secret_name(project: str) -> str:
-    return f"{project}-secrets"
+    # Compose allows `_` in project names; Kubernetes names do not.
+    return f"{project.replace('_', '-').strip('-')}-secrets"
 
 
 def keyring_service(context: str, namespace: str, secret_name: str) -> str:

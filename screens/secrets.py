@@ -217,6 +217,8 @@ class KeyEntry(Horizontal):
 class SecretsBody(SecretsView):
     """SecretsView plus entry: one masked input per key, and the actions."""
 
+    _env_reminded = False  # the plaintext-on-disk reminder was shown this session
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f3", "generate", "Generate"),
         Binding("f4", "from_env", "From .env"),
@@ -373,7 +375,13 @@ class SecretsBody(SecretsView):
             if message.source == "env":
                 field.password = True
                 file = self.config.env_file.name if self.config.env_file else ".env"
-                self.notify(ENV_REMINDER.format(key=message.key, file=file), timeout=10)
+                # The plaintext reminder once per session; after that a short line, so toasts
+                # do not pile up over the confirmation dialog on an 80x24 terminal.
+                if not self._env_reminded:
+                    self._env_reminded = True
+                    self.notify(ENV_REMINDER.format(key=message.key, file=file), timeout=8)
+                else:
+                    self.notify(f"Took {message.key} from {file}.", timeout=3)
 
     # --- save, preview, apply ------------------------------------------------------------------
 

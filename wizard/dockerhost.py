@@ -12,6 +12,7 @@ own timeout covers sockets, but not the pipe it reads from `ssh`, so each call a
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from collections.abc import Callable, Iterable
@@ -23,7 +24,7 @@ import docker.errors
 import requests.exceptions
 
 from wizard.blocking import Overdue, call_with_deadline, exception_chain
-from wizard.errors import Forbidden, GatewayError, NotFound, Unreachable
+from wizard.errors import Forbidden, GatewayError, NotFound, ReadOnlyRefused, Unreachable
 from wizard.model import ComposeContainer, ComposeNetwork, ComposeVolume, EngineInfo
 
 T = TypeVar("T")
@@ -39,8 +40,12 @@ _SCHEMES = ("unix", "tcp", "ssh", "http", "https", "npipe")
 _PREDEFINED_NETWORKS = {"bridge", "host", "none"}
 
 
-def connect_compose_host(docker_host: str | None, timeout: float = TIMEOUT) -> EngineComposeHost:
-    """A gateway for `docker_host` (None: DOCKER_HOST, else the local socket). Sends nothing yet."""
+def connect_compose_host(
+    docker_host: str | None, timeout: float = TIMEOUT, read_only: bool = False
+) -> EngineComposeHost:
+    """A gateway for `docker_host` (None: DOCKER_HOST, else the local socket). Sends nothing yet.
+
+    `read_only`: every change (stop, remove) is refused before any request is sent."""
     host = docker_host or os.environ.get("DOCKER_HOST") or DEFAULT_HOST
     if urlsplit(host).scheme not in _SCHEMES:
         raise GatewayError(
@@ -48,24 +53,30 @@ def connect_compose_host(docker_host: str | None, timeout: float = TIMEOUT) -> E
             fix="Use unix:///var/run/docker.sock, tcp://HOST:2376 or ssh://USER@HOST "
             "(in --docker-host or DOCKER_HOST).",
         )
-    return EngineComposeHost(host, timeout)
+    return EngineComposeHost(host, timeout, read_only)
 
 
 class EngineComposeHost:
     """The `ComposeHost` protocol over the docker SDK's low-level API client."""
 
-    def __init__(self, host: str, timeout: float = TIMEOUT) -> None:
+    def __init__(self, host: str, timeout: float = TIMEOUT, read_only: bool = False) -> None:
         self._host = host
         self._timeout = timeout
+        self._read_only = read_only
         self._client: Any = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"EngineComposeHost({self._host!r})"
+        mode = ", read-only" if self._read_only else ""
+        return f"EngineComposeHost({self._host!r}{mode})"
 
     @property
     def host(self) -> str:
         return self._host
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
 
     def close(self) -> None:
         with self._lock:
@@ -133,6 +144,35 @@ class EngineComposeHost:
         )
         return sorted((volume(v) for v in (found or {}).get("Volumes") or []), key=lambda v: v.name)
 
+    # --- the changes `down` makes (refused in read-only mode before any request) --------------
+
+    def stop_container(self, name: str, timeout_s: float) -> None:
+        """Stop one container: SIGTERM, then SIGKILL after `timeout_s` (its stop_grace_period).
+        A container that is already stopped stays stopped; NotFound when it is gone."""
+        self._refuse_when_read_only(f"stop container {name}")
+        grace = max(0, math.ceil(timeout_s))
+        self._call(
+            f"stop {name}",
+            lambda api: api.stop(name, timeout=grace),
+            deadline=self._deadline() + grace,
+        )
+
+    def remove_container(self, name: str) -> None:
+        """Remove one stopped container; its volumes (named or anonymous) are kept."""
+        self._refuse_when_read_only(f"remove container {name}")
+        self._call(f"remove {name}", lambda api: api.remove_container(name, v=False))
+
+    def remove_network(self, name: str) -> None:
+        self._refuse_when_read_only(f"remove network {name}")
+        self._call(f"remove network {name}", lambda api: api.remove_network(name))
+
+    def _refuse_when_read_only(self, what: str) -> None:
+        if self._read_only:
+            raise ReadOnlyRefused(
+                f"Read-only mode: refused to {what} on {self._host}; nothing was sent",
+                fix="Run without --read-only to take Compose down.",
+            )
+
     # --- plumbing ------------------------------------------------------------------------------
 
     def _api(self) -> Any:
@@ -146,9 +186,12 @@ class EngineComposeHost:
                 )
             return self._client.api
 
-    def _call(self, what: str, fn: Callable[[Any], T]) -> T:
+    def _deadline(self) -> float:
+        return self._timeout + min(self._timeout, 5.0)  # the SDK's own timeout fires first
+
+    def _call(self, what: str, fn: Callable[[Any], T], deadline: float | None = None) -> T:
         """`fn(low-level API client)` with a deadline, its failures as GatewayErrors."""
-        deadline = self._timeout + min(self._timeout, 5.0)  # the SDK's own timeout fires first
+        deadline = self._deadline() if deadline is None else deadline
         try:
             return call_with_deadline(lambda: fn(self._api()), deadline, f"docker {what}")
         except Overdue:

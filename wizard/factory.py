@@ -67,7 +67,7 @@ def build_gateways(config: CutoverConfig) -> Gateways:
     def compose_host() -> ComposeHost:
         from wizard.dockerhost import connect_compose_host
 
-        return connect_compose_host(config.docker_host)
+        return connect_compose_host(config.docker_host, read_only=config.read_only)
 
     def vault() -> Vault:
         from wizard.vault import OsKeyring

@@ -74,9 +74,16 @@ STEP_CHECKS: dict[str, Callable[[CutoverConfig, Gateways], list[Finding]]] = {
 
 def collect_status(config: CutoverConfig, gateways: Gateways) -> list[StepStatus]:
     """Every checklist step, in order. Steps not built yet say `unknown`, honestly."""
-    result = []
+    result: list[StepStatus] = []
     for step in CHECKLIST:
         run = STEP_CHECKS.get(step.id)
+        if step.id == "gate":
+            # The gate is the verdict over the steps just checked: no second round of checks.
+            def run(
+                config: CutoverConfig, gateways: Gateways, done: list[StepStatus] = result
+            ) -> list[Finding]:
+                return _gate_over(config, done)
+
         if run is None:
             result.append(StepStatus(step.id, step.title, "unknown", note="not available yet"))
             continue
@@ -84,6 +91,17 @@ def collect_status(config: CutoverConfig, gateways: Gateways) -> list[StepStatus
         state = "unknown" if any(f.inconclusive for f in findings) else worst(findings).value
         result.append(StepStatus(step.id, step.title, state, findings))
     return result
+
+
+def _gate_over(config: CutoverConfig, steps: list[StepStatus]) -> list[Finding]:
+    from wizard.gate.verdict import combine, load_acknowledgements
+    from wizard.state.store import state_file_for
+
+    try:
+        acknowledgements = load_acknowledgements(state_file_for(config.project_dir, config.demo))
+    except CutoverError as exc:
+        return [Finding("gate.state", Severity.BLOCK, exc.message, exc.fix, inconclusive=True)]
+    return combine(steps, acknowledgements).as_findings()
 
 
 def exit_code(steps: list[StepStatus]) -> int:

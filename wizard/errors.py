@@ -32,6 +32,10 @@ class Unreachable(GatewayError):
     """The service did not answer at all (connection refused, DNS, timeout)."""
 
 
+class NoKubeconfig(GatewayError):
+    """No cluster is configured at all: a plan can still be made offline from manifests."""
+
+
 class Unauthorized(GatewayError):
     """401: the credentials were not accepted."""
 

@@ -19,7 +19,7 @@ from kubernetes.client import Configuration
 from kubernetes.config import kube_config
 from kubernetes.config.config_exception import ConfigException
 
-from wizard.errors import GatewayError
+from wizard.errors import GatewayError, NoKubeconfig
 from wizard.model import ClusterIdentity
 
 DEFAULT_KUBECONFIG = "~/.kube/config"
@@ -43,7 +43,7 @@ def kubeconfig_files(kubeconfig: str | None) -> tuple[str, ...]:
     listed = [os.path.expanduser(p) for p in source.split(os.pathsep) if p]
     found = tuple(p for p in listed if os.path.isfile(p))
     if not found:
-        raise GatewayError(
+        raise NoKubeconfig(
             f"No kubeconfig found (looked for {', '.join(listed) or source!r})",
             fix="Point --kubeconfig or KUBECONFIG at your cluster's kubeconfig "
             "(e.g. `export KUBECONFIG=~/.kube/config`); `kubectl config get-contexts` "

@@ -9,11 +9,19 @@ is reported too (manifest not applied, drift).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from wizard.compose.loader import load_project
 from wizard.config import CutoverConfig
-from wizard.errors import Forbidden, GatewayError, NotFound, Unreachable
+from wizard.errors import (
+    ConfigError,
+    Forbidden,
+    GatewayError,
+    NoKubeconfig,
+    NotFound,
+    Unreachable,
+)
 from wizard.factory import Gateways
 from wizard.mapping.diff import plan
 from wizard.mapping.model import Plan
@@ -36,7 +44,7 @@ def build_plan(config: CutoverConfig, gateways: Gateways) -> Plan:
         )
     try:
         live: TargetState | None = gateways.cluster().read_target(config.selector)
-    except Unreachable:
+    except (Unreachable, NoKubeconfig):
         # Offline review from the files alone. A 401/403 is not "offline": it is raised, so the
         # operator fixes the identity instead of reading a plan of the wrong thing.
         if from_files is None:
@@ -48,6 +56,7 @@ def build_plan(config: CutoverConfig, gateways: Gateways) -> Plan:
     target = live if live is not None else from_files
     assert target is not None
     result = plan(project, target, config)
+    _refuse_unknown_services(config, project.services, result)
     sources = [project.source]
     extra = list(result.extra)
     if live is not None:
@@ -60,6 +69,17 @@ def build_plan(config: CutoverConfig, gateways: Gateways) -> Plan:
     if live is not None and from_files is not None:
         extra.extend(compare_sources(live, from_files))
     return replace(result, extra=tuple(extra), sources=tuple(sources))
+
+
+def _refuse_unknown_services(
+    config: CutoverConfig, services: Mapping[str, object], result: Plan
+) -> None:
+    """A `services:` entry naming no Compose service is bad configuration, not a finding:
+    the whole plan would be read against a mapping the operator did not mean."""
+    for name in config.services:
+        if name not in services:
+            finding = next(f for f in result.extra if f.check == f"match:{name}")
+            raise ConfigError(finding.message, finding.fix)
 
 
 def _require_namespace(gateways: Gateways, namespace: str) -> None:

@@ -1,21 +1,20 @@
-"""The real Cluster gateway, without a cluster: kubeconfig resolution, the transport guard,
-error translation and JSON parsing, against an in-test HTTP server that answers what a test
-scripts and records every request that reached it."""
+"""The real Cluster gateway without a cluster: kubeconfig resolution, the transport guard and
+timeouts against closed ports and silent sockets, and pure translation of answers and JSON.
+
+Everything that needs an API server's answer is tested against the real kube-apiserver in
+tests/integration/test_cluster.py and tests/integration/test_cluster_errors.py. Here the
+translation functions only get, directly, the input a real server does not produce on demand
+(a 500, a Status that echoes a secret value back)."""
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import urllib3.exceptions
@@ -33,83 +32,27 @@ from wizard.errors import (
     Unauthorized,
     Unreachable,
 )
-from wizard.kubeerrors import error_for_transport
+from wizard.kubeerrors import Operation, error_for_status, error_for_transport
 from wizard.model import ClusterIdentity
 
 SECRET_VALUE = "s3cr3t-Hunter2-value"
+WHO = ClusterIdentity("viewer@test", "https://127.0.0.1:6443", "viewer", "apps")
 
 
-@dataclass
-class Seen:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    body: bytes
-    auth: str
-
-
-@dataclass
-class FakeApiServer:
-    """Answers (method, path) with a scripted (status, JSON body); records what arrived."""
-
-    url: str
-    routes: dict[tuple[str, str], tuple[int, Any]] = field(default_factory=dict)
-    seen: list[Seen] = field(default_factory=list)
-
-    def answer(self, method: str, path: str, status: int, body: Any) -> None:
-        self.routes[(method, path)] = (status, body)
-
-
-@pytest.fixture
-def api_server() -> Iterator[FakeApiServer]:
-    fake = FakeApiServer(url="")
-
-    class Handler(BaseHTTPRequestHandler):
-        def _serve(self) -> None:
-            parts = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            fake.seen.append(
-                Seen(
-                    self.command,
-                    parts.path,
-                    parse_qs(parts.query),
-                    body,
-                    self.headers.get("Authorization", ""),
-                )
-            )
-            status, payload = fake.routes.get((self.command, parts.path), (404, _status(404)))
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    yield fake
-    server.shutdown()
-    server.server_close()
-
-
-def _status(code: int, message: str = "", reason: str = "", causes: Any = None) -> dict[str, Any]:
-    return {
-        "kind": "Status",
-        "apiVersion": "v1",
-        "status": "Failure",
-        "message": message,
-        "reason": reason,
-        "details": {"causes": causes or []},
-        "code": code,
-    }
+def _status(code: int, message: str = "", reason: str = "", causes: Any = None) -> bytes:
+    """A failure Status body, as kube-apiserver sends it."""
+    return json.dumps(
+        {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": message,
+            "reason": reason,
+            "details": {"causes": causes or []},
+            "code": code,
+        }
+    ).encode()
 
 
 def write_kubeconfig(
@@ -232,37 +175,6 @@ def test_read_only_refuses_before_any_network_io(tmp_path: Path) -> None:
         cluster.list_pods()
 
 
-def test_read_only_guard_covers_every_client_method(
-    api_server: FakeApiServer, tmp_path: Path
-) -> None:
-    cluster = connect_cluster(write_kubeconfig(tmp_path / "kc", api_server.url), None, None, True)
-    core = CoreV1Api(cluster._api)  # the library's own methods, as a future step might use them
-    for attempt in (
-        lambda: core.delete_namespace("apps"),
-        lambda: core.patch_namespace("apps", {"metadata": {"labels": {"a": "b"}}}),
-        lambda: core.create_namespace({"metadata": {"name": "x"}}),
-    ):
-        with pytest.raises(ReadOnlyRefused):
-            attempt()
-    assert api_server.seen == []
-
-
-def test_read_only_lets_reads_and_access_reviews_through(
-    api_server: FakeApiServer, tmp_path: Path
-) -> None:
-    ssar = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
-    api_server.answer("POST", ssar, 201, {"status": {"allowed": True}})
-    api_server.answer("GET", "/api/v1/namespaces/apps/pods", 200, {"items": []})
-    cluster = connect_cluster(write_kubeconfig(tmp_path / "kc", api_server.url), None, None, True)
-    assert cluster.read_only
-    assert cluster.can_i("list", "pods").allowed
-    assert cluster.list_pods() == []
-    assert [(s.method, s.path) for s in api_server.seen] == [
-        ("POST", ssar),
-        ("GET", "/api/v1/namespaces/apps/pods"),
-    ]
-
-
 # --- timeouts and unreachable servers ----------------------------------------------------------------
 
 
@@ -325,87 +237,48 @@ def test_every_request_gets_a_timeout_even_from_raw_client_calls(
 
 @pytest.mark.parametrize(
     ("status", "error"),
-    [(401, Unauthorized), (403, Forbidden), (409, Conflict), (422, Invalid), (500, GatewayError)],
+    [(401, Unauthorized), (403, Forbidden), (404, NotFound), (409, Conflict), (422, Invalid)],
 )
-def test_status_codes_become_gateway_errors(
-    api_server: FakeApiServer, tmp_path: Path, status: int, error: type[GatewayError]
-) -> None:
-    api_server.answer("POST", "/api/v1/namespaces/apps/secrets", status, _status(status))
-    cluster = connect_cluster(write_kubeconfig(tmp_path / "kc", api_server.url), None, None, False)
-    with pytest.raises(error) as caught:
-        cluster.create_secret("app", {"k": "v"}, {})
-    assert caught.value.fix
+def test_status_codes_become_gateway_errors(status: int, error: type[GatewayError]) -> None:
+    # The real server's 401/403/404/409/422 are in tests/integration/test_cluster_errors.py.
+    op = Operation("create", "secrets", "app", sensitive=True)
+    translated = error_for_status(status, _status(status), op, WHO)
+    assert type(translated) is error and translated.fix
 
 
-def test_forbidden_names_verb_resource_namespace_and_user(
-    api_server: FakeApiServer, tmp_path: Path
-) -> None:
-    message = 'pods is forbidden: User "viewer" cannot list resource "pods"'
-    api_server.answer(
-        "GET", "/api/v1/namespaces/apps/pods", 403, _status(403, message, "Forbidden")
+def test_a_server_error_is_a_plain_gateway_error() -> None:
+    # A 500 cannot be had from the real API server on demand: the translation gets its body.
+    body = _status(500, "etcdserver: request timed out", "InternalError")
+    error = error_for_status(500, body, Operation("list", "pods"), WHO)
+    assert type(error) is GatewayError
+    assert "500" in error.message and "etcdserver: request timed out" in error.message
+    assert "get --raw /readyz" in error.fix
+
+
+def test_a_server_message_is_quoted_for_a_plain_request() -> None:
+    message = 'pods is forbidden: User "viewer" cannot list resource "pods" in namespace "apps"'
+    error = error_for_status(
+        403, _status(403, message, "Forbidden"), Operation("list", "pods"), WHO
     )
-    kc = write_kubeconfig(
-        tmp_path / "kc",
-        api_server.url,
-        {"viewer@test": {"cluster": "test", "user": "viewer", "namespace": "apps"}},
-        current="viewer@test",
-    )
-    cluster = connect_cluster(kc, None, None, False)
-    with pytest.raises(Forbidden) as caught:
-        cluster.list_pods("app=web")
-    text = caught.value.message
-    assert "'viewer'" in text and "list pods" in text and "'apps'" in text
-    assert "kubectl --context viewer@test auth can-i list pods -n apps" in caught.value.fix
-    assert api_server.seen[0].auth == "Bearer viewer-token"
+    assert isinstance(error, Forbidden) and message in error.message
+    assert "'viewer'" in error.message and "list pods in namespace 'apps'" in error.message
+    assert "kubectl --context viewer@test auth can-i list pods -n apps" in error.fix
 
 
-def test_secret_values_never_reach_an_error(api_server: FakeApiServer, tmp_path: Path) -> None:
+def test_a_secret_value_echoed_by_the_server_never_reaches_an_error() -> None:
+    # The real server does not echo Secret data back (see the 422 tests of
+    # tests/integration/test_cluster_errors.py); this is the body if one ever did.
     encoded = base64.b64encode(SECRET_VALUE.encode()).decode()
     echo = f"Secret is invalid: data[k]: Invalid value: {SECRET_VALUE!r} {encoded}"
     causes = [{"reason": "FieldValueInvalid", "message": echo, "field": "data[k]"}]
-    api_server.answer(
-        "POST", "/api/v1/namespaces/apps/secrets", 422, _status(422, echo, "Invalid", causes)
-    )
-    cluster = connect_cluster(write_kubeconfig(tmp_path / "kc", api_server.url), None, None, False)
-    with pytest.raises(Invalid) as caught:
-        cluster.create_secret("app", {"k": SECRET_VALUE}, {})
-    err = caught.value
-    shown = " ".join([str(err), repr(err), err.fix, repr(err.__cause__), repr(err.__context__)])
-    assert SECRET_VALUE not in shown and encoded not in shown
-    assert "data[k]" in err.message  # the field is named, its value is not
-    assert encoded in api_server.seen[0].body.decode()  # the value did go to the server
-
-
-def test_create_and_read_secret_give_digests_only(
-    api_server: FakeApiServer, tmp_path: Path
-) -> None:
-    encoded = base64.b64encode(SECRET_VALUE.encode()).decode()
-    stored = {
-        "kind": "Secret",
-        "metadata": {"name": "app", "namespace": "apps", "labels": {"app": "email-rag"}},
-        "type": "Opaque",
-        "data": {"postgres-password": encoded},
-    }
-    api_server.answer("POST", "/api/v1/namespaces/apps/secrets", 201, stored)
-    api_server.answer("GET", "/api/v1/namespaces/apps/secrets/app", 200, stored)
-    cluster = connect_cluster(write_kubeconfig(tmp_path / "kc", api_server.url), None, None, False)
-    created = cluster.create_secret(
-        "app", {"postgres-password": SECRET_VALUE}, {"app": "email-rag"}
-    )
-    sent = json.loads(api_server.seen[0].body)
-    assert sent["type"] == "Opaque" and sent["metadata"]["labels"] == {"app": "email-rag"}
-    assert sent["data"] == {"postgres-password": encoded}
-    read = cluster.read_secret_keys("app")
-    assert read == created
-    assert read.keys == ["postgres-password"]
-    assert read.digests["postgres-password"] == hashlib.sha256(SECRET_VALUE.encode()).hexdigest()
-    assert SECRET_VALUE not in repr(read) and encoded not in repr(read)
-
-
-def test_missing_secret_reads_as_none(api_server: FakeApiServer, tmp_path: Path) -> None:
-    cluster = connect_cluster(write_kubeconfig(tmp_path / "kc", api_server.url), None, None, False)
-    assert cluster.read_secret_keys("nope") is None
-    assert not cluster.namespace_exists("nope")
+    op = Operation("create", "secrets", "app", sensitive=True)
+    for status in (400, 401, 403, 404, 409, 422, 500):
+        error = error_for_status(status, _status(status, echo, "Invalid", causes), op, WHO)
+        shown = " ".join([str(error), repr(error), error.fix, repr(error.args)])
+        assert SECRET_VALUE not in shown and encoded not in shown, status
+        assert "data[k]" in error.message  # the field is named, its value is not
+    not_json = f"<html>{SECRET_VALUE}</html>".encode()
+    assert SECRET_VALUE not in str(error_for_status(502, not_json, op, WHO))
 
 
 def test_undecodable_secret_value_names_the_key_only() -> None:
@@ -415,42 +288,7 @@ def test_undecodable_secret_value_names_the_key_only() -> None:
     assert caught.value.__context__ is None or caught.value.__suppress_context__
 
 
-# --- lists: server-side selectors, plain objects ---------------------------------------------------------
-
-
-def test_list_pods_passes_the_selector_and_reads_plain_json(
-    api_server: FakeApiServer, tmp_path: Path
-) -> None:
-    item = {
-        "metadata": {"name": "web-1", "namespace": "apps", "labels": {"app": "web"}},
-        "spec": {"nodeName": "node-1", "containers": [{"name": "a"}, {"name": "b"}]},
-        "status": {
-            "phase": "Running",
-            "containerStatuses": [
-                {"name": "a", "ready": True, "restartCount": 2},
-                {"name": "b", "ready": False, "restartCount": 1},
-            ],
-        },
-    }
-    api_server.answer("GET", "/api/v1/namespaces/apps/pods", 200, {"items": [item]})
-    cluster = connect_cluster(write_kubeconfig(tmp_path / "kc", api_server.url), None, None, False)
-    [found] = cluster.list_pods("app=web")
-    assert api_server.seen[0].query == {"labelSelector": ["app=web"]}
-    assert (found.name, found.phase, found.node) == ("web-1", "Running", "node-1")
-    assert (found.ready_containers, found.total_containers, found.restarts) == (1, 2, 3)
-
-
-def test_list_workloads_reads_deployments_and_statefulsets(
-    api_server: FakeApiServer, tmp_path: Path
-) -> None:
-    deploy = {"metadata": {"name": "web"}, "spec": {"replicas": 2}, "status": {"readyReplicas": 1}}
-    sts = {"metadata": {"name": "db"}, "spec": {}, "status": {"readyReplicas": 1}}
-    api_server.answer("GET", "/apis/apps/v1/namespaces/apps/deployments", 200, {"items": [deploy]})
-    api_server.answer("GET", "/apis/apps/v1/namespaces/apps/statefulsets", 200, {"items": [sts]})
-    cluster = connect_cluster(write_kubeconfig(tmp_path / "kc", api_server.url), None, None, False)
-    web, db = cluster.list_workloads()
-    assert (web.kind, web.desired, web.ready, web.available) == ("Deployment", 2, 1, 0)
-    assert (db.kind, db.desired, db.ready, db.available) == ("StatefulSet", 1, 1, 1)
+# --- JSON -> domain objects (listing with selectors: tests/integration) -------------------------
 
 
 def test_json_to_domain_objects() -> None:
@@ -471,17 +309,3 @@ def test_json_to_domain_objects() -> None:
     assert (fresh.phase, fresh.ready_containers, fresh.total_containers) == ("Pending", 0, 1)
     scaled = workload("Deployment", {"metadata": {"name": "w"}, "spec": {"replicas": 0}})
     assert scaled.desired == 0
-
-
-def test_not_json_is_explained(api_server: FakeApiServer, tmp_path: Path) -> None:
-    api_server.answer("GET", "/version", 200, ["not", "an", "object"])
-    cluster = connect_cluster(write_kubeconfig(tmp_path / "kc", api_server.url), None, None, False)
-    with pytest.raises(GatewayError, match="not a JSON object"):
-        cluster.server_version()
-
-
-def test_not_found_is_translated(api_server: FakeApiServer, tmp_path: Path) -> None:
-    api_server.answer("GET", "/version", 404, _status(404, "the server could not find it"))
-    cluster = connect_cluster(write_kubeconfig(tmp_path / "kc", api_server.url), None, None, False)
-    with pytest.raises(NotFound, match="could not find it"):
-        cluster.server_version()

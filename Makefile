@@ -12,7 +12,7 @@ CUTOVER_TESTENV ?= /tmp/cutover-testenv
 TEST_RUN_TESTENV ?= /tmp/cutover-testenv-run
 PYTEST_ARGS ?=
 
-.PHONY: venv demo test-fast lint env-up env-down env-status test
+.PHONY: venv demo test-fast lint env-up env-down env-status test bench bench
 
 venv: $(VENV)/.installed
 
@@ -34,6 +34,10 @@ demo: $(VENV)/.runtime
 # Pure unit tests and the UI tests on the demo: no services, a few seconds.
 test-fast: venv
 	$(PY) -m pytest -q tests/unit tests/ui
+
+# Every benchmark in benchmarks/ (first paint of the demo, idle bytes); each prints its figures.
+bench: $(VENV)/.runtime
+	@set -e; for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script; done
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -59,3 +63,11 @@ test: venv
 	PYTHON=$(PY) scripts/testenv.sh up || exit 1; \
 	source "$$CUTOVER_TESTENV/env.sh"; \
 	scripts/with-keyring.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+# The benchmarks (benchmarks/*.py; files starting with _ are their helpers) against the developer's
+# test environment (`make env-up` first). Each prints its figures and the ratio to its baseline.
+# IDLE_SECONDS=10 shortens the idle one.
+bench: venv
+	@set -euo pipefail; \
+	source "$(CUTOVER_TESTENV)/env.sh"; \
+	for b in benchmarks/[!_]*.py; do echo "== $$b"; $(PY) "$$b"; done

@@ -11,6 +11,8 @@ from textual.screen import Screen
 
 import assets
 from screens.checklist_screen import ChecklistScreen
+from screens.confirm import ConfirmScreen
+from screens.gate import DOWN_GROUP, QUIT_LINES, QUIT_QUESTION
 from wizard.config import CutoverConfig
 from wizard.factory import Gateways
 
@@ -32,3 +34,18 @@ class CutoverApp(App[None]):
 
     def get_default_screen(self) -> Screen[None]:
         return ChecklistScreen(self.config, self.gateways)
+
+    async def action_quit(self) -> None:
+        """Quit, but ask first while Compose down runs (the exit then stops it between two
+        containers, and the record says where)."""
+        if not any(w.group == DOWN_GROUP and w.is_running for w in self.workers):
+            await super().action_quit()
+            return
+        if isinstance(self.screen, ConfirmScreen):
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(ConfirmScreen(QUIT_QUESTION, QUIT_LINES), answered)

@@ -21,7 +21,9 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Static
 
 from screens.commands import GoToStepProvider
+from screens.gate import gate_body
 from screens.header import CutoverHeader
+from screens.health import HealthBody
 from screens.help_panel import StepHelp
 from screens.mapping import MappingBody
 from screens.messages import StepChosen, StepStateChanged
@@ -30,6 +32,7 @@ from screens.preflight import PreflightBody
 from screens.secrets import secrets_body
 from screens.sidebar import ChecklistSidebar
 from screens.step_body import StepBody
+from screens.volumes import VolumesBody
 from wizard.config import CutoverConfig
 from wizard.factory import Gateways
 from wizard.steps import CHECKLIST, Step
@@ -40,7 +43,10 @@ BodyFactory = Callable[[Step, CutoverConfig, Gateways], StepBody]
 BODIES: dict[str, BodyFactory] = {
     "preflight": PreflightBody,
     "secrets": secrets_body,
+    "volumes": VolumesBody,
     "mapping": MappingBody,
+    "health": HealthBody,
+    "gate": gate_body,
 }
 
 

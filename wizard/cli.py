@@ -154,6 +154,9 @@ def _main(argv: Sequence[str] | None) -> int:
 
     from wizard.factory import build_gateways
 
+    if config.demo and args.command == "status":
+        # Status reads once: the demo's simulation is shown where it ends, not at its start.
+        os.environ.setdefault("CUTOVER_DEMO_SETTLED", "1")
     gateways = build_gateways(config)
     if args.command == "plan":
         return _plan(config, gateways, as_json=args.json)

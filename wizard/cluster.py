@@ -10,6 +10,9 @@ Two rules are enforced at the transport, under every method, present and future:
   answers Unreachable within seconds;
 - a read-only gateway refuses any method but GET/HEAD before a byte is sent. The one exception is
   POST to selfsubjectaccessreviews, which asks a question and changes nothing.
+
+An optional `observer(method, path)` sees every request the transport sends (after the read-only
+check), watches included: tests count what reaches the API server with it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import binascii
 import contextlib
 import hashlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -50,6 +53,9 @@ REQUEST_TIMEOUT: tuple[float, float] = (3.05, 10.0)
 SSAR_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 _WRITE_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 
+# Called with (method, path) for each request the transport sends; from any thread.
+RequestObserver = Callable[[str, str], None]
+
 
 def connect_cluster(
     kubeconfig: str | None,
@@ -57,16 +63,21 @@ def connect_cluster(
     namespace: str | None,
     read_only: bool,
     timeout: tuple[float, float] = REQUEST_TIMEOUT,
+    observer: RequestObserver | None = None,
 ) -> KubeCluster:
     """A gateway for `context` (None: the current-context) of `kubeconfig` (None: as kubectl)."""
-    return KubeCluster(load_target(kubeconfig, context, namespace), read_only, timeout)
+    return KubeCluster(load_target(kubeconfig, context, namespace), read_only, timeout, observer)
 
 
 class KubeCluster:
     """The `Cluster` protocol over the kubernetes client's ApiClient."""
 
     def __init__(
-        self, target: KubeTarget, read_only: bool, timeout: tuple[float, float] = REQUEST_TIMEOUT
+        self,
+        target: KubeTarget,
+        read_only: bool,
+        timeout: tuple[float, float] = REQUEST_TIMEOUT,
+        observer: RequestObserver | None = None,
     ) -> None:
         self._identity = target.identity
         self._read_only = read_only
@@ -74,7 +85,7 @@ class KubeCluster:
         configuration = target.configuration
         configuration.retries = False  # urllib3 would retry a refused connection 3 times
         self._api: Any = ApiClient(configuration=configuration)
-        _guard_transport(self._api, read_only, timeout)
+        _guard_transport(self._api, read_only, timeout, observer)
         self._target = TargetReader(self._get, target.identity.namespace)
 
     def __repr__(self) -> str:
@@ -365,8 +376,14 @@ class _HttpStream:
                 self._response.close()  # a watch cut short: never reuse its connection
 
 
-def _guard_transport(api: Any, read_only: bool, timeout: tuple[float, float]) -> None:
-    """Wrap the urllib3 pool under `api`: default timeout always, and read-only refusals."""
+def _guard_transport(
+    api: Any,
+    read_only: bool,
+    timeout: tuple[float, float],
+    observer: RequestObserver | None = None,
+) -> None:
+    """Wrap the urllib3 pool under `api`: default timeout always, read-only refusals, and the
+    observer told of each request that goes out."""
     pool = api.rest_client.pool_manager
     send = pool.urlopen
     ssar = urlsplit(api.configuration.host).path.rstrip("/") + SSAR_PATH
@@ -385,6 +402,8 @@ def _guard_transport(api: Any, read_only: bool, timeout: tuple[float, float]) ->
                 )
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = default_timeout
+        if observer is not None:
+            observer(method, urlsplit(url).path)
         return send(method, url, *args, **kwargs)
 
     pool.urlopen = urlopen

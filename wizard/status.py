@@ -64,10 +64,43 @@ def secrets_findings(config: CutoverConfig, gateways: Gateways) -> list[Finding]
         return [Finding("secrets", Severity.BLOCK, exc.message, exc.fix, inconclusive=True)]
 
 
+def volumes_findings(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
+    """Every Compose named volume next to its PVC; an unreachable cluster is inconclusive."""
+    from wizard.compose.loader import load_project
+    from wizard.storage.volumes import gather_volumes
+
+    try:
+        report = gather_volumes(
+            gateways.cluster(),
+            load_project(config),
+            config.volumes,
+            config.services,
+            config.selector,
+        )
+    except CutoverError as exc:
+        return [Finding("volumes", Severity.BLOCK, exc.message, exc.fix, inconclusive=True)]
+    return list(report.findings)
+
+
+def health_findings(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
+    """Each Compose service's workload and pods, read once; unreachable is inconclusive."""
+    from wizard.compose.loader import load_project
+    from wizard.health.report import gather_health
+
+    try:
+        return gather_health(
+            gateways.cluster(), load_project(config), config.services, config.selector
+        )
+    except CutoverError as exc:
+        return [Finding("health", Severity.BLOCK, exc.message, exc.fix, inconclusive=True)]
+
+
 STEP_CHECKS: dict[str, Callable[[CutoverConfig, Gateways], list[Finding]]] = {
     "preflight": run_preflight,
     "secrets": secrets_findings,
+    "volumes": volumes_findings,
     "mapping": mapping_findings,
+    "health": health_findings,
     "gate": gate_findings,
 }
 

@@ -64,13 +64,23 @@ CHECKLIST: tuple[Step, ...] = (
         id="volumes",
         title="Volumes",
         checks=(
-            "Every Compose named volume next to the PVC that replaces it: phase, capacity, "
-            "access modes, storage class, and which pods mount it."
+            "Every Compose named volume next to the PVC that replaces it (cutover.yaml "
+            "`volumes:`, else the same name with '-', else the claim its workload mounts at the "
+            "same path): phase, requested vs bound capacity, access modes, storage class, and "
+            "which pods mount it. Live: a claim that binds turns Bound on screen."
         ),
-        why="A Pending PVC keeps its pods from starting; shared data needs ReadWriteMany.",
-        how_to_fix="Create the missing PersistentVolume or use a ReadWriteMany storage class (NFS).",
-        available=False,
-        not_yet="Not available yet: PVC analysis is still being built.",
+        why=(
+            "A Pending PVC keeps its pods from starting; data that several pods share (uploads, "
+            "a Chroma index) needs ReadWriteMany, or the second pod on another node cannot mount "
+            "it. Compose must keep the data until its replacement is Bound and big enough."
+        ),
+        how_to_fix=(
+            "Each finding's fix shows beneath the table. Pending with FailedBinding: create a "
+            "PersistentVolume that matches (size, access mode, class), or give the claim a "
+            "storageClassName whose provisioner exists (`kubectl get storageclass`). Shared "
+            "data on ReadWriteOnce: re-create the claim as ReadWriteMany on an NFS class and "
+            "copy the data. ↑/↓ pick a volume; r reads everything again."
+        ),
     ),
     Step(
         id="mapping",
@@ -100,23 +110,45 @@ CHECKLIST: tuple[Step, ...] = (
     Step(
         id="health",
         title="Pod health",
-        checks="Live pod status per service: ready, restarts, reasons, and Warning events.",
-        why="Compose must keep serving until every replacement pod is actually healthy.",
-        how_to_fix="Read the pod's reason and events; fix the image, the Secret or the PVC.",
-        available=False,
-        not_yet="Not available yet: the live pod watch is still being built.",
+        checks=(
+            "Live, per Compose service: its Deployment or StatefulSet's desired / ready / "
+            "available / updated; for the selected service its pods (status as kubectl shows "
+            "it, ready x/y, restarts, age, node) and the Warning events of the selected pod."
+        ),
+        why=(
+            "Compose must keep serving until every replacement pod is actually healthy: a "
+            "crash-looping worker or a pod stuck Pending only shows once traffic moves."
+        ),
+        how_to_fix=(
+            "↑/↓ pick a service, Enter (or tab) moves to its pods; the line beneath says why "
+            "the pod is not ready and what usually fixes it. CrashLoopBackOff: `kubectl logs "
+            "<pod> --previous`; CreateContainerConfigError: a Secret key is missing (Secrets "
+            "step); Pending: an unbound PVC (Volumes step) or no room on the nodes. The screen "
+            "is live; 'reconnecting' means the data shown is as old as it says."
+        ),
     ),
     Step(
         id="gate",
         title="Gate: compose down",
         checks=(
-            "Every check above, fresh; a preview of what `docker compose down` removes and what "
-            "it keeps; confirmation by typing the project name."
+            "Every check above, run again now (never a cached result); each warning needs an "
+            "explicit acknowledgement, recorded with who and when. A preview of what `docker "
+            "compose down` removes (the project's containers, one-off containers apart, the "
+            "networks Compose created) and what it keeps (every named volume, every image). "
+            "Confirmation by typing the project name; then down, one container at a time."
         ),
-        why="Down is the one irreversible step: it runs only when everything is green now.",
-        how_to_fix="Resolve each blocker listed; acknowledge each warning explicitly.",
-        available=False,
-        not_yet="Not available yet: the gate and down are still being built.",
+        why=(
+            "Down is the one irreversible step: it runs only when everything is green now, and "
+            "it removes exactly what the preview showed. The volumes stay, so going back is one "
+            "`docker compose up -d` and a DNS change."
+        ),
+        how_to_fix=(
+            "Each blocker's fix shows beneath it: fix it in its step, then press r here. Read "
+            "each warning and press its Acknowledge button (tab reaches it). Then type the "
+            "project name and press Enter. If down stops midway (the engine lost), it says what "
+            "was and was not done: type the name again to resume. Afterwards the screen shows "
+            "the rollback command. In read-only mode this step only shows the verdict."
+        ),
     ),
 )
 

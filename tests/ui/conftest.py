@@ -42,6 +42,25 @@ async def settle(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
+def not_yet(monkeypatch: pytest.MonkeyPatch, step_id: str) -> None:
+    """Make one step unavailable in the checklist screen, to see the not-yet placeholder (every
+    step is built now, so none is unavailable on its own)."""
+    import dataclasses
+
+    import screens.checklist_screen
+    from wizard.steps import CHECKLIST
+
+    steps = tuple(
+        dataclasses.replace(
+            s, available=False, not_yet="Not available yet: made unavailable for this test."
+        )
+        if s.id == step_id
+        else s
+        for s in CHECKLIST
+    )
+    monkeypatch.setattr(screens.checklist_screen, "CHECKLIST", steps)
+
+
 def screen_text(app: App[None]) -> str:
     """Everything the Static widgets of the current screen show, as plain text."""
     return "\n".join(str(static.visual) for static in app.screen.query(Static) if shown(static))

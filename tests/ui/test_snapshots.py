@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 
 import screens.mapping
 from screens.app import CutoverApp
-from tests.ui.conftest import SMALL, WIDE, settle, unreachable_gateways
+from tests.ui.conftest import SMALL, WIDE, not_yet, settle, unreachable_gateways
 from wizard.config import CutoverConfig
 from wizard.errors import ConfigError
 from wizard.factory import Gateways
@@ -34,8 +34,11 @@ def test_preflight_160x48(snap_compare: SnapCompare, demo_app: CutoverApp) -> No
     assert snap_compare(demo_app, terminal_size=WIDE, run_before=_checks_done)
 
 
-def test_not_yet_step_80x24(snap_compare: SnapCompare, demo_app: CutoverApp) -> None:
-    # The gate (step 6): still being built.
+def test_not_yet_step_80x24(
+    snap_compare: SnapCompare, monkeypatch: pytest.MonkeyPatch, demo_app: CutoverApp
+) -> None:
+    # Every step is built now: the gate (step 6) is made unavailable for this test.
+    not_yet(monkeypatch, "gate")
     assert snap_compare(demo_app, terminal_size=SMALL, run_before=_checks_done, press=["6"])
 
 

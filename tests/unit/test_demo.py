@@ -454,8 +454,17 @@ def test_pods_wait_for_the_secret_keys_they_read(config: CutoverConfig) -> None:
     partial = {k: v for k, v in SECRET_VALUES.items() if k != "openai-api-key"}
     cluster.create_secret("email-rag-secrets", partial, {})
     ready = {w.name: w.ready for w in cluster.list_workloads()}
-    assert ready["postgres"] == 1 and ready["rabbitmq"] == 1
+    assert ready["rabbitmq"] == 1
+    assert ready["postgres"] == 0, "postgres waits for its claim data-postgres-0 (no PV matches)"
     assert ready["email-rag-backend"] == 0, "backend still misses openai-api-key"
+    assert ready["email-rag-celery"] == 0, "celery crash-loops until it has openai-api-key"
+    celery = cluster.pod_rows("component=celery")
+    assert {p.status for p in celery.values()} == {"CrashLoopBackOff"}
+
+    cluster.patch_secret("email-rag-secrets", {"openai-api-key": "sk-test"})
+    celery = cluster.pod_rows("component=celery")
+    assert {p.status for p in celery.values()} == {"Running"}
+    assert all(p.restarts > 0 for p in celery.values()), "the restarts it had stay counted"
 
     pods = cluster.list_pods("component=frontend")
     assert all(p.phase == "Running" and p.ready_containers == p.total_containers for p in pods)

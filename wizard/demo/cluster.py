@@ -1,15 +1,21 @@
 """A simulated Kubernetes cluster where the sample's manifests (assets/demo/k8s) were applied.
 
 What it teaches: the Secret `email-rag-secrets` is not there yet (the wizard writes it), so
-every pod that reads one of its keys waits in Pending, as a real kubelet would keep it in
-CreateContainerConfigError; redis, which reads no Secret, runs. Once the Secret exists with
-the keys a workload needs, its pods are ready. Claims are Bound; the identity may do anything,
-unless the demo runs `--read-only`, where every write is refused before it is "sent".
+every pod that reads one of its keys waits in CreateContainerConfigError, as a real kubelet keeps
+it, and the celery worker crash-loops; redis, which reads no Secret, runs. Once the Secret exists
+with the keys a workload needs, its pods are ready. Every claim is Bound but data-postgres-0, which
+no PersistentVolume matches (wizard.demo.simulation tells the whole story, and how pods come up
+over a few seconds). The identity may do anything, unless the demo runs `--read-only`, where
+every write is refused before it is "sent".
+
+`settled`: start where the simulation ends, every time frozen (tests, snapshots, `cutover
+status`); None reads CUTOVER_DEMO_SETTLED=1 from the environment, which the tests set.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 import uuid
@@ -18,11 +24,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from wizard.config import CutoverConfig, demo_dir
+from wizard.demo import simulation
 from wizard.demo.sample import Manifest, load_manifests
 from wizard.demo.selector import parse_selector
+from wizard.demo.simulation import DemoPod, DemoWatch
 from wizard.errors import Conflict, Forbidden, Invalid, NotFound, ReadOnlyRefused
 from wizard.health.status import EventRow, PodRow, WorkloadHealth
-from wizard.health.watch import KINDS, OnChange, StaticWatch
+from wizard.health.watch import KINDS, OnChange
 from wizard.model import AccessVerdict, ClusterIdentity, Pod, Pvc, SecretKeys, Workload
 from wizard.target.model import TargetState
 from wizard.target.parse import TargetBuilder
@@ -30,7 +38,9 @@ from wizard.target.parse import TargetBuilder
 DEMO_SERVER = "https://demo.invalid:6443"
 DEMO_USER = "demo-admin"
 SERVER_VERSION = "v1.20.2"
-DEFAULT_STORAGE_CLASS = "standard"
+# No default StorageClass: a claim without a class binds to a PersistentVolume made by hand.
+DEFAULT_STORAGE_CLASS = ""
+SETTLED_ENV = "CUTOVER_DEMO_SETTLED"
 NODES = ("demo-node-1", "demo-node-2", "demo-node-3")
 _BUILT_IN_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
@@ -50,12 +60,23 @@ class _Controller:
     containers: int
     secret_keys: dict[str, frozenset[str]]  # Secret name -> keys its pods cannot start without
     claim_templates: tuple[Manifest, ...]
+    claims: tuple[str, ...] = ()  # the claims its pods mount by name (not from templates)
 
 
 class DemoCluster:
     """The `Cluster` of `cutover demo`. `denied` lists (verb, resource) pairs RBAC refuses."""
 
-    def __init__(self, config: CutoverConfig, denied: Iterable[tuple[str, str]] = ()) -> None:
+    def __init__(
+        self,
+        config: CutoverConfig,
+        denied: Iterable[tuple[str, str]] = (),
+        settled: bool | None = None,
+    ) -> None:
+        if settled is None:
+            settled = os.environ.get(SETTLED_ENV) == "1"
+        self.settled = settled
+        self._start, self.now = simulation.clock(settled)
+        self._recovered: dict[str, int] = {}
         namespace = config.namespace or "email-rag"
         self._identity = ClusterIdentity(
             context=config.kube_context or "demo",
@@ -175,11 +196,12 @@ class DemoCluster:
 
     def list_workloads(self, selector: str = "") -> list[Workload]:
         matches = parse_selector(selector)
+        pods = self.pod_rows()
         workloads = []
         for c in self._controllers:
             if not matches(c.labels):
                 continue
-            ready = c.replicas if self._can_start(c) else 0
+            ready = sum(1 for p in pods.values() if p.workload == c.name and p.healthy)
             workloads.append(
                 Workload(
                     kind=c.kind,
@@ -207,31 +229,64 @@ class DemoCluster:
                     name = f"{template['metadata']['name']}-{c.name}-{ordinal}"
                     claims.append((name, labels, template.get("spec") or {}))
         return [
-            self._bound_claim(name, spec)
+            self._claim(name, spec)
             for name, labels, spec in sorted(claims, key=lambda claim: claim[0])
             if matches(labels)
         ]
 
     def list_pods(self, selector: str = "") -> list[Pod]:
         matches = parse_selector(selector)
+        rows = self.pod_rows()
         pods: list[Pod] = []
-        for index, c in enumerate(self._controllers):
-            ready = self._can_start(c)
-            for ordinal, (name, labels) in enumerate(_pod_names(c)):
+        for c in self._controllers:
+            for name, labels in _pod_names(c):
                 if not matches(labels):
                     continue
+                row = rows[name]
                 pods.append(
                     Pod(
                         name=name,
                         namespace=self._identity.namespace,
-                        phase="Running" if ready else "Pending",
+                        phase=row.phase,
                         labels=labels,
-                        node=NODES[(index + ordinal) % len(NODES)],  # replicas spread out
-                        ready_containers=c.containers if ready else 0,
-                        total_containers=c.containers,
+                        node=row.node,
+                        ready_containers=row.ready,
+                        total_containers=row.total,
+                        restarts=row.restarts,
+                        claims=row.claims,
                     )
                 )
         return sorted(pods, key=lambda pod: pod.name)
+
+    def pod_rows(self, selector: str = "") -> dict[str, PodRow]:
+        """Every pod as the Health screen shows it, at the demo's `now()`."""
+        matches = parse_selector(selector)
+        now = self.now()
+        missing = {c.name: self._missing_keys(c) for c in self._controllers}
+        rows: dict[str, PodRow] = {}
+        for pod, labels in self._demo_pods():
+            if matches(labels):
+                row = simulation.pod_state(
+                    pod, now - self._start, missing, self._start, self._recovered
+                )
+                rows[pod.name] = row
+        return dict(sorted(rows.items()))
+
+    def _demo_pods(self) -> list[tuple[DemoPod, dict[str, str]]]:
+        # Dependencies (the StatefulSets) come up first, then the Deployments, each by name.
+        ordered = sorted(self._controllers, key=lambda c: (c.kind != "StatefulSet", c.name))
+        pods = []
+        for index, c in enumerate(self._controllers):
+            for ordinal, (name, labels) in enumerate(_pod_names(c)):
+                own = tuple(
+                    f"{t['metadata']['name']}-{c.name}-{ordinal}" for t in c.claim_templates
+                )
+                order = sum(x.replicas for x in ordered[: ordered.index(c)]) + ordinal
+                node = NODES[(index + ordinal) % len(NODES)]  # replicas spread out
+                pods.append(
+                    (DemoPod(name, c.name, node, c.containers, order, c.claims + own), labels)
+                )
+        return pods
 
     def read_target(self, selector: str = "") -> TargetState:
         """The applied sample, as a real cluster lists it: claims (with those the StatefulSets
@@ -262,43 +317,36 @@ class DemoCluster:
         )
 
     def list_events(self, field_selector: str = "") -> list[EventRow]:
-        return []  # every claim is Bound and nothing failed: no event worth showing
+        return list(self._events(field_selector).values())
+
+    def _events(self, field_selector: str = "") -> dict[str, EventRow]:
+        events = simulation.events_for(self.pod_rows(), self.now(), self._start)
+        return {k: e for k, e in events.items() if simulation.matches_fields(e, field_selector)}
 
     def watch(
         self, kind: str, selector: str, on_change: OnChange, field_selector: str = ""
-    ) -> StaticWatch:
-        """The current rows of `kind`, emitted once (the demo's state changes only when the
-        wizard writes the Secret; a screen opened afterwards sees the new state)."""
+    ) -> DemoWatch:
+        """The rows of `kind` at once; in a live demo, then every change the simulation's clock
+        or a written Secret brings (a settled demo never changes by itself)."""
         if kind not in KINDS:
             raise ValueError(f"cannot watch {kind!r}; known: {', '.join(KINDS)}")
-        rows: dict[str, object] = {}
-        if kind == "pods":
-            owners = {c.name: c for c in self._controllers}
-            for pod in self.list_pods(selector):
-                owner = next((n for n in owners if pod.name.startswith(f"{n}-")), "")
-                running = pod.phase == "Running"
-                rows[pod.name] = PodRow(
-                    name=pod.name,
-                    status="Running" if running else "CreateContainerConfigError",
-                    ready=pod.ready_containers,
-                    total=pod.total_containers,
-                    restarts=pod.restarts,
-                    node=pod.node,
-                    why="" if running else "a key of Secret email-rag-secrets is missing",
-                    phase=pod.phase,
-                    workload=owner,
-                )
-        elif kind == "persistentvolumeclaims":
-            rows = {c.name: c for c in self.list_pvcs(selector)}
-        elif kind in ("deployments", "statefulsets"):
-            rows = {
+
+        def rows() -> dict[str, Any]:
+            if kind == "pods":
+                return dict(self.pod_rows(selector))
+            if kind == "persistentvolumeclaims":
+                return {c.name: c for c in self.list_pvcs(selector)}
+            if kind == "events":
+                return dict(self._events(field_selector))
+            return {
                 w.name: WorkloadHealth(
                     w.kind, w.name, w.desired, w.ready, w.available, w.updated, w.desired
                 )
                 for w in self.list_workloads(selector)
                 if f"{w.kind.lower()}s" == kind
             }
-        return StaticWatch(kind, rows, on_change)
+
+        return DemoWatch(kind, rows, on_change, live=not self.settled)
 
     def _require(self, verb: str, resource: str) -> None:
         if (verb, resource) in self._denied:
@@ -307,18 +355,31 @@ class DemoCluster:
                 "Ask for a RoleBinding that grants it, or run with --read-only to only watch.",
             )
 
-    def _can_start(self, controller: _Controller) -> bool:
-        """A pod starts only when every Secret key it reads exists (else CreateContainerConfigError)."""
+    def _missing_keys(self, controller: _Controller) -> tuple[str, ...]:
+        """The Secret keys a pod of `controller` needs and lacks: `<secret>/<key>`, or `<secret>`
+        for a Secret that does not exist (its pods cannot start: CreateContainerConfigError)."""
+        missing: list[str] = []
         with self._lock:
-            for secret, keys in controller.secret_keys.items():
+            for secret, keys in sorted(controller.secret_keys.items()):
                 found = self._secrets.get(secret)
-                if found is None or not keys <= set(found.digests):
-                    return False
-        return True
+                if found is None:
+                    missing.append(secret)
+                else:
+                    missing.extend(f"{secret}/{k}" for k in sorted(keys - set(found.digests)))
+        return tuple(missing)
 
-    def _bound_claim(self, name: str, spec: dict[str, Any]) -> Pvc:
+    def _claim(self, name: str, spec: dict[str, Any]) -> Pvc:
         size = str(((spec.get("resources") or {}).get("requests") or {}).get("storage", ""))
         namespace = self._identity.namespace
+        if name == simulation.UNBOUND:
+            return Pvc(
+                name=name,
+                namespace=namespace,
+                phase="Pending",
+                requested=size,
+                access_modes=tuple(spec.get("accessModes") or ()),
+                storage_class=spec.get("storageClassName") or DEFAULT_STORAGE_CLASS,
+            )
         return Pvc(
             name=name,
             namespace=namespace,
@@ -327,7 +388,10 @@ class DemoCluster:
             capacity=size,
             access_modes=tuple(spec.get("accessModes") or ()),
             storage_class=spec.get("storageClassName") or DEFAULT_STORAGE_CLASS,
-            volume_name=f"pvc-{uuid.uuid5(uuid.NAMESPACE_URL, f'demo/{namespace}/{name}')}",
+            # A claim without a class bound a PersistentVolume made by hand (an NFS export).
+            volume_name=f"pvc-{uuid.uuid5(uuid.NAMESPACE_URL, f'demo/{namespace}/{name}')}"
+            if spec.get("storageClassName")
+            else f"nfs-{name}",
         )
 
 
@@ -344,6 +408,11 @@ def _controller(manifest: Manifest) -> _Controller:
         containers=len(pod_spec.get("containers") or ()),
         secret_keys=_secret_keys(pod_spec),
         claim_templates=tuple(spec.get("volumeClaimTemplates") or ()),
+        claims=tuple(
+            str(v["persistentVolumeClaim"]["claimName"])
+            for v in pod_spec.get("volumes") or ()
+            if v.get("persistentVolumeClaim")
+        ),
     )
 
 

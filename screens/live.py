@@ -1,0 +1,121 @@
+"""What the live screens (Volumes, Pod health) share: a buffer between watch threads and the
+event loop, and the words for a watch's state.
+
+Watch callbacks run on the watch threads; they only append to a `LiveFeed` under a lock. The
+screen drains it from a `set_interval(FLUSH_S)` timer, so it repaints at most 10 times a second
+whatever the event rate, and not at all while nothing arrives (an empty drain returns at once).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual.widgets import DataTable, Static
+
+from screens.step_state import STATE_CLASSES, StepState
+from wizard.health.watch import WatchState, WatchStatus, WatchUpdate
+
+FLUSH_S = 0.1  # at most 10 repaints a second
+AGE_REFRESH_S = 10.0  # ages on screen move this coarsely while nothing else changes
+
+
+class LiveTable(DataTable[Text]):
+    """A live screen's table: left/right stay the checklist's (previous / next step)."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("cursor_left", "cursor_right"):
+            return False
+        return super().check_action(action, parameters)
+
+
+def now() -> float:
+    """The clock ages are computed with (tests freeze it)."""
+    return time.time()
+
+
+class LiveFeed:
+    """Updates from any thread, taken out in one go by the event loop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: list[WatchUpdate] = []
+
+    def __call__(self, update: WatchUpdate) -> None:
+        with self._lock:
+            self._pending.append(update)
+
+    def drain(self) -> list[WatchUpdate]:
+        with self._lock:
+            taken, self._pending = self._pending, []
+        return taken
+
+
+def apply(rows: dict[str, object], update: WatchUpdate) -> None:
+    """Bring one kind's rows up to date with an update (a reset replaces them all)."""
+    if update.reset:
+        rows.clear()
+        rows.update(update.items)
+        return
+    for key, row in update.changed.items():
+        if row is None:
+            rows.pop(key, None)
+        else:
+            rows[key] = row
+
+
+def feed_text(statuses: Iterable[WatchStatus], at: float) -> tuple[str, bool]:
+    """'live', 'connecting', 'reconnecting — data 12 s old' or 'watch failed: ...' for the
+    worst of the watches; the flag says whether the data on screen is current."""
+    statuses = list(statuses)
+    failed = [s for s in statuses if s.state is WatchState.FAILED]
+    if failed:
+        return f"watch failed: {failed[0].error}", False
+    stale = [s for s in statuses if s.state is WatchState.RECONNECTING]
+    if stale:
+        ages = [s.data_age(at) for s in stale]
+        age = max((a for a in ages if a is not None), default=None)
+        return (
+            "reconnecting — data " + (f"{age:.0f} s old" if age is not None else "stale")
+        ), False
+    if any(s.state is WatchState.CONNECTING for s in statuses) or not statuses:
+        return "connecting", False
+    if any(s.state is WatchState.STOPPED for s in statuses):
+        return "stopped (r starts it again)", False
+    return "live", True
+
+
+def sync_rows(table: DataTable[Text], rows: dict[str, tuple[str, ...]]) -> bool:
+    """Make `table` show `rows` (key -> cells), touching only what differs; the cursor stays on
+    its row's key. Returns whether anything changed."""
+    current = [row.key.value for row in table.ordered_rows]
+    changed = False
+    for key in current:
+        if key not in rows:
+            table.remove_row(key)  # type: ignore[arg-type]
+            changed = True
+    present = set(current)
+    for key, cells in rows.items():
+        if key not in present:
+            table.add_row(*(Text(c) for c in cells), key=key)
+            changed = True
+            continue
+        for column, cell in zip(table.ordered_columns, cells, strict=False):
+            if str(table.get_cell(key, column.key)) != cell:
+                table.update_cell(key, column.key, Text(cell), update_width=True)
+                changed = True
+    return changed
+
+
+def update_text(widget: Static, text: str, state: StepState | None = None) -> bool:
+    """Static.update only when the text differs: an unchanged repaint is waste."""
+    if state is not None and not widget.has_class(state.css_class):
+        widget.remove_class(*STATE_CLASSES)
+        widget.add_class(state.css_class)
+    if getattr(widget, "shown_text", None) == text:
+        return False
+    widget.shown_text = text  # type: ignore[attr-defined]
+    widget.update(text)
+    return True

@@ -1,0 +1,281 @@
+"""The Volumes step: every Compose named volume next to the PVC that replaces it, live.
+
+A thread worker reads the Compose project and the target's workloads once, then opens watches on
+the namespace's claims, the pods (who mounts what) and the claims' events. A 0.1 s timer drains
+what they sent and, only when something arrived, runs the pure `analyse_volumes` again and
+updates the cells and findings that changed. A watch that lost its server says "reconnecting —
+data N s old" above the table instead of letting old rows pose as live.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Static
+from textual.worker import Worker, WorkerState
+
+from screens import live
+from screens.messages import StepStateChanged
+from screens.preflight import FindingRow
+from screens.step_body import StepBody
+from screens.step_state import StepState
+from wizard.checks import Finding, Severity, worst
+from wizard.compose.loader import load_project
+from wizard.compose.model import ComposeProject
+from wizard.config import CutoverConfig
+from wizard.errors import CutoverError
+from wizard.factory import Gateways
+from wizard.health.watch import WatchHandle, WatchStatus
+from wizard.steps import Step
+from wizard.storage.volumes import VolumeRow, VolumesReport, analyse_volumes
+from wizard.target.model import TargetState
+
+WORKER_GROUP = "volumes"
+KINDS = ("persistentvolumeclaims", "pods", "events")
+COLUMNS = ("Volume", "PVC", "Phase", "Requested/Bound", "Modes", "Class", "Mounted by")
+
+
+@dataclass
+class VolumesOpened(Message):
+    run: int
+    project: ComposeProject
+    target: TargetState
+    handles: list[WatchHandle]
+
+
+@dataclass
+class VolumesFailed(Message):
+    run: int
+    message: str
+    fix: str
+
+
+class VolumesBody(StepBody):
+    """Compose volume -> PVC table, its findings and fixes beneath, live."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "rerun", "Re-read")]
+
+    def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
+        super().__init__(step)
+        self.config = config
+        self.gateways = gateways
+        self.feed = live.LiveFeed()
+        self.rows: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
+        self.statuses: dict[str, WatchStatus] = {}
+        self.handles: list[WatchHandle] = []
+        self.report: VolumesReport | None = None
+        self.repaints = 0
+        self._project: ComposeProject | None = None
+        self._target: TargetState | None = None
+        self._shown_findings: tuple[Finding, ...] | None = None
+        self._run = 0
+        self._worker: Worker[None] | None = None
+        self._state: StepState | None = None
+        self._last_feed = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static("… reading the claims", id="volumes-summary", markup=False)
+        yield Static(id="volumes-feed", markup=False)
+        table = live.LiveTable(id="volumes-table", classes="body-scroll")
+        table.cursor_type = "row"
+        yield table
+        yield VerticalScroll(id="volumes-findings")
+
+    def on_mount(self) -> None:
+        self.query_one("#volumes-table", DataTable).add_columns(*COLUMNS)
+        self.set_interval(live.FLUSH_S, self.flush)
+        self.rerun()
+
+    def on_unmount(self) -> None:
+        self._stop_watches()
+
+    def rerun(self) -> None:
+        self._stop_watches()
+        self._run += 1
+        self.feed.drain()
+        self.statuses = {}
+        self._worker = self._open(self._run)
+        self._set_state(StepState.RUNNING)
+
+    def action_rerun(self) -> None:
+        self.rerun()
+
+    def _stop_watches(self) -> None:
+        handles, self.handles = self.handles, []
+        for handle in handles:
+            handle.stop(1.0)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group=WORKER_GROUP)
+    def _open(self, run: int) -> None:
+        # Runs in a thread: never touch widgets here, only post the result.
+        try:
+            project = load_project(self.config)
+            cluster = self.gateways.cluster()
+            target = cluster.read_target(self.config.selector)
+            handles: list[WatchHandle] = []
+            try:
+                # Every claim of the namespace: a StatefulSet's carry only its template's labels.
+                handles.append(cluster.watch("persistentvolumeclaims", "", self.feed))
+                handles.append(cluster.watch("pods", self.config.selector, self.feed))
+                handles.append(
+                    cluster.watch(
+                        "events", "", self.feed, "involvedObject.kind=PersistentVolumeClaim"
+                    )
+                )
+            except BaseException:
+                for handle in handles:
+                    handle.stop(1.0)
+                raise
+        except CutoverError as error:
+            self.post_message(VolumesFailed(run, error.message, error.fix))
+            return
+        self.post_message(VolumesOpened(run, project, target, handles))
+
+    @on(VolumesOpened)
+    def _opened(self, message: VolumesOpened) -> None:
+        message.stop()
+        if message.run != self._run or not self.is_mounted:
+            for handle in message.handles:
+                handle.stop(1.0)
+            return
+        self._worker = None
+        self.handles = message.handles
+        self._project = message.project
+        self._target = message.target
+        self.query_one("#volumes-table").display = True
+        self.flush(force=True)
+
+    @on(VolumesFailed)
+    def _failed(self, message: VolumesFailed) -> None:
+        message.stop()
+        if message.run == self._run:
+            self._fail(message.message, message.fix)
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self._worker or event.state is not WorkerState.ERROR:
+            return
+        event.stop()
+        error = event.worker.error
+        kind = type(error).__name__ if error is not None else "unknown error"
+        self._fail(
+            f"Reading the claims stopped unexpectedly ({kind}).",
+            "Press r to read them again; `cutover status` reads the same once.",
+        )
+
+    def _fail(self, message: str, fix: str) -> None:
+        self._worker = None
+        self.report = None
+        self._shown_findings = None
+        self.query_one("#volumes-table").display = False
+        box = self.query_one("#volumes-findings", VerticalScroll)
+        box.remove_children()
+        box.mount(FindingRow(Finding("volumes", Severity.BLOCK, message, fix)))
+        box.mount(Static("r reads the claims again once it is fixed.", classes="mapping-hint"))
+        live.update_text(
+            self.query_one("#volumes-summary", Static),
+            f"{StepState.BLOCK.glyph} Cannot read the claims",
+            StepState.BLOCK,
+        )
+        self._set_state(StepState.BLOCK)
+
+    # --- repainting -----------------------------------------------------------------------------
+
+    def flush(self, force: bool = False) -> None:
+        updates = self.feed.drain()
+        at = live.now()
+        for update in updates:
+            live.apply(self.rows[update.kind], update)
+            self.statuses[update.kind] = update.status
+        if (updates or force) and self._project is not None and self._target is not None:
+            self.report = analyse_volumes(
+                self._project,
+                self._target,
+                self.rows["persistentvolumeclaims"].values(),
+                self.rows["pods"].values(),
+                self.rows["events"].values(),
+                self.config.volumes,
+                self.config.services,
+            )
+            if self._repaint(at):
+                self.repaints += 1
+        elif self._last_feed.startswith("reconnecting"):
+            self._show_feed(at)
+
+    def _repaint(self, at: float) -> bool:
+        assert self.report is not None
+        table: DataTable[Text] = self.query_one("#volumes-table", DataTable)
+        rows = {key: cells for row in self.report.rows for key, cells in _cells(row)}
+        changed = live.sync_rows(table, rows)
+        changed |= self._show_findings(self.report.findings)
+        changed |= self._show_feed(at)
+        return changed
+
+    def _show_findings(self, findings: tuple[Finding, ...]) -> bool:
+        state = StepState.from_severity(worst(findings))
+        problems = [f for f in findings if f.severity in (Severity.WARN, Severity.BLOCK)]
+        blockers = sum(1 for f in problems if f.severity is Severity.BLOCK)
+        volumes = len(self.report.rows) if self.report else 0
+        if problems:
+            text = f"{state.glyph} {len(problems)} problem(s) in {volumes} volumes"
+            text += f", {blockers} blocking" if blockers else ""
+        else:
+            text = f"{state.glyph} All {volumes} volumes have a Bound claim"
+        changed = live.update_text(self.query_one("#volumes-summary", Static), text, state)
+        self._set_state(state)
+        if findings == self._shown_findings:
+            return changed
+        self._shown_findings = findings
+        box = self.query_one("#volumes-findings", VerticalScroll)
+        y = box.scroll_y
+        box.remove_children()
+        box.mount_all([FindingRow(f) for f in problems] or [Static("Nothing to fix.")])
+        box.call_after_refresh(box.scroll_to, y=y, animate=False)
+        return True
+
+    def _show_feed(self, at: float) -> bool:
+        text, current = live.feed_text(self.statuses.values(), at)
+        self._last_feed = text
+        feed = self.query_one("#volumes-feed", Static)
+        feed.set_class(not current, "-stale")
+        line = f"Watch: {text}" + ("" if current else " · the table is not current")
+        return live.update_text(feed, line)
+
+    def _set_state(self, state: StepState) -> None:
+        if state is not self._state:
+            self._state = state
+            self.post_message(StepStateChanged(self.step.id, state))
+
+
+def _cells(row: VolumeRow) -> list[tuple[str, tuple[str, ...]]]:
+    if not row.claims:
+        return [(row.volume, (row.volume, f"(none: {row.expected})", "missing", "", "", "", ""))]
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for view in row.claims:
+        pvc = view.pvc
+        mounted = ", ".join(view.workloads) or "-"
+        if view.pods:
+            mounted += f" ({len(view.pods)} pod{'s' if len(view.pods) != 1 else ''})"
+        if pvc is None:
+            cells = (row.volume, view.name, "missing", "", "", "", mounted)
+        else:
+            size = pvc.requested + (f"/{pvc.capacity}" if pvc.capacity else "/-")
+            phase = pvc.phase if pvc.phase == "Bound" else f"✖ {pvc.phase}"
+            cells = (
+                row.volume,
+                view.name,
+                phase,
+                size,
+                view.modes_text,
+                pvc.storage_class or "(none)",
+                mounted,
+            )
+        out.append((f"{row.volume}/{view.name}", cells))
+    return out

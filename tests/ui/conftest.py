@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from textual.app import App
 from textual.pilot import Pilot
@@ -35,8 +37,12 @@ def demo_app(demo_config: CutoverConfig, demo_gateways: Gateways) -> CutoverApp:
 
 
 async def settle(pilot: Pilot[None]) -> None:
-    """Wait until every worker is done and every message it posted is handled (no sleeps)."""
-    await pilot.pause()
+    """Wait until every step is mounted, every worker is done and every message it posted is
+    handled (no sleeps). Steps other than the open one mount right after the first paint."""
+    deadline = time.monotonic() + 10
+    while not getattr(pilot.app.screen, "all_steps_mounted", True):
+        assert time.monotonic() < deadline, "the other steps never mounted"
+        await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.pause()

@@ -8,21 +8,38 @@ import pytest
 from textual.pilot import Pilot
 
 from screens.app import CutoverApp
+from screens.health import HealthBody
+from screens.volumes import VolumesBody
 from tests.ui.conftest import SMALL, WIDE, settle
 
 SnapCompare = Callable[..., bool]
 
 
-async def _settled(pilot: Pilot[None]) -> None:
+async def _on_step(pilot: Pilot[None], *keys: str) -> None:
+    """Settle, press the keys, settle again, then run the 0.1 s repaint timer's work now: the
+    snapshot must not depend on whether the timer fired before it was taken."""
     await settle(pilot)
+    await pilot.press(*keys)
+    await settle(pilot)
+    for body in (*pilot.app.screen.query(HealthBody), *pilot.app.screen.query(VolumesBody)):
+        body.flush()
+    await pilot.pause()
+
+
+async def _volumes(pilot: Pilot[None]) -> None:
+    await _on_step(pilot, "3")
+
+
+async def _health_celery(pilot: Pilot[None]) -> None:
+    await _on_step(pilot, "5", "down")
 
 
 @pytest.mark.parametrize("size", [SMALL, WIDE], ids=["80x24", "160x48"])
 def test_volumes(snap_compare: SnapCompare, demo_app: CutoverApp, size: tuple[int, int]) -> None:
-    assert snap_compare(demo_app, terminal_size=size, run_before=_settled, press=["3"])
+    assert snap_compare(demo_app, terminal_size=size, run_before=_volumes)
 
 
 @pytest.mark.parametrize("size", [SMALL, WIDE], ids=["80x24", "160x48"])
 def test_health(snap_compare: SnapCompare, demo_app: CutoverApp, size: tuple[int, int]) -> None:
     # celery selected: its crash-looping pods, the back-off event and the fix.
-    assert snap_compare(demo_app, terminal_size=size, run_before=_settled, press=["5", "down"])
+    assert snap_compare(demo_app, terminal_size=size, run_before=_health_celery)

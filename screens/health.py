@@ -224,10 +224,11 @@ class HealthBody(StepBody):
         if not self.names:
             return
         services = self.services()
-        changed = self._fill_services(services)
+        findings = self.findings(services)  # once a repaint: the services' verdicts and summary
+        changed = self._fill_services(services, findings)
         changed |= self._fill_pods(at)
         changed |= self._show_detail(at)
-        changed |= self._show_summary(services)
+        changed |= self._show_summary(services, findings)
         changed |= self._show_feed(at)
         if changed:
             self.repaints += 1
@@ -239,11 +240,12 @@ class HealthBody(StepBody):
         ]
         return rollup(self.names, workloads, self.rows["pods"].values())
 
-    def findings(self) -> list[Finding]:
-        return service_findings(self.services(), self.rows["pods"], self.names, self.namespace)
+    def findings(self, services: Sequence[ServiceHealth] | None = None) -> list[Finding]:
+        if services is None:
+            services = self.services()
+        return service_findings(services, self.rows["pods"], self.names, self.namespace)
 
-    def _show_summary(self, services: Sequence[ServiceHealth]) -> bool:
-        findings = self.findings()
+    def _show_summary(self, services: Sequence[ServiceHealth], findings: list[Finding]) -> bool:
         state = StepState.from_severity(worst(findings))
         bad = sum(1 for f in findings if f.severity is not Severity.OK)
         text = (
@@ -267,11 +269,9 @@ class HealthBody(StepBody):
             self._state = state
             self.post_message(StepStateChanged(self.step.id, state))
 
-    def _fill_services(self, services: Sequence[ServiceHealth]) -> bool:
+    def _fill_services(self, services: Sequence[ServiceHealth], findings: list[Finding]) -> bool:
         table: DataTable[Text] = self.query_one("#health-services", DataTable)
-        verdicts = {
-            f.check.removeprefix("health."): f.severity for f in self.findings()
-        }  # one per service
+        verdicts = {f.check.removeprefix("health."): f.severity for f in findings}  # one a service
         rows = {
             s.service: _service_cells(s, verdicts.get(s.service, Severity.OK)) for s in services
         }

@@ -12,8 +12,10 @@ import threading
 import time
 from collections.abc import Iterable
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable, Static
+from textual.widgets.data_table import Column
 
 from screens.step_state import STATE_CLASSES, StepState
 from wizard.health.watch import WatchState, WatchStatus, WatchUpdate
@@ -89,7 +91,10 @@ def feed_text(statuses: Iterable[WatchStatus], at: float) -> tuple[str, bool]:
 
 def sync_rows(table: DataTable[Text], rows: dict[str, tuple[str, ...]]) -> bool:
     """Make `table` show `rows` (key -> cells), touching only what differs; the cursor stays on
-    its row's key. Returns whether anything changed."""
+    its row's key. Returns whether anything changed. A row whose cells are those it was last
+    given is skipped without reading the table (only `sync_rows` writes these tables' cells)."""
+    shown: dict[str, tuple[str, ...]] = getattr(table, "shown_rows", None) or {}
+    table.shown_rows = shown  # type: ignore[attr-defined]
     current = [row.key.value for row in table.ordered_rows]
     changed = False
     for key in current:
@@ -97,16 +102,43 @@ def sync_rows(table: DataTable[Text], rows: dict[str, tuple[str, ...]]) -> bool:
             table.remove_row(key)  # type: ignore[arg-type]
             changed = True
     present = set(current)
+    columns = table.ordered_columns
     for key, cells in rows.items():
         if key not in present:
             table.add_row(*(Text(c) for c in cells), key=key)
+            shown[key] = cells
             changed = True
             continue
-        for column, cell in zip(table.ordered_columns, cells, strict=False):
-            if str(table.get_cell(key, column.key)) != cell:
-                table.update_cell(key, column.key, Text(cell), update_width=True)
+        if shown.get(key) == cells:
+            continue
+        shown[key] = cells
+        for column, cell in zip(columns, cells, strict=False):
+            old = str(table.get_cell(key, column.key))
+            if old != cell:
+                table.update_cell(
+                    key, column.key, Text(cell), update_width=_resizes(column, old, cell)
+                )
                 changed = True
+    for key in [k for k in shown if k not in rows] if len(shown) > len(rows) else ():
+        del shown[key]  # rows gone, or cleared from the table by the caller
     return changed
+
+
+def _resizes(column: Column, old: str, new: str) -> bool:
+    """Whether replacing `old` by `new` may change the column's width. DataTable measures a cell
+    updated with `update_width` and, when it is narrower than the column, measures the whole
+    column again: asked for every changed cell, a burst of changes to a 1,000-row table costs a
+    million measurements. It is asked only when the cell grows past the column, or was as wide as
+    the column and narrows (it may have been the widest)."""
+    width = _width(new)
+    if width > column.content_width:
+        return True
+    return width < column.content_width <= _width(old)
+
+
+def _width(text: str) -> int:
+    """A cell's width as DataTable measures it (rich.Text's widest line)."""
+    return max(map(cell_len, text.splitlines()), default=0)
 
 
 def update_text(widget: Static, text: str, state: StepState | None = None) -> bool:

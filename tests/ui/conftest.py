@@ -11,6 +11,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from screens.app import CutoverApp
+from screens.step_body import StepBody
 from wizard.config import CutoverConfig, Flags, resolve_config
 from wizard.errors import Unreachable
 from wizard.factory import Gateways, build_gateways
@@ -44,6 +45,12 @@ async def settle(pilot: Pilot[None]) -> None:
         assert time.monotonic() < deadline, "the other steps never mounted"
         await pilot.pause()
     await pilot.app.workers.wait_for_complete()
+    # Live steps repaint from a 0.1 s timer: do its work now, so what a test sees does not
+    # depend on whether the timer fired yet.
+    for body in pilot.app.screen.query(StepBody):
+        flush = getattr(body, "flush", None)
+        if callable(flush):
+            flush()
     await pilot.pause()
     await pilot.pause()
 

@@ -40,6 +40,7 @@ def demo_app(demo_config: CutoverConfig, demo_gateways: Gateways) -> CutoverApp:
 async def settle(pilot: Pilot[None]) -> None:
     """Wait until every step is mounted, every worker is done and every message it posted is
     handled (no sleeps). Steps other than the open one mount right after the first paint."""
+    await pilot.pause()  # let what the last key press started get going
     deadline = time.monotonic() + 10
     while not getattr(pilot.app.screen, "all_steps_mounted", True):
         assert time.monotonic() < deadline, "the other steps never mounted"

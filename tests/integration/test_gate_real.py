@@ -1,9 +1,8 @@
 """The gate's refusals on the real cluster and the real Docker Engine.
 
 A referenced Secret key that is missing keeps the gate closed, and down refuses before sending
-anything; the viewer identity never reaches down either. (Crash-looping pods and Pending PVCs:
-see "not done" in the report of issue 6; their steps are in STEP_CHECKS, the tests are not
-written yet.)
+anything; the viewer identity never reaches down either. Crash-looping pods and Pending PVCs:
+test_gate_refusals.py.
 """
 
 from __future__ import annotations

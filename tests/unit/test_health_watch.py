@@ -1,6 +1,6 @@
 """The watch loop against scripted API answers: list, watch, bookmarks, 410, drops, refusals,
-403 and stop. (The real API server is in tests/integration/test_health.py; a real socket that
-goes away and comes back is in test_health_reconnect.py.)"""
+403 and stop. (The real API server is in tests/integration/test_health.py; a real second
+kube-apiserver killed and restarted mid-watch is in tests/integration/test_watch_reconnect.py.)"""
 
 from __future__ import annotations
 

@@ -1,0 +1,163 @@
+"""The gate's refusals for a crash-looping pod and a Pending claim, on the real services.
+
+evaluate_gate runs every step's checks against the real API server (the fake kubelet plays the
+crash loop); take_down must refuse with GateClosed before it sends the Docker Engine anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes import client
+
+from tests.support.fake_kubelet import crashloop
+from wizard.compose import load_project
+from wizard.config import CutoverConfig, Flags, resolve_config
+from wizard.dockerhost import connect_compose_host
+from wizard.factory import build_gateways
+from wizard.gate import GateClosed, evaluate_gate, take_down
+from wizard.gate.verdict import GateItem, GateVerdict
+from wizard.state.store import StateFile
+
+# RWO, 1Gi, class "manual": no StorageClass provisions it, so it stays Pending until a PV matches.
+CLAIM: Any = {
+    "metadata": {"name": "data", "labels": {"app": "db"}},
+    "spec": {
+        "accessModes": ["ReadWriteOnce"],
+        "storageClassName": "manual",
+        "resources": {"requests": {"storage": "1Gi"}},
+    },
+}
+
+
+def _config(project: Any, kubeconfig: str, namespace: str, docker_host: str) -> CutoverConfig:
+    flags = Flags(
+        compose_files=[str(project.file)],
+        project_name=project.name,
+        namespace=namespace,
+        kubeconfig=kubeconfig,
+        docker_host=docker_host,
+    )
+    return resolve_config(flags, env={}, cwd=project.dir)
+
+
+def _deployment(
+    admin_api: Any, namespace: str, name: str, replicas: int, volumes: list[Any] | None = None
+) -> None:
+    labels = {"app": name}
+    container: dict[str, Any] = {"name": name, "image": "local/busybox:1"}
+    pod: dict[str, Any] = {"containers": [container]}
+    if volumes:
+        pod["volumes"] = volumes
+        container["volumeMounts"] = [{"name": v["name"], "mountPath": "/data"} for v in volumes]
+    body: Any = {
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": pod},
+        },
+    }
+    client.AppsV1Api(admin_api).create_namespaced_deployment(namespace, body)
+
+
+class CountingHost:
+    """The real engine, counting every call made through it."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.inner, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(name)
+            return attr(*args, **kwargs)
+
+        return call
+
+
+def _blockers(verdict: GateVerdict, step: str) -> list[GateItem]:
+    return [i for i in verdict.blockers if i.step == step]
+
+
+def _refuses_down(
+    verdict: GateVerdict,
+    config: CutoverConfig,
+    project: Any,
+    docker_host: str,
+    compose_bin: str,
+    tmp_path: Path,
+) -> None:
+    host = CountingHost(connect_compose_host(docker_host))
+    model = load_project(config, compose_bin=compose_bin)
+    state = StateFile(tmp_path / ".cutover")
+    with pytest.raises(GateClosed) as refused:
+        take_down(host, model, verdict=verdict, typed=project.name, state=state)
+    assert "Nothing was taken down" in refused.value.message
+    assert host.calls == []  # refused before any Docker request
+    assert not state.path.exists()
+    assert len(project.compose("ps", "-q").stdout.split()) == 1  # still running
+
+
+def test_gate_refuses_while_a_pod_crash_loops(
+    compose_project: Callable[..., Any],
+    admin_kubeconfig: str,
+    admin_api: Any,
+    namespace: str,
+    fake_kubelet: Any,
+    docker_host: str,
+    compose_bin: str,
+    real_keyring: Any,
+    tmp_path: Path,
+) -> None:
+    project = compose_project({"web": {}})
+    _deployment(admin_api, namespace, "web", replicas=2)
+    pods = fake_kubelet.run(namespace, "app=web", crashloop(restarts=2)).wait(pods=2)
+    config = _config(project, admin_kubeconfig, namespace, docker_host)
+
+    verdict = evaluate_gate(config, build_gateways(config), [])
+    assert not verdict.ready
+    health = _blockers(verdict, "health")
+    [item] = [i for i in health if i.finding.check == "health.web"]
+    assert item.finding.blocks
+    assert item.finding.message.startswith("web: 0/2 ready")
+    assert "CrashLoopBackOff" in item.finding.message
+    assert any(pod in item.finding.fix for pod in pods), (item.finding.fix, pods)
+    assert "Not ready" in verdict.summary()
+
+    _refuses_down(verdict, config, project, docker_host, compose_bin, tmp_path)
+
+
+def test_gate_refuses_while_a_claim_is_pending(
+    compose_project: Callable[..., Any],
+    admin_kubeconfig: str,
+    admin_api: Any,
+    namespace: str,
+    docker_host: str,
+    compose_bin: str,
+    real_keyring: Any,
+    tmp_path: Path,
+) -> None:
+    project = compose_project(
+        {"services": {"db": {"volumes": ["data:/data"]}}, "volumes": {"data": {}}}
+    )
+    client.CoreV1Api(admin_api).create_namespaced_persistent_volume_claim(namespace, CLAIM)
+    claim = [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]
+    _deployment(admin_api, namespace, "db", replicas=1, volumes=claim)
+    config = _config(project, admin_kubeconfig, namespace, docker_host)
+
+    verdict = evaluate_gate(config, build_gateways(config), [])
+    assert not verdict.ready
+    [item] = [i for i in _blockers(verdict, "volumes") if i.finding.check == "volumes.pending:data"]
+    assert item.finding.blocks and not item.finding.inconclusive
+    assert "data" in item.finding.message and "Pending" in item.finding.message
+    assert item.finding.fix
+
+    _refuses_down(verdict, config, project, docker_host, compose_bin, tmp_path)

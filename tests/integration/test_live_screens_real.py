@@ -1,0 +1,188 @@
+"""Pod health (step 5) and Volumes (step 3) on the real services, at 80x24.
+
+A real CutoverApp over a real Compose project and a fresh namespace of the real API server; the
+fake kubelet plays the crash loop. Every wait is a monotonic deadline over the screen's own
+flush (not its 0.1 s timer) and pilot.pause(): nothing sleeps a fixed time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from kubernetes import client
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+
+from screens.app import CutoverApp
+from screens.health import HealthBody
+from screens.volumes import VolumesBody
+from tests.support.fake_kubelet import crashloop
+from tests.ui.conftest import SMALL, screen_text, settle
+from wizard.config import CutoverConfig, Flags, resolve_config
+from wizard.factory import build_gateways
+
+TIMEOUT_S = 20.0
+
+
+# RWO, 1Gi, class "manual": no StorageClass provisions it, so it stays Pending until a PV matches.
+CLAIM: Any = {
+    "metadata": {"name": "data", "labels": {"app": "db"}},
+    "spec": {
+        "accessModes": ["ReadWriteOnce"],
+        "storageClassName": "manual",
+        "resources": {"requests": {"storage": "1Gi"}},
+    },
+}
+
+
+def _config(project: Any, kubeconfig: str, namespace: str, docker_host: str) -> CutoverConfig:
+    flags = Flags(
+        compose_files=[str(project.file)],
+        project_name=project.name,
+        namespace=namespace,
+        kubeconfig=kubeconfig,
+        docker_host=docker_host,
+    )
+    return resolve_config(flags, env={}, cwd=project.dir)
+
+
+def _deployment(
+    admin_api: Any, namespace: str, name: str, replicas: int, volumes: list[Any] | None = None
+) -> None:
+    labels = {"app": name}
+    container: dict[str, Any] = {"name": name, "image": "local/busybox:1"}
+    pod: dict[str, Any] = {"containers": [container]}
+    if volumes:
+        pod["volumes"] = volumes
+        container["volumeMounts"] = [{"name": v["name"], "mountPath": "/data"} for v in volumes]
+    body: Any = {
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": pod},
+        },
+    }
+    client.AppsV1Api(admin_api).create_namespaced_deployment(namespace, body)
+
+
+def _table_text(body: Any) -> str:
+    """Every cell of every DataTable of the body, one row a line."""
+    lines = []
+    for table in body.query(DataTable):
+        for i in range(table.row_count):
+            lines.append(" | ".join(str(c) for c in table.get_row_at(i)))
+    return "\n".join(lines)
+
+
+async def _until(
+    pilot: Pilot[None], body: Any, what: str, check: Callable[[], bool], timeout: float = TIMEOUT_S
+) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        body.flush()
+        await pilot.pause()
+        if check():
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"timed out after {timeout} s waiting for {what}; screen:\n"
+                f"{screen_text(pilot.app)}\ntables:\n{_table_text(body)}",
+                pytrace=False,
+            )
+        await pilot.pause(0.05)
+
+
+async def test_health_screen_shows_a_real_crash_loop(
+    compose_project: Callable[..., Any],
+    admin_kubeconfig: str,
+    admin_api: Any,
+    namespace: str,
+    fake_kubelet: Any,
+    docker_host: str,
+    real_keyring: Any,
+) -> None:
+    project = compose_project({"web": {}})
+    _deployment(admin_api, namespace, "web", replicas=2)
+    run = fake_kubelet.run(namespace, "app=web", crashloop(restarts=2))
+    config = _config(project, admin_kubeconfig, namespace, docker_host)
+    app = CutoverApp(config, build_gateways(config))
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        body = app.screen.query_one(HealthBody)
+
+        def crash_looping() -> bool:
+            pods = [line for line in _table_text(body).splitlines() if "CrashLoopBackOff" in line]
+            return len(pods) >= 2 and "CrashLoopBackOff" in screen_text(app)
+
+        await _until(pilot, body, "both pods of web in CrashLoopBackOff", crash_looping)
+        text = screen_text(app)
+        assert "web" in text
+    assert not run.errors, run.errors
+
+
+async def test_volumes_screen_follows_a_claim_from_pending_to_bound(
+    compose_project: Callable[..., Any],
+    admin_kubeconfig: str,
+    admin_api: Any,
+    namespace: str,
+    docker_host: str,
+    real_keyring: Any,
+) -> None:
+    project = compose_project(
+        {"services": {"db": {"volumes": ["data:/data"]}}, "volumes": {"data": {}}}
+    )
+    core = client.CoreV1Api(admin_api)
+    core.create_namespaced_persistent_volume_claim(namespace, CLAIM)
+    claim = [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]
+    _deployment(admin_api, namespace, "db", replicas=1, volumes=claim)
+    config = _config(project, admin_kubeconfig, namespace, docker_host)
+    pv_name = f"pv-{namespace}"[:63]
+    app = CutoverApp(config, build_gateways(config))
+    try:
+        async with app.run_test(size=SMALL) as pilot:
+            await settle(pilot)
+            await pilot.press("3")
+            await settle(pilot)
+            body = app.screen.query_one(VolumesBody)
+            table = body.query_one("#volumes-table", DataTable)
+
+            def row() -> list[str]:
+                for i in range(table.row_count):
+                    cells = [str(c) for c in table.get_row_at(i)]
+                    if cells[1] == "data":
+                        return cells
+                return []
+
+            await _until(pilot, body, "the claim Pending", lambda: "Pending" in "".join(row()[2:3]))
+            assert "Bound claim" not in screen_text(app)
+
+            pv: Any = {
+                "metadata": {"name": pv_name},
+                "spec": {
+                    "capacity": {"storage": "1Gi"},
+                    "accessModes": ["ReadWriteOnce"],
+                    "storageClassName": "manual",
+                    "persistentVolumeReclaimPolicy": "Retain",
+                    "hostPath": {"path": f"/tmp/{pv_name}"},
+                },
+            }
+            core.create_persistent_volume(pv)
+            await _until(
+                pilot,
+                body,
+                "the claim Bound",
+                lambda: row()[2:3] == ["Bound"] and "Bound claim" in screen_text(app),
+            )
+            assert row()[3] == "1Gi/1Gi"
+    finally:
+        try:
+            core.delete_persistent_volume(pv_name)
+        except client.exceptions.ApiException as exc:
+            if exc.status != 404:
+                raise

@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import ContentSwitcher, Footer, Static
 
 from screens.commands import GoToStepProvider
@@ -106,20 +106,22 @@ class ChecklistScreen(Screen[None]):
                     yield self._body(self.step)
         yield Footer()
 
-    def _mount_other_steps(self) -> None:
+    async def _mount_other_steps(self) -> None:
         """Every other step's body, hidden; they start their checks in the background, so the
         sidebar fills in and a step is ready when the operator opens it."""
         switcher = self.query_one("#bodies", ContentSwitcher)
-        for step in self.steps:
-            self._ensure_body(switcher, step)
+        mounts = [self._ensure_body(switcher, step) for step in self.steps]
+        for mounted in mounts:
+            if mounted is not None:
+                await mounted  # their on_mount has run: their workers exist from here on
         self.all_steps_mounted = True
 
-    def _ensure_body(self, switcher: ContentSwitcher, step: Step) -> None:
+    def _ensure_body(self, switcher: ContentSwitcher, step: Step) -> AwaitMount | None:
         if _has_child(switcher, step.id):
-            return
+            return None
         body = self._body(step)
         body.display = step.id == switcher.current
-        switcher.mount(body)
+        return switcher.mount(body)
 
     def _body(self, step: Step) -> StepBody:
         factory = body_factory(step.id)

@@ -170,6 +170,9 @@ class HealthBody(StepBody):
         self.query_one("#health-error").display = False
         self.query_one("#health-panes").display = True
         self.flush()
+        # A timer flush may have drained the first rows before the service names were known
+        # (it skips repainting then): repaint now, or the step would say "running" for 10 s.
+        self._repaint(live.now())
 
     @on(WatchesFailed)
     def _failed(self, message: WatchesFailed) -> None:

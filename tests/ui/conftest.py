@@ -46,6 +46,7 @@ async def settle(pilot: Pilot[None]) -> None:
         assert time.monotonic() < deadline, "the other steps never mounted"
         await pilot.pause()
     await pilot.app.workers.wait_for_complete()
+    await pilot.pause()  # the messages the workers posted (e.g. "watches opened")
     # Live steps repaint from a 0.1 s timer: do its work now, so what a test sees does not
     # depend on whether the timer fired yet.
     for body in pilot.app.screen.query(StepBody):

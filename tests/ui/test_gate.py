@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import pytest
 from textual.pilot import Pilot
@@ -144,7 +145,11 @@ async def test_ready_wrong_name_does_nothing_right_name_takes_it_down(
         await pilot.press("enter")
         await settle(pilot)
         assert body.ready and not field.disabled
-        assert field.has_focus  # the next thing to do
+        # The next thing to do: focus moves there after a refresh, so wait for it (bounded).
+        deadline = time.monotonic() + 5
+        while not field.has_focus and time.monotonic() < deadline:
+            await pilot.pause()
+        assert field.has_focus
 
         await _type(pilot, "email_rag")
         assert "email_rag is not the project's name: nothing was done" in _note(app)
@@ -191,7 +196,11 @@ async def test_engine_lost_midway_says_what_then_resumes(
         assert "done: stop email-rag-frontend-1" in text
         assert "not done: stop" in text and "not done: remove network" in text
         assert "resume" in _note(app)
-        assert app.screen.query_one("#gate-confirm", Input).has_focus
+        confirm = app.screen.query_one("#gate-confirm", Input)
+        deadline = time.monotonic() + 5
+        while not confirm.has_focus and time.monotonic() < deadline:
+            await pilot.pause()  # focus moves there after a refresh
+        assert confirm.has_focus
 
         host.back()
         await _type(pilot, "email-rag")

@@ -35,10 +35,6 @@ demo: $(VENV)/.runtime
 test-fast: venv
 	$(PY) -m pytest -q tests/unit tests/ui
 
-# Every benchmark in benchmarks/ (first paint of the demo, idle bytes); each prints its figures.
-bench: $(VENV)/.runtime
-	@set -e; for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script; done
-
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -64,8 +60,9 @@ test: venv
 	source "$$CUTOVER_TESTENV/env.sh"; \
 	scripts/with-keyring.sh $(PY) -m pytest $(PYTEST_ARGS)
 
-# The benchmarks (benchmarks/*.py; files starting with _ are their helpers) against the developer's
-# test environment (`make env-up` first). Each prints its figures and the ratio to its baseline.
+# The benchmarks (benchmarks/*.py; files starting with _ are their helpers): first paint of the
+# demo, and the live pod health ones against the developer's test environment (`make env-up`
+# first). Each prints its figures and the ratio to its baseline.
 # IDLE_SECONDS=10 shortens the idle one.
 bench: venv
 	@set -euo pipefail; \

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -26,9 +26,8 @@ from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from screens import live
-from screens.messages import StepStateChanged
+from screens.live_body import LiveStepBody
 from screens.preflight import FindingRow
-from screens.step_body import StepBody
 from screens.step_state import StepState
 from wizard.checks import Finding, Severity, worst
 from wizard.compose.loader import load_project
@@ -37,7 +36,7 @@ from wizard.errors import CutoverError
 from wizard.factory import Gateways
 from wizard.health.report import REASON_FIX, service_findings, service_names
 from wizard.health.status import EventRow, PodRow, ServiceHealth, WorkloadHealth, rollup
-from wizard.health.watch import WatchHandle, WatchStatus
+from wizard.health.watch import WatchHandle
 from wizard.steps import Step
 
 WORKER_GROUP = "health"
@@ -63,30 +62,20 @@ class WatchesFailed(Message):
     fix: str
 
 
-class HealthBody(StepBody):
+class HealthBody(LiveStepBody):
     """Live per-service health; the selected service's pods; the selected pod's events."""
 
+    KINDS = KINDS
     BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "rerun", "Re-open")]
 
     def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
-        super().__init__(step)
-        self.config = config
-        self.gateways = gateways
-        self.feed = live.LiveFeed()
-        self.rows: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
-        self.statuses: dict[str, WatchStatus] = {}
+        super().__init__(step, config, gateways)
         self.names: dict[str, str] = {}
         self.namespace = config.namespace or ""
-        self.handles: list[WatchHandle] = []
         self.error: tuple[str, str] | None = None
-        self.repaints = 0  # how many times something changed on screen: for tests
         self.selected: str | None = None  # the Compose service whose pods show
-        self._run = 0
-        self._worker: Worker[None] | None = None
         self._timer: Timer | None = None
         self._last_age = 0.0
-        self._last_feed = ""
-        self._state: StepState | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("… opening the watches", id="health-summary", markup=False)
@@ -111,26 +100,7 @@ class HealthBody(StepBody):
         self._timer = self.set_interval(live.FLUSH_S, self.flush)
         self.rerun()
 
-    def on_unmount(self) -> None:
-        self._stop_watches()
-
     # --- the watches ----------------------------------------------------------------------------
-
-    def rerun(self) -> None:
-        self._stop_watches()
-        self._run += 1
-        self.feed.drain()
-        self.statuses = {}
-        self._worker = self._open(self._run)
-        self._set_state(StepState.RUNNING)
-
-    def action_rerun(self) -> None:
-        self.rerun()
-
-    def _stop_watches(self) -> None:
-        handles, self.handles = self.handles, []
-        for handle in handles:
-            handle.stop(1.0)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=WORKER_GROUP)
     def _open(self, run: int) -> None:
@@ -266,11 +236,6 @@ class HealthBody(StepBody):
         feed = self.query_one("#health-feed", Static)
         feed.set_class(not current, "-stale")
         return live.update_text(feed, line)
-
-    def _set_state(self, state: StepState) -> None:
-        if state is not self._state:
-            self._state = state
-            self.post_message(StepStateChanged(self.step.id, state))
 
     def _fill_services(self, services: Sequence[ServiceHealth], findings: list[Finding]) -> bool:
         table: DataTable[Text] = self.query_one("#health-services", DataTable)

@@ -10,7 +10,7 @@ data N s old" above the table instead of letting old rows pose as live.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -22,9 +22,8 @@ from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from screens import live
-from screens.messages import StepStateChanged
+from screens.live_body import LiveStepBody
 from screens.preflight import FindingRow
-from screens.step_body import StepBody
 from screens.step_state import StepState
 from wizard.checks import Finding, Severity, worst
 from wizard.compose.loader import load_project
@@ -32,7 +31,7 @@ from wizard.compose.model import ComposeProject
 from wizard.config import CutoverConfig
 from wizard.errors import CutoverError
 from wizard.factory import Gateways
-from wizard.health.watch import WatchHandle, WatchStatus
+from wizard.health.watch import WatchHandle
 from wizard.steps import Step
 from wizard.storage.volumes import VolumeRow, VolumesReport, analyse_volumes
 from wizard.target.model import TargetState
@@ -57,28 +56,18 @@ class VolumesFailed(Message):
     fix: str
 
 
-class VolumesBody(StepBody):
+class VolumesBody(LiveStepBody):
     """Compose volume -> PVC table, its findings and fixes beneath, live."""
 
+    KINDS = KINDS
     BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "rerun", "Re-read")]
 
     def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
-        super().__init__(step)
-        self.config = config
-        self.gateways = gateways
-        self.feed = live.LiveFeed()
-        self.rows: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
-        self.statuses: dict[str, WatchStatus] = {}
-        self.handles: list[WatchHandle] = []
+        super().__init__(step, config, gateways)
         self.report: VolumesReport | None = None
-        self.repaints = 0
         self._project: ComposeProject | None = None
         self._target: TargetState | None = None
         self._shown_findings: tuple[Finding, ...] | None = None
-        self._run = 0
-        self._worker: Worker[None] | None = None
-        self._state: StepState | None = None
-        self._last_feed = ""
 
     def compose(self) -> ComposeResult:
         yield Static("… reading the claims", id="volumes-summary", markup=False)
@@ -92,25 +81,6 @@ class VolumesBody(StepBody):
         self.query_one("#volumes-table", DataTable).add_columns(*COLUMNS)
         self.set_interval(live.FLUSH_S, self.flush)
         self.rerun()
-
-    def on_unmount(self) -> None:
-        self._stop_watches()
-
-    def rerun(self) -> None:
-        self._stop_watches()
-        self._run += 1
-        self.feed.drain()
-        self.statuses = {}
-        self._worker = self._open(self._run)
-        self._set_state(StepState.RUNNING)
-
-    def action_rerun(self) -> None:
-        self.rerun()
-
-    def _stop_watches(self) -> None:
-        handles, self.handles = self.handles, []
-        for handle in handles:
-            handle.stop(1.0)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=WORKER_GROUP)
     def _open(self, run: int) -> None:
@@ -247,11 +217,6 @@ class VolumesBody(StepBody):
         feed.set_class(not current, "-stale")
         line = f"Watch: {text}" + ("" if current else " · the table is not current")
         return live.update_text(feed, line)
-
-    def _set_state(self, state: StepState) -> None:
-        if state is not self._state:
-            self._state = state
-            self.post_message(StepStateChanged(self.step.id, state))
 
 
 def _cells(row: VolumeRow) -> list[tuple[str, tuple[str, ...]]]:

@@ -14,54 +14,14 @@ import pytest
 from kubernetes import client
 
 from tests.support.fake_kubelet import crashloop
+from tests.support.workloads import CLAIM, create_deployment, project_config
 from wizard.compose import load_project
-from wizard.config import CutoverConfig, Flags, resolve_config
+from wizard.config import CutoverConfig
 from wizard.dockerhost import connect_compose_host
 from wizard.factory import build_gateways
 from wizard.gate import GateClosed, evaluate_gate, take_down
 from wizard.gate.verdict import GateItem, GateVerdict
 from wizard.state.store import StateFile
-
-# RWO, 1Gi, class "manual": no StorageClass provisions it, so it stays Pending until a PV matches.
-CLAIM: Any = {
-    "metadata": {"name": "data", "labels": {"app": "db"}},
-    "spec": {
-        "accessModes": ["ReadWriteOnce"],
-        "storageClassName": "manual",
-        "resources": {"requests": {"storage": "1Gi"}},
-    },
-}
-
-
-def _config(project: Any, kubeconfig: str, namespace: str, docker_host: str) -> CutoverConfig:
-    flags = Flags(
-        compose_files=[str(project.file)],
-        project_name=project.name,
-        namespace=namespace,
-        kubeconfig=kubeconfig,
-        docker_host=docker_host,
-    )
-    return resolve_config(flags, env={}, cwd=project.dir)
-
-
-def _deployment(
-    admin_api: Any, namespace: str, name: str, replicas: int, volumes: list[Any] | None = None
-) -> None:
-    labels = {"app": name}
-    container: dict[str, Any] = {"name": name, "image": "local/busybox:1"}
-    pod: dict[str, Any] = {"containers": [container]}
-    if volumes:
-        pod["volumes"] = volumes
-        container["volumeMounts"] = [{"name": v["name"], "mountPath": "/data"} for v in volumes]
-    body: Any = {
-        "metadata": {"name": name, "labels": labels},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": labels},
-            "template": {"metadata": {"labels": labels}, "spec": pod},
-        },
-    }
-    client.AppsV1Api(admin_api).create_namespaced_deployment(namespace, body)
 
 
 class CountingHost:
@@ -118,9 +78,9 @@ def test_gate_refuses_while_a_pod_crash_loops(
     tmp_path: Path,
 ) -> None:
     project = compose_project({"web": {}})
-    _deployment(admin_api, namespace, "web", replicas=2)
+    create_deployment(admin_api, namespace, "web", replicas=2)
     pods = fake_kubelet.run(namespace, "app=web", crashloop(restarts=2)).wait(pods=2)
-    config = _config(project, admin_kubeconfig, namespace, docker_host)
+    config = project_config(project, admin_kubeconfig, namespace, docker_host)
 
     verdict = evaluate_gate(config, build_gateways(config), [])
     assert not verdict.ready
@@ -150,8 +110,8 @@ def test_gate_refuses_while_a_claim_is_pending(
     )
     client.CoreV1Api(admin_api).create_namespaced_persistent_volume_claim(namespace, CLAIM)
     claim = [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]
-    _deployment(admin_api, namespace, "db", replicas=1, volumes=claim)
-    config = _config(project, admin_kubeconfig, namespace, docker_host)
+    create_deployment(admin_api, namespace, "db", replicas=1, volumes=claim)
+    config = project_config(project, admin_kubeconfig, namespace, docker_host)
 
     verdict = evaluate_gate(config, build_gateways(config), [])
     assert not verdict.ready

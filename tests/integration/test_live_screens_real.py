@@ -20,53 +20,11 @@ from screens.app import CutoverApp
 from screens.health import HealthBody
 from screens.volumes import VolumesBody
 from tests.support.fake_kubelet import crashloop
+from tests.support.workloads import CLAIM, create_deployment, project_config
 from tests.ui.conftest import SMALL, screen_text, settle
-from wizard.config import CutoverConfig, Flags, resolve_config
 from wizard.factory import build_gateways
 
 TIMEOUT_S = 20.0
-
-
-# RWO, 1Gi, class "manual": no StorageClass provisions it, so it stays Pending until a PV matches.
-CLAIM: Any = {
-    "metadata": {"name": "data", "labels": {"app": "db"}},
-    "spec": {
-        "accessModes": ["ReadWriteOnce"],
-        "storageClassName": "manual",
-        "resources": {"requests": {"storage": "1Gi"}},
-    },
-}
-
-
-def _config(project: Any, kubeconfig: str, namespace: str, docker_host: str) -> CutoverConfig:
-    flags = Flags(
-        compose_files=[str(project.file)],
-        project_name=project.name,
-        namespace=namespace,
-        kubeconfig=kubeconfig,
-        docker_host=docker_host,
-    )
-    return resolve_config(flags, env={}, cwd=project.dir)
-
-
-def _deployment(
-    admin_api: Any, namespace: str, name: str, replicas: int, volumes: list[Any] | None = None
-) -> None:
-    labels = {"app": name}
-    container: dict[str, Any] = {"name": name, "image": "local/busybox:1"}
-    pod: dict[str, Any] = {"containers": [container]}
-    if volumes:
-        pod["volumes"] = volumes
-        container["volumeMounts"] = [{"name": v["name"], "mountPath": "/data"} for v in volumes]
-    body: Any = {
-        "metadata": {"name": name, "labels": labels},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": labels},
-            "template": {"metadata": {"labels": labels}, "spec": pod},
-        },
-    }
-    client.AppsV1Api(admin_api).create_namespaced_deployment(namespace, body)
 
 
 def _table_text(body: Any) -> str:
@@ -106,9 +64,9 @@ async def test_health_screen_shows_a_real_crash_loop(
     real_keyring: Any,
 ) -> None:
     project = compose_project({"web": {}})
-    _deployment(admin_api, namespace, "web", replicas=2)
+    create_deployment(admin_api, namespace, "web", replicas=2)
     run = fake_kubelet.run(namespace, "app=web", crashloop(restarts=2))
-    config = _config(project, admin_kubeconfig, namespace, docker_host)
+    config = project_config(project, admin_kubeconfig, namespace, docker_host)
     app = CutoverApp(config, build_gateways(config))
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
@@ -140,8 +98,8 @@ async def test_volumes_screen_follows_a_claim_from_pending_to_bound(
     core = client.CoreV1Api(admin_api)
     core.create_namespaced_persistent_volume_claim(namespace, CLAIM)
     claim = [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]
-    _deployment(admin_api, namespace, "db", replicas=1, volumes=claim)
-    config = _config(project, admin_kubeconfig, namespace, docker_host)
+    create_deployment(admin_api, namespace, "db", replicas=1, volumes=claim)
+    config = project_config(project, admin_kubeconfig, namespace, docker_host)
     pv_name = f"pv-{namespace}"[:63]
     app = CutoverApp(config, build_gateways(config))
     try:

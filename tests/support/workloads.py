@@ -1,0 +1,54 @@
+"""Small real objects and configs that several integration tests build the same way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubernetes import client
+
+from wizard.config import CutoverConfig, Flags, resolve_config
+
+# RWO, 1Gi, class "manual": no StorageClass provisions it, so it stays Pending until a PV matches.
+CLAIM: Any = {
+    "metadata": {"name": "data", "labels": {"app": "db"}},
+    "spec": {
+        "accessModes": ["ReadWriteOnce"],
+        "storageClassName": "manual",
+        "resources": {"requests": {"storage": "1Gi"}},
+    },
+}
+
+
+def project_config(
+    project: Any, kubeconfig: str, namespace: str, docker_host: str
+) -> CutoverConfig:
+    """The config `cutover -f FILE -p NAME -n NS --kubeconfig K -H HOST` gives for a test project."""
+    flags = Flags(
+        compose_files=[str(project.file)],
+        project_name=project.name,
+        namespace=namespace,
+        kubeconfig=kubeconfig,
+        docker_host=docker_host,
+    )
+    return resolve_config(flags, env={}, cwd=project.dir)
+
+
+def create_deployment(
+    admin_api: Any, namespace: str, name: str, replicas: int, volumes: list[Any] | None = None
+) -> None:
+    """A busybox Deployment labelled app=<name>, mounting `volumes` at /data."""
+    labels = {"app": name}
+    container: dict[str, Any] = {"name": name, "image": "local/busybox:1"}
+    pod: dict[str, Any] = {"containers": [container]}
+    if volumes:
+        pod["volumes"] = volumes
+        container["volumeMounts"] = [{"name": v["name"], "mountPath": "/data"} for v in volumes]
+    body: Any = {
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": pod},
+        },
+    }
+    client.AppsV1Api(admin_api).create_namespaced_deployment(namespace, body)

@@ -10,9 +10,16 @@ PY := $(VENV)/bin/python
 # down. Separate, so a full test run never pulls the services from under someone's session.
 CUTOVER_TESTENV ?= /tmp/cutover-testenv
 TEST_RUN_TESTENV ?= /tmp/cutover-testenv-run
+# `make sandbox`'s own environment and work dir (scripts/sandbox.sh); SAMPLE=fixed starts fixed.
+SANDBOX_TESTENV ?= /tmp/cutover-sandbox
+SANDBOX_WORKDIR ?= /tmp/cutover-sandbox-work
+SAMPLE ?= planted
+SANDBOX = CUTOVER_TESTENV=$(SANDBOX_TESTENV) SANDBOX_WORKDIR=$(SANDBOX_WORKDIR) SAMPLE=$(SAMPLE) \
+	PYTHON=$(PY) scripts/sandbox.sh
 PYTEST_ARGS ?=
 
-.PHONY: venv demo test-fast lint env-up env-down env-status test bench bench
+.PHONY: venv demo test-fast lint env-up env-down env-status test bench sandbox sandbox-run \
+	sandbox-fix sandbox-down
 
 venv: $(VENV)/.installed
 
@@ -49,6 +56,22 @@ env-down:
 
 env-status:
 	@CUTOVER_TESTENV=$(CUTOVER_TESTENV) scripts/testenv.sh status
+
+# A rehearsal on real services: the test environment (its own state dir), the Email-RAG sample's
+# Compose project and manifests on it, a fake kubelet, then cutover in the foreground. It stays up
+# when cutover exits: sandbox-run opens cutover again, sandbox-fix applies assets/demo/k8s-fixed/,
+# sandbox-down stops everything by pid.
+sandbox: venv
+	@$(SANDBOX) up
+
+sandbox-run: venv
+	@$(SANDBOX) run
+
+sandbox-fix: venv
+	@$(SANDBOX) fix
+
+sandbox-down:
+	@$(SANDBOX) down
 
 # Environment up, the whole suite inside a D-Bus session with an unlocked keyring, environment
 # down whatever happened (the EXIT trap), and the suite's exit code as make's.

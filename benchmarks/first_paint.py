@@ -29,6 +29,7 @@ import statistics
 import struct
 import subprocess
 import sys
+import tempfile
 import termios
 import time
 from pathlib import Path
@@ -51,6 +52,8 @@ class Run:
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
         env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TEXTUAL")}
         env.update(TERM="xterm-256color", COLUMNS=str(COLUMNS), LINES=str(LINES))
+        # A first-time user's launch: no saved progress to resume.
+        env["CUTOVER_DEMO_STATE_DIR"] = tempfile.mkdtemp(prefix="cutover-bench-")
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
             [str(CUTOVER), "demo"],

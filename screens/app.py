@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 
 import assets
 from screens.checklist_screen import ChecklistScreen
 from screens.confirm import ConfirmScreen
-from screens.gate import DOWN_GROUP, QUIT_LINES, QUIT_QUESTION
+from screens.header import CutoverHeader
+from screens.mutations import QUIT_QUESTIONS
 from wizard.config import CutoverConfig
-from wizard.factory import Gateways
+from wizard.errors import CutoverError
+from wizard.factory import Gateways, build_gateways
+from wizard.gateways import Cluster
+from wizard.model import ClusterIdentity
 
 CSS_FILE = Path(assets.__file__).parent / "cutover.tcss"
+GatewaysFor = Callable[[CutoverConfig], Gateways]
 
 
 class CutoverApp(App[None]):
@@ -26,26 +34,89 @@ class CutoverApp(App[None]):
     TITLE = "cutover"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit")]
 
-    def __init__(self, config: CutoverConfig, gateways: Gateways) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        config: CutoverConfig,
+        gateways: Gateways,
+        gateways_for: GatewaysFor = build_gateways,
+    ) -> None:
+        """`gateways_for` builds the read-only gateways when the identity turns out unable to
+        write (tests pass one that builds their own kind of gateways)."""
+        # NO_COLOR: Textual's default turns colours into greys (still colour codes); with
+        # ansi_color it strips them. Glyphs, words, bold and reverse carry every state.
+        super().__init__(ansi_color=True if "NO_COLOR" in os.environ else None)
         self.config = config
         self.gateways = gateways
+        self.gateways_for = gateways_for
         self.sub_title = f"{config.project_name}{' (demo)' if config.demo else ''}"
 
-    def get_default_screen(self) -> Screen[None]:
-        return ChecklistScreen(self.config, self.gateways)
+    def on_mount(self) -> None:
+        # Pushed over Textual's blank default screen rather than being the default screen, so
+        # that it can be switched for its read-only twin (the default screen cannot be).
+        self.push_screen(ChecklistScreen(self.config, self.gateways))
+        self._learn_identity()
+
+    # --- who and where, once the cluster gateway is built ---------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="identity")
+    def _learn_identity(self) -> None:
+        """Right after the first paint: the context and namespace the kubeconfig resolves to, for
+        the header; then, unless read-only already, whether this identity may write at all.
+        An identity that may make none of the wizard's writes gets the read-only wizard, and a
+        line saying why, rather than entry fields and buttons that can only fail."""
+        try:
+            cluster = self.gateways.cluster()
+            self.call_from_thread(self._show_identity, cluster.identity)
+            reason = "" if self.config.read_only else _why_read_only(cluster)
+        except CutoverError:
+            return  # unreachable, no kubeconfig...: Preflight says so, with the fix
+        if reason:
+            self.call_from_thread(self._switch_to_read_only, reason, cluster.identity)
+
+    def _show_identity(self, identity: ClusterIdentity) -> None:
+        for header in self.screen.query(CutoverHeader):
+            header.show_identity(identity)
+
+    def _switch_to_read_only(self, reason: str, identity: ClusterIdentity) -> None:
+        current = self.screen
+        if not isinstance(current, ChecklistScreen):
+            # A dialog or the command palette is open: switch once it is answered.
+            self.set_timer(0.5, lambda: self._switch_to_read_only(reason, identity))
+            return
+        # The context and namespace pinned to those the kubeconfig resolved to, so the header
+        # names them and the new gateways cannot resolve differently.
+        config = replace(
+            self.config,
+            read_only=True,
+            read_only_reason=reason,
+            kube_context=identity.context,
+            namespace=identity.namespace,
+        )
+        step = current.step.id
+        self.config, self.gateways = config, self.gateways_for(config)
+        self.switch_screen(ChecklistScreen(config, self.gateways, start_step=step))
+
+    # --- quitting -------------------------------------------------------------------------------
 
     async def action_quit(self) -> None:
-        """Quit, but ask first while Compose down runs (the exit then stops it between two
-        containers, and the record says where)."""
-        if not any(w.group == DOWN_GROUP and w.is_running for w in self.workers):
+        """Quit, but ask first while something outside is being changed (down, a Secret write):
+        quitting then stops it partway, and the question says what that leaves."""
+        running = [w.group for w in self.workers if w.group in QUIT_QUESTIONS and w.is_running]
+        if not running:
             await super().action_quit()
             return
         if isinstance(self.screen, ConfirmScreen):
             return
+        ask = QUIT_QUESTIONS[running[0]]
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self.exit()
 
-        self.push_screen(ConfirmScreen(QUIT_QUESTION, QUIT_LINES), answered)
+        self.push_screen(ConfirmScreen(ask.question, ask.lines), answered)
+
+
+def _why_read_only(cluster: Cluster) -> str:
+    from wizard.preflight import why_read_only  # not before the first paint
+
+    return why_read_only(cluster)

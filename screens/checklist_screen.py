@@ -31,6 +31,7 @@ from screens.sidebar import ChecklistSidebar
 from screens.step_body import StepBody
 from wizard.config import CutoverConfig
 from wizard.factory import Gateways
+from wizard.state.progress import SavedPlace, when_shown
 from wizard.steps import CHECKLIST, Step
 
 BodyFactory = Callable[[Step, CutoverConfig, Gateways], StepBody]
@@ -70,7 +71,9 @@ class ChecklistScreen(Screen[None]):
         Binding("n,right", "next", "Next"),
         Binding("b,left", "back", "Back"),
         Binding("r", "rerun", "Re-run"),
-        Binding("question_mark,f1", "toggle_help", "Help", key_display="?"),
+        Binding("question_mark", "toggle_help", "Help", key_display="?"),
+        # Its own binding, so the footer says F1 where an entry field takes "?" as text.
+        Binding("f1", "toggle_help", "Help"),
         Binding("s", "toggle_sidebar", "Checklist"),
         *(
             Binding(str(n), f"go({n - 1})", f"Step {n}", show=False)
@@ -81,13 +84,20 @@ class ChecklistScreen(Screen[None]):
     step_index: reactive[int] = reactive(0, init=False)
     show_help: reactive[bool] = reactive(False, init=False)
 
-    def __init__(self, config: CutoverConfig, gateways: Gateways) -> None:
+    def __init__(
+        self, config: CutoverConfig, gateways: Gateways, start_step: str | None = None
+    ) -> None:
+        """Opens at `start_step`, else where the operator was last time (state.json)."""
         super().__init__()
         self.config = config
         self.gateways = gateways
         self.steps = CHECKLIST
         self._focus_before_help: Widget | None = None
         self.all_steps_mounted = False  # tests wait on this before waiting on the workers
+        self.place = SavedPlace(config)
+        self.resumed = self.place.load() if start_step is None else None
+        start = start_step or (self.resumed.step if self.resumed else self.steps[0].id)
+        self.set_reactive(ChecklistScreen.step_index, self._index_of(start))
 
     @property
     def step(self) -> Step:
@@ -95,6 +105,9 @@ class ChecklistScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield CutoverHeader(self.config)
+        if self.config.read_only_reason:
+            why = f"Read-only: {self.config.read_only_reason}. To make changes, ask for write access (see Preflight)."
+            yield Static(why, id="read-only-why", markup=False)
         with Horizontal(id="main"):
             yield ChecklistSidebar(self.steps)
             with Vertical(id="step-column"):
@@ -133,6 +146,21 @@ class ChecklistScreen(Screen[None]):
         self._show_step()
         self._default_focus().focus()
         self.call_after_refresh(self._mount_other_steps)
+        # After the first refresh: a toast raised while the screen is being pushed is lost.
+        self.call_after_refresh(self._greet)
+
+    def _greet(self) -> None:
+        """Say why the wizard did not open at the first step, or why it could not resume."""
+        if self.place.problem:
+            self.notify(self.place.problem, severity="warning", timeout=10)
+        elif self.resumed is not None and self.step_index > 0:
+            self.notify(
+                f"Resumed at step {self.step_index + 1}, {self.step.title}, where you were "
+                f"on {when_shown(self.resumed.saved)}; acknowledgements are kept. "
+                "`--fresh` starts over.",
+                title="Welcome back",
+                timeout=8,
+            )
 
     def _default_focus(self) -> Widget:
         # The body, so the arrows scroll what the step found; tab reaches the checklist.
@@ -142,8 +170,11 @@ class ChecklistScreen(Screen[None]):
 
     # --- navigation ---------------------------------------------------------------------------
 
+    def _index_of(self, step_id: str) -> int:
+        return next((i for i, step in enumerate(self.steps) if step.id == step_id), 0)
+
     def go_to_step(self, step_id: str) -> None:
-        self.step_index = next(i for i, step in enumerate(self.steps) if step.id == step_id)
+        self.step_index = self._index_of(step_id)
 
     def action_go(self, index: int) -> None:
         if 0 <= index < len(self.steps):
@@ -172,6 +203,8 @@ class ChecklistScreen(Screen[None]):
 
     def watch_step_index(self) -> None:
         self._show_step()
+        if self.place.save(self.step.id) is False:
+            self.notify(self.place.problem, severity="warning", timeout=10)
 
     def watch_show_help(self, show: bool) -> None:
         # Below the wide breakpoint the help takes the body's place (see cutover.tcss).
@@ -179,12 +212,21 @@ class ChecklistScreen(Screen[None]):
         self._show_title()
         help_panel = self.query_one(StepHelp)
         if show:
-            # Focus the help so the arrows scroll it; n/b/1-6 still move between steps.
+            # Focus the help so the arrows scroll it; n/b/1-6 still move between steps. Its keys
+            # are those of where the focus goes back to when it closes.
             self._focus_before_help = self.focused
+            help_panel.show_keys(self.focused or self._default_focus())
             help_panel.focus()
         elif help_panel.has_focus:
+            # Not back into a step the operator has since left (it is hidden): this step's.
+            places = (
+                self.query_one(f"#{self.step.id}", StepBody),
+                self.query_one(ChecklistSidebar),
+            )
             before = self._focus_before_help
-            (before if before is not None and before.is_mounted else self._default_focus()).focus()
+            if before is None or not any(a in places for a in before.ancestors_with_self):
+                before = self._default_focus()
+            before.focus()
 
     def _show_step(self) -> None:
         step = self.step
@@ -192,10 +234,17 @@ class ChecklistScreen(Screen[None]):
         self._ensure_body(switcher, step)  # a key pressed before the others were mounted
         switcher.current = step.id
         if not self.query_one(ChecklistSidebar).has_focus_within and not self.show_help:
-            self.call_after_refresh(lambda: self._default_focus().focus())
+            self.call_after_refresh(self._focus_open_step)
         self._show_title()
         self.query_one(StepHelp).show_step(step)
         self.query_one(ChecklistSidebar).set_current(step.id)
+
+    def _focus_open_step(self) -> None:
+        # Runs after a refresh, by which time the step itself may have moved focus on purpose
+        # (the gate to its next button): only a focus left outside the open step is moved.
+        body = self.query_one(f"#{self.step.id}", StepBody)
+        if not body.has_focus_within:
+            self._default_focus().focus()
 
     def _show_title(self) -> None:
         step = self.step

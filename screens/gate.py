@@ -15,6 +15,7 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
@@ -22,6 +23,7 @@ from textual.widgets import Button, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from screens.messages import StepStateChanged
+from screens.mutations import DOWN_GROUP
 from screens.preflight import FindingRow
 from screens.step_body import StepBody
 from screens.step_state import STATE_CLASSES, StepState
@@ -53,12 +55,6 @@ from wizard.state.store import StateFile, state_file_for
 from wizard.steps import Step
 
 WORKER_GROUP = "gate"
-DOWN_GROUP = "gate-down"  # the App asks before quitting while a worker of this group runs
-QUIT_QUESTION = "Compose down is running. Quit anyway?"
-QUIT_LINES = (
-    "Quitting stops down after the container it is handling now.",
-    "What was done is recorded in .cutover/state.json; the next down picks up where it stopped.",
-)
 _GLYPH = {"started": "…", "done": "✔", "gone": "✔", "failed": "✖"}
 
 
@@ -97,6 +93,12 @@ def when_shown(ack: Acknowledgement) -> str:
     return ack.when.replace("T", " ").replace("+00:00", " UTC")
 
 
+class AckButton(Button):
+    """Acknowledge one warning; the footer names what Enter does here."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "press", "Acknowledge")]
+
+
 class WarningRow(Vertical):
     """One warning, its fix, and who acknowledged it when (or the button that does)."""
 
@@ -119,7 +121,7 @@ class WarningRow(Vertical):
             )
         elif self.can_acknowledge:
             with Horizontal(classes="ack-line"):
-                yield Button(
+                yield AckButton(
                     "Acknowledge", id=f"ack-{self.index}", classes="ack-button", compact=True
                 )
                 yield Static("I read it and accept it", classes="ack-hint", markup=False)
@@ -143,8 +145,8 @@ class GateView(StepBody):
         self.add_class("gate")
         self.config = config
         self.gateways = gateways
-        # One state file for the screen's life: the demo's lives in memory.
-        self.state: StateFile = state_file_for(config.project_dir, config.demo)
+        # One state file for the screen's life (the demo's is in the user's state folder).
+        self.state: StateFile = state_file_for(config)
         self.verdict: GateVerdict | None = None
         self.preview: DownPreview | None = None
         self.acks: list[Acknowledgement] = []
@@ -344,6 +346,12 @@ class GateBody(GateView):
 
     can_acknowledge: ClassVar[bool] = True
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "next_warning", "Next warning"),
+        Binding("c", "focus_confirm", "Confirm"),
+        Binding("escape", "leave_confirm", "Leave"),
+    ]
+
     def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
         super().__init__(step, config, gateways)
         self.audit: AuditLog = audit_log_for(config.project_dir, config.demo)
@@ -364,12 +372,9 @@ class GateBody(GateView):
                 id="gate-confirm-label",
                 markup=False,
             )
-            yield Input(
-                placeholder="disabled",
-                id="gate-confirm",
-                disabled=True,
-                compact=True,
-            )
+            field = Input(placeholder="disabled", id="gate-confirm", disabled=True, compact=True)
+            field.cursor_blink = False  # a focused field left alone writes nothing
+            yield field
         yield Static(id="gate-confirm-note", markup=False)
 
     def _set_progress(self, text: str) -> None:
@@ -381,7 +386,38 @@ class GateBody(GateView):
     def ready(self) -> bool:
         return self.verdict is not None and self.verdict.ready
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """a and c only when there is a warning to acknowledge / a name to type."""
+        if action == "next_warning":
+            return not self._down_running and bool(self._ack_buttons())
+        field = self.query_one("#gate-confirm", Input)
+        if action == "focus_confirm":
+            return not self._down_running and not field.disabled and not field.has_focus
+        if action == "leave_confirm":
+            return field.has_focus  # the field takes every letter: esc gives them back
+        return True
+
+    def action_next_warning(self) -> None:
+        """Focus the next warning's Acknowledge button (Enter then acknowledges it)."""
+        buttons = self._ack_buttons()
+        if not buttons:
+            return
+        focused = self.app.focused
+        index = buttons.index(focused) + 1 if focused in buttons else 0
+        button = buttons[index % len(buttons)]
+        button.focus()
+        # The whole warning, not only its button: it is what is being accepted.
+        row = next(a for a in button.ancestors if isinstance(a, WarningRow))
+        self.call_after_refresh(row.scroll_visible, animate=False)
+
+    def action_focus_confirm(self) -> None:
+        self.query_one("#gate-confirm", Input).focus()
+
+    def action_leave_confirm(self) -> None:
+        self.query_one("#gate-scroll").focus()
+
     def show_confirm(self) -> None:
+        self.refresh_bindings()  # a and c follow the verdict and down
         field = self.query_one("#gate-confirm", Input)
         note = self.query_one("#gate-confirm-note", Static)
         if self._down_running:
@@ -430,11 +466,18 @@ class GateBody(GateView):
         self.call_after_refresh(self._focus_next_ack)
 
     def _focus_next_ack(self) -> None:
-        buttons = self.query(".ack-button")
+        buttons = self._ack_buttons()
         if buttons:
-            buttons.first().focus()
+            buttons[0].focus()
         elif self.ready:
             self.query_one("#gate-confirm", Input).focus()
+        self.refresh_bindings()  # a: one warning fewer to walk
+
+    def _ack_buttons(self) -> list[AckButton]:
+        """The buttons of warnings not acknowledged yet (an acknowledged row's button may still
+        be there until the row has recomposed)."""
+        open_rows = [row for row in self.query(WarningRow) if row.acknowledgement is None]
+        return [button for row in open_rows for button in row.query(AckButton)]
 
     # --- down ---------------------------------------------------------------------------------
 

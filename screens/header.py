@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
 
 from wizard.config import CutoverConfig
+from wizard.model import ClusterIdentity
 
 
 class CutoverHeader(Horizontal):
@@ -23,6 +26,12 @@ class CutoverHeader(Horizontal):
         if self.config.read_only:
             yield Label("READ-ONLY", id="header-read-only", classes="marker")
         yield Label(where(self.config), id="header-where", markup=False)
+
+    def show_identity(self, identity: ClusterIdentity) -> None:
+        """Once the cluster gateway is built: the context and namespace it actually uses, where
+        the config only said 'current kube context'."""
+        config = replace(self.config, kube_context=identity.context, namespace=identity.namespace)
+        self.query_one("#header-where", Label).update(where(config))
 
 
 def where(config: CutoverConfig) -> str:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
+from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import Column
 
@@ -25,12 +27,27 @@ AGE_REFRESH_S = 10.0  # ages on screen move this coarsely while nothing else cha
 
 
 class LiveTable(DataTable[Text]):
-    """A live screen's table: left/right stay the checklist's (previous / next step)."""
+    """A live screen's table: left/right stay the checklist's (previous / next step). When the
+    columns do not all fit (Volumes at 80x24), shift+left/right page sideways to the rest."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("shift+right", "page(1)", "Columns", key_display="⇧←→"),
+        Binding("shift+left", "page(-1)", "Columns", show=False),
+    ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("cursor_left", "cursor_right"):
             return False
+        if action == "page":
+            return self.allow_horizontal_scroll
         return super().check_action(action, parameters)
+
+    def action_page(self, direction: int) -> None:
+        step = max(8, self.scrollable_content_region.width // 2)
+        self.scroll_to(x=self.scroll_x + direction * step, animate=False)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.refresh_bindings)  # ⇧←→ only while a column is hidden
 
 
 def now() -> float:

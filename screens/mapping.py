@@ -130,7 +130,10 @@ class PaneTable(DataTable[Text]):
         # Before the first plan, or after a failure, the panes are hidden and their keys do
         # nothing the operator could see.
         panes = self.parent
-        return panes is None or bool(panes.display)
+        if panes is not None and not panes.display:
+            return False
+        # Nothing to scroll sideways: ←/→ stay the checklist's (back/next).
+        return action not in ("cursor_left", "cursor_right") or self.allow_horizontal_scroll
 
 
 class ServiceTable(PaneTable):
@@ -149,13 +152,12 @@ class DiffTable(PaneTable):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "cursor_up", "Row", key_display="↑↓"),
         Binding("right", "cursor_right", "Columns", key_display="←→"),
-        Binding("escape", "app.focus('mapping-services')", "Services"),
+        Binding("escape", "services", "Services"),
     ]
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("cursor_left", "cursor_right") and not self.allow_horizontal_scroll:
-            return False  # nothing to page: the screen's left/right change the step
-        return super().check_action(action, parameters)
+    def action_services(self) -> None:
+        # Not "app.focus(...)": the App's query does not reach a pushed screen's widgets.
+        self.screen.query_one("#mapping-services").focus()
 
     def action_cursor_right(self) -> None:
         self._page(+1)

@@ -17,6 +17,7 @@ from typing import ClassVar
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -26,6 +27,7 @@ from textual.worker import Worker, WorkerState
 
 from screens.confirm import ConfirmScreen
 from screens.messages import StepStateChanged
+from screens.mutations import SECRET_WRITE_GROUP
 from screens.preflight import FindingRow
 from screens.step_body import StepBody
 from screens.step_state import STATE_CLASSES, StepState
@@ -184,7 +186,13 @@ class SecretsView(StepBody):
 class SecretInput(Input):
     """A masked field for one key. F2 reveals (and hides) this field only."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("f2", "reveal", "Reveal")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "reveal", "Reveal"),
+        # A field takes every letter and digit: esc gives n/b/1-6/q back, ↑↓ walk the fields.
+        Binding("escape", "leave", "Leave"),
+        Binding("down", "field(1)", "Next field", show=False),
+        Binding("up", "field(-1)", "Previous field", show=False),
+    ]
 
     def __init__(self, entry: SecretEntry) -> None:
         super().__init__(
@@ -194,10 +202,25 @@ class SecretInput(Input):
             classes="secret-input",
         )
         self.entry = entry
+        self.cursor_blink = False  # a focused field left alone writes nothing to the terminal
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Enter submits nothing here (F5 saves, F6 applies): not a key to offer.
+        return action != "submit" and super().check_action(action, parameters)
 
     def action_reveal(self) -> None:
         body = next(a for a in self.ancestors if isinstance(a, SecretsBody))
         body.reveal(self)
+
+    def action_leave(self) -> None:
+        self.screen.query_one("#secrets-scroll").focus()
+
+    def action_field(self, step: int) -> None:
+        fields = list(self.screen.query(SecretInput))
+        index = fields.index(self) + step
+        if not 0 <= index < len(fields):
+            raise SkipAction()  # past the first or last: the arrows scroll the step
+        fields[index].focus()
 
 
 class KeyEntry(Horizontal):
@@ -222,13 +245,33 @@ class SecretsBody(SecretsView):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f3", "generate", "Generate"),
         Binding("f4", "from_env", "From .env"),
-        Binding("f5", "save", "Save to keyring"),
-        Binding("f6", "apply", "Apply Secret"),
+        Binding("f5", "save", "Save"),
+        Binding("f6", "apply", "Apply"),
     ]
 
     def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
         super().__init__(step, config, gateways)
         self.audit: AuditLog = audit_log_for(config.project_dir, config.demo)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers a key only where it does something: F3 on a field (it explains why
+        it will not generate an init-only or URL value), F4 on one .env has a value for, F5 with
+        something typed and a keyring to save it to, F6 once the Secret can be read. Refreshed
+        on focus changes, loads and typing."""
+        view = self.view
+        if action not in ("generate", "from_env", "save", "apply"):
+            return True
+        if view is None or view.store is None:
+            return False
+        focused = self.app.focused
+        entry = focused.entry if isinstance(focused, SecretInput) else None
+        if action == "generate":
+            return entry is not None
+        if action == "from_env":
+            return entry is not None and bool(view.env_values_known.get(entry.key))
+        if action == "save":
+            return not view.store.session_only and bool(view.store.pending())
+        return view.readable
 
     def compose_entry(self) -> ComposeResult:
         yield Static(id="secrets-keyring", markup=False)
@@ -255,6 +298,7 @@ class SecretsBody(SecretsView):
         else:
             self.run_worker(self._remount(view), group=f"{WORKER_GROUP}-mount", exclusive=True)
         self.show_preview()
+        self.refresh_bindings()
 
     def show_preview(self) -> None:
         """The diff of what is typed this session (keyring-only keys are compared on F6)."""
@@ -322,6 +366,7 @@ class SecretsBody(SecretsView):
             store.forget(field.entry.key)
         self._set_state(field.entry.key, self._state(field.entry))
         self.show_preview()
+        self.refresh_bindings()  # F5: something to save, or no longer
 
     def reveal(self, field: SecretInput) -> None:
         if not field.password:
@@ -397,7 +442,7 @@ class SecretsBody(SecretsView):
             return
         self._save(view.store.pending())
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group=f"{WORKER_GROUP}-write")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=SECRET_WRITE_GROUP)
     def _save(self, keys: list[str]) -> None:
         view = self.view
         if view is None or view.store is None:
@@ -421,7 +466,7 @@ class SecretsBody(SecretsView):
             return
         self._preview(confirm=True)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group=f"{WORKER_GROUP}-write")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=SECRET_WRITE_GROUP)
     def _preview(self, confirm: bool) -> None:
         view = self.view
         if view is None or view.store is None:
@@ -447,7 +492,7 @@ class SecretsBody(SecretsView):
 
         self.app.push_screen(ConfirmScreen(question, message.diff.lines()), answered)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group=f"{WORKER_GROUP}-write")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=SECRET_WRITE_GROUP)
     def _apply(self) -> None:
         view = self.view
         if view is None or view.store is None:

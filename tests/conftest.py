@@ -3,6 +3,8 @@
 pytest_plugins = ["tests.support.fixtures"]
 
 
+from pathlib import Path  # noqa: E402
+
 import pytest  # noqa: E402
 
 
@@ -11,3 +13,14 @@ def settled_demo(monkeypatch: pytest.MonkeyPatch) -> None:
     """The demo cluster starts where its simulation ends, every time frozen: deterministic."""
     monkeypatch.setenv("CUTOVER_DEMO_SETTLED", "1")
     monkeypatch.setattr("screens.live.now", lambda: 1_767_225_660.0)  # the settled demo's now
+
+
+@pytest.fixture(autouse=True)
+def demo_state_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """Each test's demo keeps its progress in a folder of its own, never in the user's home, and
+    never sees another test's."""
+    folder = tmp_path_factory.mktemp("demo-state")
+    monkeypatch.setenv("CUTOVER_DEMO_STATE_DIR", str(folder))
+    return folder

@@ -113,7 +113,19 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="only look: no entry fields, no writes, no down (enforced in the gateways)",
     )
+    mode.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start at the first step and forget the acknowledgements (the wizard otherwise "
+        "resumes where it was, from .cutover/state.json)",
+    )
     mode.add_argument("--demo", action="store_true", help="same as the `demo` command")
+    mode.add_argument(
+        "--fixed",
+        action="store_true",
+        help="demo only: the sample with its planted problems fixed (assets/demo/k8s-fixed), "
+        "so the gate can open",
+    )
     mode.add_argument(
         "--json", action="store_true", help="plan, status: print JSON instead of text"
     )
@@ -131,6 +143,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    demo = args.demo or args.command == "demo"
+    if args.fixed and not demo:
+        print("cutover: --fixed only applies to the demo: cutover demo --fixed", file=sys.stderr)
+        return EXIT_USAGE
     from wizard.config import Flags, resolve_config
 
     flags = Flags(
@@ -144,7 +160,8 @@ def _main(argv: Sequence[str] | None) -> int:
         manifests_dir=args.manifests_dir,
         docker_host=args.docker_host,
         read_only=args.read_only,
-        demo=args.demo or args.command == "demo",
+        demo=demo,
+        demo_fixed=args.fixed,
     )
     try:
         config = resolve_config(flags)
@@ -165,10 +182,26 @@ def _main(argv: Sequence[str] | None) -> int:
 
         return print_status(config, gateways, sys.stdout, as_json_output=args.json)
 
+    if args.fresh and not _forget_progress(config):
+        return EXIT_USAGE
     from screens.app import CutoverApp
 
     CutoverApp(config, gateways).run()
     return EXIT_OK
+
+
+def _forget_progress(config: CutoverConfig) -> bool:
+    from wizard.errors import CutoverError
+    from wizard.state.progress import forget_progress
+    from wizard.state.store import state_file_for
+
+    try:
+        forget_progress(state_file_for(config))
+    except (CutoverError, OSError) as exc:
+        message = f"{exc.message} {exc.fix}" if isinstance(exc, CutoverError) else str(exc)
+        print(f"cutover: --fresh: {message}".rstrip(), file=sys.stderr)
+        return False
+    return True
 
 
 def _plan(config: CutoverConfig, gateways: Gateways, as_json: bool) -> int:

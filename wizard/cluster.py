@@ -386,20 +386,20 @@ def _guard_transport(
     observer told of each request that goes out."""
     pool = api.rest_client.pool_manager
     send = pool.urlopen
-    ssar = urlsplit(api.configuration.host).path.rstrip("/") + SSAR_PATH
     default_timeout = urllib3.Timeout(connect=timeout[0], read=timeout[1])
 
     def urlopen(method: str, url: str, *args: Any, **kwargs: Any) -> Any:
         method = method.upper()
+        # Read-only sends reads only: not even an access review, which is a POST (that changes
+        # nothing, but a watcher's session should be provably GET-only at the API server).
         if read_only and method not in ("GET", "HEAD"):
             path = urlsplit(url).path
-            if not (method == "POST" and path == ssar):
-                verb = _WRITE_VERBS.get(method, method)
-                raise ReadOnlyRefused(
-                    f"Read-only mode: refused to {verb} {path}; nothing was sent",
-                    fix="Run without --read-only, with an identity allowed to change things, "
-                    "to make changes.",
-                )
+            verb = _WRITE_VERBS.get(method, method)
+            raise ReadOnlyRefused(
+                f"Read-only mode: refused to {verb} {path}; nothing was sent",
+                fix="Run without --read-only, with an identity allowed to change things, "
+                "to make changes.",
+            )
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = default_timeout
         if observer is not None:

@@ -72,11 +72,14 @@ class CutoverConfig:
     manifests_dir: Path | None = None
     docker_host: str | None = None
     read_only: bool = False
+    # Why read-only was switched on for the operator (the identity may not write), else "".
+    read_only_reason: str = ""
     demo: bool = False
     config_file: Path | None = None
     services: Mapping[str, str] = field(default_factory=dict)
     volumes: Mapping[str, str] = field(default_factory=dict)
     secrets: Mapping[str, Any] = field(default_factory=dict)
+    demo_fixed: bool = False  # `cutover demo --fixed`: assets/demo/k8s-fixed applied too
 
 
 @dataclass
@@ -94,6 +97,7 @@ class Flags:
     docker_host: str | None = None
     read_only: bool = False
     demo: bool = False
+    demo_fixed: bool = False  # --fixed, demo only
 
 
 def demo_dir() -> Path:
@@ -221,10 +225,12 @@ def _demo_config(flags: Flags) -> CutoverConfig:
         namespace=flags.namespace or file.namespace or "email-rag",
         kube_context="demo",
         selector=file.selector or "app=email-rag",
-        manifests_dir=root / "k8s",
+        # --fixed: the demo cluster holds k8s/ with k8s-fixed/ over it; no folder says that alone.
+        manifests_dir=None if flags.demo_fixed else root / "k8s",
         docker_host="demo://localhost",
         read_only=flags.read_only,
         demo=True,
+        demo_fixed=flags.demo_fixed,
         config_file=root / CONFIG_FILE_NAME,
         services=file.services,
         volumes=file.volumes,

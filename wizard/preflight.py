@@ -16,6 +16,7 @@ from wizard.checks import Finding, Severity
 from wizard.config import CutoverConfig
 from wizard.errors import CutoverError, Forbidden
 from wizard.factory import Gateways
+from wizard.gateways import Cluster
 from wizard.paths import shown
 
 CheckFn = Callable[[CutoverConfig, Gateways], list[Finding]]
@@ -207,12 +208,19 @@ def check_cluster(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
 
 def check_access(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
     """What this identity may do: one SelfSubjectAccessReview per verb a later step needs."""
+    if config.read_only:
+        return [
+            Finding(
+                "access",
+                Severity.INFO,
+                "Read-only: no access reviews sent (each is a POST); "
+                "a step that may not read something says so",
+            )
+        ]
     cluster = gateways.cluster()
     namespace = cluster.identity.namespace
     denied: dict[str, list[Need]] = {}
     for need in NEEDS:
-        if need.write and config.read_only:
-            continue
         verdict = cluster.can_i(need.verb, need.resource, need.group)
         if not verdict.allowed:
             denied.setdefault(need.step, []).append(need)
@@ -242,6 +250,18 @@ def check_access(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
             fix = f"Ask for the `view` ClusterRole in '{namespace}': kubectl -n {namespace} create rolebinding cutover-view --clusterrole=view --user=YOU"
         findings.append(Finding(f"access.{step}", severity, message, fix))
     return findings
+
+
+def why_read_only(cluster: Cluster) -> str:
+    """Why this identity can only watch ("" when it may make the wizard's writes): it may not
+    make any of them. One access review per write; raises the cluster's GatewayError."""
+    writes = [need for need in NEEDS if need.write]
+    denied = [n for n in writes if not cluster.can_i(n.verb, n.resource, n.group).allowed]
+    if len(denied) < len(writes):
+        return ""
+    who = cluster.identity
+    verbs = " or ".join(f"{n.verb} {n.resource}" for n in denied)
+    return f"{who.user} may not {verbs} in '{who.namespace}'"
 
 
 def check_keyring(config: CutoverConfig, gateways: Gateways) -> list[Finding]:

@@ -131,7 +131,7 @@ def _gate_over(config: CutoverConfig, steps: list[StepStatus]) -> list[Finding]:
     from wizard.state.store import state_file_for
 
     try:
-        acknowledgements = load_acknowledgements(state_file_for(config.project_dir, config.demo))
+        acknowledgements = load_acknowledgements(state_file_for(config))
     except CutoverError as exc:
         return [Finding("gate.state", Severity.BLOCK, exc.message, exc.fix, inconclusive=True)]
     return combine(steps, acknowledgements).as_findings()

@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -38,17 +38,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 class Tmux:
-    """One tmux server with one 80x24 window running one command."""
+    """One tmux server with one 80x24 window running one command. `term` is the TERM of the
+    pane (tmux's default-terminal), e.g. xterm-16color for a 16-colour terminal."""
 
-    def __init__(self, workdir: Path, width: int = 80, height: int = 24) -> None:
+    def __init__(
+        self, workdir: Path, width: int = 80, height: int = 24, term: str = "xterm-256color"
+    ) -> None:
         self.socket = f"cutover-e2e-{os.getpid()}-{secrets.token_hex(4)}"
         self.workdir = workdir
         self.width, self.height = width, height
+        self.term = term
         self.config = workdir / "tmux.conf"
         # remain-on-exit: the pane and its text stay after the command exits.
         self.config.write_text(
             "set -g remain-on-exit on\n"
-            "set -g default-terminal xterm-256color\n"
+            f"set -g default-terminal {term}\n"
             "set -g status off\n"
             "set -s escape-time 0\n"
             "set -g history-limit 5000\n"  # Escape then ? must stay two keys, not alt+?
@@ -72,15 +76,19 @@ class Tmux:
             pytest.fail(f"tmux {' '.join(args)} failed: {result.stderr.strip()}", pytrace=False)
         return result.stdout
 
-    def start(self, argv: list[str], env: dict[str, str] | None = None) -> None:
-        """Run `argv` in the pane; a shell around it writes its exit status to a file, since
-        tmux can be slow to notice a pane's process ending (it stays a zombie until tmux reaps)."""
+    def start(
+        self, argv: list[str], env: dict[str, str] | None = None, unset: Sequence[str] = ()
+    ) -> None:
+        """Run `argv` in the pane, with `env` added and the variables in `unset` removed; a
+        shell around it writes its exit status to a file, since tmux can be slow to notice a
+        pane's process ending (it stays a zombie until tmux reaps)."""
         # PYTHONFAULTHANDLER: a hung process can be asked for its threads' stacks (SIGABRT).
-        base = {"TERM": "xterm-256color", "PYTHONFAULTHANDLER": "1"}
+        base = {"TERM": self.term, "PYTHONFAULTHANDLER": "1"}
         assignments = [f"{k}={v}" for k, v in {**base, **(env or {})}.items()]
+        removals = [arg for name in unset for arg in ("-u", name)]
         self.status_file.unlink(missing_ok=True)
         script = f'"$@"; echo $? > {shlex.quote(str(self.status_file))}'
-        command = shlex.join(["sh", "-c", script, "sh", "env", *assignments, *argv])
+        command = shlex.join(["sh", "-c", script, "sh", "env", *removals, *assignments, *argv])
         self.tmux(
             "new-session", "-d", "-x", str(self.width), "-y", str(self.height), "-c",
             str(self.workdir), command,
@@ -93,6 +101,10 @@ class Tmux:
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", "0")
+
+    def screen_with_escapes(self) -> str:
+        """The screen with its attributes and colours, as SGR escape sequences (-e)."""
+        return self.tmux("capture-pane", "-p", "-e", "-t", "0")
 
     def pane(self, fmt: str) -> str:
         return self.tmux("display-message", "-p", "-t", "0", fmt).strip()
@@ -175,3 +187,23 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
         yield session
     finally:
         session.kill_server()
+
+
+@pytest.fixture
+def make_tmux(tmp_path: Path) -> Iterator[Callable[..., Tmux]]:
+    """Tmux(...) with other sizes or another TERM; every server made is killed afterwards."""
+    if shutil.which("tmux") is None:
+        pytest.fail("tmux is not installed: run scripts/testenv.sh up (it installs it)")
+    made: list[Tmux] = []
+
+    def make(width: int = 80, height: int = 24, term: str = "xterm-256color") -> Tmux:
+        workdir = tmp_path / f"tmux-{len(made)}"
+        workdir.mkdir()
+        made.append(Tmux(workdir, width, height, term))
+        return made[-1]
+
+    try:
+        yield make
+    finally:
+        for session in made:
+            session.kill_server()

@@ -107,8 +107,9 @@ def test_read_only_admin_refuses_and_nothing_is_created(
     with pytest.raises(ApiException) as absent:
         client.CoreV1Api(admin_api).read_namespaced_secret("email-rag-secrets", namespace)
     assert absent.value.status == 404
-    # Reads and access reviews still work in read-only mode.
-    assert cluster.can_i("create", "secrets").allowed
+    # Reads work in read-only mode; access reviews, POSTs themselves, are refused unsent.
+    with pytest.raises(ReadOnlyRefused):
+        cluster.can_i("create", "secrets")
     assert cluster.list_pods() == []
 
 

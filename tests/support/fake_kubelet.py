@@ -11,14 +11,17 @@ subresource the way a real kubelet does, following a scenario::
     kubelet.stop()
 
 Scenarios: ``ready(after)``, ``crashloop(restarts)``, ``image_pull_backoff()``, ``oomkilled()``,
-``flapping(period)``. Like a kubelet it also finishes deleting pods that are being deleted
+``flapping(period)``. With ``FakeKubelet(api, check_config=True)`` it also does what a kubelet does
+before starting a container: a pod whose Secret/ConfigMap (or one of their keys) that it reads in
+``env``/``envFrom`` is missing waits in ``CreateContainerConfigError`` (for an init container:
+``Init:CreateContainerConfigError``) with the kubelet's message, and starts once it is there. Like a kubelet it also finishes deleting pods that are being deleted
 (a pod bound to a node is only removed once "its kubelet" confirms), so rollouts, scale-downs and
 namespace deletion behave.
 
 Also a CLI, for a sandbox cluster::
 
     python -m tests.support.fake_kubelet --kubeconfig K --namespace N \\
-        [--rule app=backend=crashloop:3 ...] [--scenario ready]
+        [--rule app=backend=crashloop:3 ...] [--scenario ready] [--check-config]
 """
 
 from __future__ import annotations
@@ -368,6 +371,104 @@ class PodDriver:
 
 
 # ---------------------------------------------------------------------------------------------
+# What a kubelet checks before it creates a container: the Secrets and ConfigMaps it reads
+# ---------------------------------------------------------------------------------------------
+
+CONFIG_ERROR = "CreateContainerConfigError"
+
+
+def config_errors(core: client.CoreV1Api, pod: Pod) -> dict[str, str]:
+    """Container name -> the kubelet's message, for each container whose env/envFrom reads a
+    Secret or ConfigMap (or a key of one) that is missing and not ``optional``."""
+    namespace = pod["metadata"]["namespace"]
+    cache: dict[tuple[str, str], dict[str, Any] | None] = {}
+
+    def data(kind: str, name: str) -> dict[str, Any] | None:
+        if (kind, name) not in cache:
+            try:
+                if kind == "secret":
+                    secret = core.read_namespaced_secret(name, namespace)
+                    cache[(kind, name)] = dict(secret.data or {})
+                else:
+                    config_map = core.read_namespaced_config_map(name, namespace)
+                    cache[(kind, name)] = {
+                        **(config_map.data or {}),
+                        **(config_map.binary_data or {}),
+                    }
+            except ApiException as exc:
+                if exc.status != 404:
+                    raise
+                cache[(kind, name)] = None
+        return cache[(kind, name)]
+
+    def problem(container: dict[str, Any]) -> str | None:
+        # The kubelet's own order: envFrom first, then env; the first problem is the message.
+        for source in container.get("envFrom") or []:
+            for kind, field_name in (("configmap", "configMapRef"), ("secret", "secretRef")):
+                ref = source.get(field_name)
+                if ref and not ref.get("optional") and data(kind, ref["name"]) is None:
+                    return f'{kind} "{ref["name"]}" not found'
+        for var in container.get("env") or []:
+            value_from = var.get("valueFrom") or {}
+            for kind, field_name, title in (
+                ("configmap", "configMapKeyRef", "ConfigMap"),
+                ("secret", "secretKeyRef", "Secret"),
+            ):
+                ref = value_from.get(field_name)
+                if not ref or ref.get("optional"):
+                    continue
+                found = data(kind, ref["name"])
+                if found is None:
+                    return f'{kind} "{ref["name"]}" not found'
+                if ref["key"] not in found:
+                    return f"couldn't find key {ref['key']} in {title} {namespace}/{ref['name']}"
+        return None
+
+    errors = {}
+    for container in (pod["spec"].get("initContainers") or []) + pod["spec"].get("containers", []):
+        message = problem(container)
+        if message:
+            errors[container["name"]] = message
+    return errors
+
+
+def config_error_status(driver: PodDriver, errors: dict[str, str]) -> dict[str, Any]:
+    """The status a kubelet reports while it cannot create a container for lack of config."""
+    status = driver.status(CREATING)
+    spec = driver.pod["spec"]
+    init_names = [c["name"] for c in spec.get("initContainers") or []]
+    blocked_init = next((name for name in init_names if name in errors), None)
+    if blocked_init is not None:
+        # Init containers run in order: those before it are done, it waits, the rest wait too.
+        after = False
+        for st in status.get("initContainerStatuses", []):
+            if st["name"] == blocked_init:
+                after = True
+                waiting: dict[str, Any] = {"reason": CONFIG_ERROR, "message": errors[st["name"]]}
+            elif after:
+                waiting = {"reason": "PodInitializing"}
+            else:
+                continue
+            st.update(state={"waiting": waiting}, ready=False, imageID="")
+            st.pop("containerID", None)
+        for st in status["containerStatuses"]:
+            st["state"] = {"waiting": {"reason": "PodInitializing"}}
+        pending = init_names[init_names.index(blocked_init) :]
+        for cond in status["conditions"]:
+            if cond["type"] == "Initialized":
+                cond.update(
+                    status="False",
+                    reason="ContainersNotInitialized",
+                    message=f"containers with incomplete status: [{' '.join(pending)}]",
+                )
+        return status
+    for st in status["containerStatuses"]:
+        if st["name"] in errors:
+            st["state"] = {"waiting": {"reason": CONFIG_ERROR, "message": errors[st["name"]]}}
+    return status
+
+
+# ---------------------------------------------------------------------------------------------
 # The watch loop
 # ---------------------------------------------------------------------------------------------
 
@@ -389,8 +490,12 @@ class Run:
         rules: Sequence[tuple[str, Scenario]],
         claimed: set[str],
         lock: threading.Lock,
+        check_config: bool = False,
+        recheck: float = 1.0,
     ) -> None:
         self.namespace = namespace
+        self.check_config = check_config
+        self.recheck = recheck
         self.rules = list(rules)
         self._core = client.CoreV1Api(api)
         self._stop = threading.Event()
@@ -544,6 +649,8 @@ class Run:
                 for delay, look in scenario.loop:
                     yield delay, look, False
 
+        if self.check_config and not self._wait_for_config(driver):
+            return
         for delay, look, last in looks():
             if delay and self._stop.wait(delay):
                 return
@@ -568,6 +675,33 @@ class Run:
                     self._settled[meta["uid"]] = meta["name"]
                     self._changed.notify_all()
 
+    def _wait_for_config(self, driver: PodDriver) -> bool:
+        """Report CreateContainerConfigError until every Secret/ConfigMap the pod reads is there
+        (re-checked every ``recheck`` seconds, as a kubelet retries); False when stopped/gone."""
+        meta = driver.pod["metadata"]
+        shown: dict[str, str] | None = None
+        while not self._stop.is_set():
+            try:
+                errors = config_errors(self._core, driver.pod)
+                if not errors:
+                    return True
+                if errors != shown:
+                    self._core.patch_namespaced_pod_status(
+                        meta["name"],
+                        self.namespace,
+                        {"status": config_error_status(driver, errors)},
+                        _content_type=STRATEGIC,
+                    )
+                    shown = errors
+            except ApiException as exc:
+                if exc.status == 404:
+                    return False
+                self.errors.append(f"{meta['name']}: {exc.status} {exc.reason}")
+            except Exception as exc:
+                self.errors.append(f"{meta['name']}: {type(exc).__name__}: {exc}")
+            self._stop.wait(self.recheck)
+        return False
+
 
 class _Relist(Exception):
     pass
@@ -582,8 +716,9 @@ class FakeKubelet:
     oomkilled = staticmethod(oomkilled)
     flapping = staticmethod(flapping)
 
-    def __init__(self, api: client.ApiClient) -> None:
+    def __init__(self, api: client.ApiClient, check_config: bool = False) -> None:
         self._api = api
+        self._check_config = check_config
         self._runs: list[Run] = []
         self._claimed: set[str] = set()
         self._lock = threading.Lock()
@@ -594,7 +729,9 @@ class FakeKubelet:
 
     def run_rules(self, namespace: str, rules: Sequence[tuple[str, Scenario]]) -> Run:
         """Like ``run``, with several ``(selector, scenario)`` rules; the first that matches wins."""
-        run = Run(self._api, namespace, rules, self._claimed, self._lock)
+        run = Run(
+            self._api, namespace, rules, self._claimed, self._lock, check_config=self._check_config
+        )
         self._runs.append(run)
         return run
 
@@ -624,6 +761,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="ready",
         help=f"for pods no rule matches: {', '.join(SCENARIOS)}, optionally ':ARG' (default: ready)",
     )
+    parser.add_argument(
+        "--check-config",
+        action="store_true",
+        help="hold a container whose Secret/ConfigMap (key) is missing in CreateContainerConfigError",
+    )
     args = parser.parse_args(argv)
 
     from kubernetes import config
@@ -635,7 +777,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rules.append(("", parse_scenario(args.scenario)))
 
     api = config.new_client_from_config(config_file=args.kubeconfig, context=args.context)
-    kubelet = FakeKubelet(api)
+    kubelet = FakeKubelet(api, check_config=args.check_config)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())

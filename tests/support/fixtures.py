@@ -13,7 +13,6 @@ import os
 import re
 import secrets
 import subprocess
-import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ import yaml
 
 from tests.support import testenv
 from tests.support.fake_kubelet import FakeKubelet
+from tests.support.sample_k8s import wait_for_default_token
 
 # Containers of the default command stop at once on SIGTERM (a bare `sleep` as PID 1 ignores it,
 # and every `down` would wait out its timeout).
@@ -33,17 +33,6 @@ DEFAULT_COMMAND = ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
 
 def _slug(text: str, length: int) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:length].strip("-") or "x"
-
-
-def _poll(what: str, check: Callable[[], Any], timeout: float = 30.0, interval: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}", pytrace=False)
-        time.sleep(interval)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -112,15 +101,7 @@ def namespace(request: pytest.FixtureRequest, admin_api: Any) -> Iterator[str]:
     name = f"t-{_slug(request.node.name, 40)}-{secrets.token_hex(3)}"
     core.create_namespace({"metadata": {"name": name, "labels": {"cutover-test": "true"}}})
 
-    def token_ready() -> bool:
-        try:
-            return bool(core.read_namespaced_service_account("default", name).secrets)
-        except ApiException as exc:
-            if exc.status == 404:
-                return False
-            raise
-
-    _poll(f"the default ServiceAccount token in {name}", token_ready)
+    wait_for_default_token(core, name)
     yield name
     # The namespace finalizes in the background; nobody waits for it. Deleting it first stops
     # controllers from making new pods there; then its pods go at once, since without a kubelet

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
+from kubernetes.client.exceptions import ApiException
 
 from wizard.config import demo_dir
 
@@ -34,13 +34,33 @@ KEDA_KINDS = {
 }
 
 
-def poll(what: str, check: Callable[[], Any], timeout: float = 30.0) -> Any:
+class TimedOut(AssertionError):
+    """A poll's deadline passed: a failure in a test, an error in the sandbox's CLI."""
+
+
+def poll(what: str, check: Callable[[], Any], timeout: float = 30.0, interval: float = 0.1) -> Any:
+    """`check()` until it is truthy (its value), or TimedOut after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while not (result := check()):
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.2)
+            raise TimedOut(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
     return result
+
+
+def wait_for_default_token(core: Any, namespace: str) -> None:
+    """The controller-manager gives a new namespace's default ServiceAccount a token; pods are
+    refused until then."""
+
+    def token_ready() -> bool:
+        try:
+            return bool(core.read_namespaced_service_account("default", namespace).secrets)
+        except ApiException as exc:
+            if exc.status == 404:
+                return False
+            raise
+
+    poll(f"the default ServiceAccount token in {namespace}", token_ready)
 
 
 def raw(api: Any, method: str, path: str, body: Any = None) -> tuple[int, Any]:
@@ -98,6 +118,39 @@ def apply_folder(api: Any, folder: Path, namespace: str) -> set[tuple[str, str]]
             if not create(api, doc, namespace):
                 skipped.add((doc["kind"], doc["metadata"]["name"]))
     return skipped
+
+
+def keda_crd_body() -> dict[str, Any]:
+    """KEDA's ScaledObject CRD, cut to what the API server needs to serve the sample's object.
+    Cluster-wide: whoever creates it removes it, and only when it made it."""
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": KEDA_CRD, "labels": {"cutover-test": "keda"}},
+        "spec": {
+            "group": "keda.sh",
+            "scope": "Namespaced",
+            "names": {
+                "plural": "scaledobjects",
+                "singular": "scaledobject",
+                "kind": "ScaledObject",
+                "listKind": "ScaledObjectList",
+            },
+            "versions": [
+                {
+                    "name": "v1alpha1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "x-kubernetes-preserve-unknown-fields": True,
+                        }
+                    },
+                }
+            ],
+        },
+    }
 
 
 def keda_served(api: Any) -> bool:

@@ -48,6 +48,13 @@ def test_help_80x24(snap_compare: SnapCompare, demo_app: CutoverApp) -> None:
     )
 
 
+def test_help_160x48(snap_compare: SnapCompare, demo_app: CutoverApp) -> None:
+    # Wide: the help sits above the body, with the keys that work on the mapping's services list.
+    assert snap_compare(
+        demo_app, terminal_size=WIDE, run_before=_checks_done, press=["4", "question_mark"]
+    )
+
+
 def test_preflight_blocked_80x24(snap_compare: SnapCompare, demo_config: CutoverConfig) -> None:
     # Nothing answers: the blocks and their fixes, as an operator with a dead cluster sees them.
     app = CutoverApp(demo_config, unreachable_gateways())

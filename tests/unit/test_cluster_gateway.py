@@ -169,6 +169,9 @@ def test_read_only_refuses_before_any_network_io(tmp_path: Path) -> None:
     started = time.monotonic()
     with pytest.raises(ReadOnlyRefused, match="nothing was sent"):
         cluster.create_secret("app", {"k": SECRET_VALUE}, {})
+    # Not even an access review: it changes nothing, but it is a POST.
+    with pytest.raises(ReadOnlyRefused, match="selfsubjectaccessreviews"):
+        cluster.can_i("get", "pods")
     assert time.monotonic() - started < 0.5
     # A read does go out to the (closed) port: the guard stops writes only.
     with pytest.raises(Unreachable):

@@ -3,10 +3,14 @@
 What it teaches: the Secret `email-rag-secrets` is not there yet (the wizard writes it), so
 every pod that reads one of its keys waits in CreateContainerConfigError, as a real kubelet keeps
 it, and the celery worker crash-loops; redis, which reads no Secret, runs. Once the Secret exists
-with the keys a workload needs, its pods are ready. Every claim is Bound but data-postgres-0, which
-no PersistentVolume matches (wizard.demo.simulation tells the whole story, and how pods come up
-over a few seconds). The identity may do anything, unless the demo runs `--read-only`, where
-every write is refused before it is "sent".
+with the keys a workload needs, its pods are ready. A claim with a storage class is provisioned
+(Bound); one without binds only to a PersistentVolume made by hand, as the PV controller binds:
+the cluster has NFS exports for redis and rabbitmq (`HAND_MADE_VOLUMES`) but none for postgres,
+so data-postgres-0 stays Pending, and its pod unscheduled, until a matching PersistentVolume is
+among the manifests (`cutover demo --fixed` applies assets/demo/k8s-fixed over k8s/, which has
+one). wizard.demo.simulation tells the whole story, and how pods come up over a few seconds. The
+identity may do anything, unless the demo runs `--read-only`, where every write is refused
+before it is "sent".
 
 `settled`: start where the simulation ends, every time frozen (tests, snapshots, `cutover
 status`); None reads CUTOVER_DEMO_SETTLED=1 from the environment, which the tests set.
@@ -25,13 +29,14 @@ from typing import Any
 
 from wizard.config import CutoverConfig, demo_dir
 from wizard.demo import simulation
-from wizard.demo.sample import Manifest, load_manifests
+from wizard.demo.sample import Manifest, load_manifests, overlay
 from wizard.demo.selector import parse_selector
 from wizard.demo.simulation import DemoPod, DemoWatch
 from wizard.errors import Conflict, Forbidden, Invalid, NotFound, ReadOnlyRefused
 from wizard.health.status import EventRow, PodRow, WorkloadHealth
 from wizard.health.watch import KINDS, OnChange
 from wizard.model import AccessVerdict, ClusterIdentity, Pod, Pvc, SecretKeys, Workload
+from wizard.storage.claims import parse_quantity
 from wizard.target.model import TargetState
 from wizard.target.parse import TargetBuilder
 
@@ -46,6 +51,29 @@ _BUILT_IN_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 _SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # the one Kubernetes uses for generated names
+
+
+def _nfs_export(name: str, size: str, path: str) -> Manifest:
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": name},
+        "spec": {
+            "capacity": {"storage": size},
+            "accessModes": ["ReadWriteOnce"],
+            "persistentVolumeReclaimPolicy": "Retain",
+            "nfs": {"server": "nfs.email-rag.internal", "path": path},
+        },
+    }
+
+
+# The PersistentVolumes an administrator made by hand before the sample was applied: NFS exports
+# for redis (2Gi) and rabbitmq (5Gi), with no claimRef (they bind by size and access mode).
+# None is big enough for postgres' 20Gi claim; assets/demo/k8s-fixed brings one.
+HAND_MADE_VOLUMES: tuple[Manifest, ...] = (
+    _nfs_export("nfs-data-redis-0", "2Gi", "/exports/redis"),
+    _nfs_export("nfs-data-rabbitmq-0", "5Gi", "/exports/rabbitmq"),
+)
 
 
 @dataclass(frozen=True)
@@ -87,8 +115,15 @@ class DemoCluster:
         self._read_only = config.read_only
         self._denied = frozenset(denied)
         manifests = load_manifests(config.manifests_dir or demo_dir() / "k8s")
+        if config.demo_fixed:
+            manifests = overlay(manifests, load_manifests(demo_dir() / "k8s-fixed"))
         self._namespaces = _BUILT_IN_NAMESPACES | _namespaces_in(manifests)
-        mine = [m for m in manifests if _namespace_of(m, namespace) == namespace]
+        volumes = [*HAND_MADE_VOLUMES, *(m for m in manifests if m["kind"] == "PersistentVolume")]
+        mine = [
+            m
+            for m in manifests
+            if m["kind"] != "PersistentVolume" and _namespace_of(m, namespace) == namespace
+        ]
         # In the order the API server lists them: by kind, then by name.
         self._controllers = sorted(
             (_controller(m) for m in mine if m["kind"] in ("Deployment", "StatefulSet")),
@@ -96,6 +131,15 @@ class DemoCluster:
         )
         self._claims = [m for m in mine if m["kind"] == "PersistentVolumeClaim"]
         self._objects = mine
+        # Claims and volumes never change here, so the PV controller's work is done once.
+        self._bound = bind_claims(
+            [(name, spec) for name, _, spec in self._all_claims()], volumes, namespace
+        )
+        self._unbound = frozenset(
+            name
+            for name, _, spec in self._all_claims()
+            if name not in self._bound and not spec.get("storageClassName")
+        )
         self._secrets: dict[str, SecretKeys] = {}
         self._lock = threading.Lock()
 
@@ -218,6 +262,14 @@ class DemoCluster:
 
     def list_pvcs(self, selector: str = "") -> list[Pvc]:
         matches = parse_selector(selector)
+        return [
+            self._claim(name, spec)
+            for name, labels, spec in sorted(self._all_claims(), key=lambda claim: claim[0])
+            if matches(labels)
+        ]
+
+    def _all_claims(self) -> list[tuple[str, dict[str, str], dict[str, Any]]]:
+        """Every claim as (name, labels, spec): the manifests' and those the StatefulSets made."""
         claims: list[tuple[str, dict[str, str], dict[str, Any]]] = [
             (m["metadata"]["name"], _labels(m["metadata"]), m.get("spec") or {})
             for m in self._claims
@@ -228,11 +280,7 @@ class DemoCluster:
                 for ordinal in range(c.replicas):
                     name = f"{template['metadata']['name']}-{c.name}-{ordinal}"
                     claims.append((name, labels, template.get("spec") or {}))
-        return [
-            self._claim(name, spec)
-            for name, labels, spec in sorted(claims, key=lambda claim: claim[0])
-            if matches(labels)
-        ]
+        return claims
 
     def list_pods(self, selector: str = "") -> list[Pod]:
         matches = parse_selector(selector)
@@ -267,7 +315,7 @@ class DemoCluster:
         for pod, labels in self._demo_pods():
             if matches(labels):
                 row = simulation.pod_state(
-                    pod, now - self._start, missing, self._start, self._recovered
+                    pod, now - self._start, missing, self._start, self._recovered, self._unbound
                 )
                 rows[pod.name] = row
         return dict(sorted(rows.items()))
@@ -320,7 +368,7 @@ class DemoCluster:
         return list(self._events(field_selector).values())
 
     def _events(self, field_selector: str = "") -> dict[str, EventRow]:
-        events = simulation.events_for(self.pod_rows(), self.now(), self._start)
+        events = simulation.events_for(self.pod_rows(), self.now(), self._start, self._unbound)
         return {k: e for k, e in events.items() if simulation.matches_fields(e, field_selector)}
 
     def watch(
@@ -371,7 +419,19 @@ class DemoCluster:
     def _claim(self, name: str, spec: dict[str, Any]) -> Pvc:
         size = str(((spec.get("resources") or {}).get("requests") or {}).get("storage", ""))
         namespace = self._identity.namespace
-        if name == simulation.UNBOUND:
+        volume = self._bound.get(name)
+        if volume is not None:  # bound to a PersistentVolume: its name and its capacity
+            return Pvc(
+                name=name,
+                namespace=namespace,
+                phase="Bound",
+                requested=size,
+                capacity=_capacity(volume) or size,
+                access_modes=tuple(spec.get("accessModes") or ()),
+                storage_class=spec.get("storageClassName") or DEFAULT_STORAGE_CLASS,
+                volume_name=str(volume["metadata"]["name"]),
+            )
+        if name in self._unbound:
             return Pvc(
                 name=name,
                 namespace=namespace,
@@ -380,6 +440,7 @@ class DemoCluster:
                 access_modes=tuple(spec.get("accessModes") or ()),
                 storage_class=spec.get("storageClassName") or DEFAULT_STORAGE_CLASS,
             )
+        # A claim with a class: its provisioner made a volume for it.
         return Pvc(
             name=name,
             namespace=namespace,
@@ -388,11 +449,56 @@ class DemoCluster:
             capacity=size,
             access_modes=tuple(spec.get("accessModes") or ()),
             storage_class=spec.get("storageClassName") or DEFAULT_STORAGE_CLASS,
-            # A claim without a class bound a PersistentVolume made by hand (an NFS export).
-            volume_name=f"pvc-{uuid.uuid5(uuid.NAMESPACE_URL, f'demo/{namespace}/{name}')}"
-            if spec.get("storageClassName")
-            else f"nfs-{name}",
+            volume_name=f"pvc-{uuid.uuid5(uuid.NAMESPACE_URL, f'demo/{namespace}/{name}')}",
         )
+
+
+def bind_claims(
+    claims: Sequence[tuple[str, dict[str, Any]]], volumes: Sequence[Manifest], namespace: str
+) -> dict[str, Manifest]:
+    """Which PersistentVolume each claim binds to, as the PV controller decides: a volume whose
+    claimRef names the claim first, then (claims by name) the smallest free volume without a
+    claimRef that fits. Either way the volume must fit: the claim's storage class (none is ""),
+    at least its size, every access mode it asks for. Claims not in the result are unbound."""
+    specs = dict(claims)
+    bound: dict[str, Manifest] = {}
+    free: list[Manifest] = []
+    for volume in volumes:
+        ref = (volume.get("spec") or {}).get("claimRef") or {}
+        name = ref.get("name")
+        if not ref:
+            free.append(volume)
+        elif (
+            (ref.get("namespace") or namespace) == namespace
+            and name in specs
+            and name not in bound
+            and _fits(volume, specs[name])
+        ):
+            bound[name] = volume
+    for name, spec in sorted(claims, key=lambda claim: claim[0]):
+        if name in bound:
+            continue
+        fitting = [v for v in free if _fits(v, spec)]
+        if fitting:
+            best = min(fitting, key=lambda v: parse_quantity(_capacity(v)) or 0)
+            bound[name] = best
+            free.remove(best)
+    return bound
+
+
+def _fits(volume: Manifest, claim: dict[str, Any]) -> bool:
+    spec = volume.get("spec") or {}
+    if (spec.get("storageClassName") or "") != (claim.get("storageClassName") or ""):
+        return False
+    wanted = ((claim.get("resources") or {}).get("requests") or {}).get("storage", "")
+    has, needs = parse_quantity(_capacity(volume)), parse_quantity(str(wanted))
+    if has is None or needs is None or has < needs:
+        return False
+    return set(claim.get("accessModes") or ()) <= set(spec.get("accessModes") or ())
+
+
+def _capacity(volume: Manifest) -> str:
+    return str(((volume.get("spec") or {}).get("capacity") or {}).get("storage", ""))
 
 
 def _controller(manifest: Manifest) -> _Controller:

@@ -44,6 +44,20 @@ def load_manifests(folder: Path) -> list[Manifest]:
     return objects
 
 
+def overlay(base: Sequence[Manifest], fixes: Sequence[Manifest]) -> list[Manifest]:
+    """`base` with `fixes` applied over it, as `kubectl apply` of one folder then the other
+    leaves a cluster: an object of the same kind, namespace and name replaces the first where it
+    stood; the others are added after it, in their order."""
+
+    def key(m: Manifest) -> tuple[str, str, str]:
+        meta = m.get("metadata") or {}
+        return (str(m["kind"]), str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+
+    replacing = {key(m): m for m in fixes}
+    merged = [replacing.pop(key(m), m) for m in base]
+    return merged + [m for m in fixes if key(m) in replacing]
+
+
 def _read_yaml(path: Path) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))

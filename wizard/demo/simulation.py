@@ -15,7 +15,8 @@ What it shows, in a fixed order so every run looks the same:
   are exports for redis (2Gi) and rabbitmq (5Gi) but none of 20Gi for postgres. The PV controller
   says exactly that (`FailedBinding`), and the postgres pod waits unscheduled. What is true and
   worth knowing: a claim without a class binds only to a matching PV someone created; the fix is
-  such a PV, or a class with a provisioner.
+  such a PV (`cutover demo --fixed` has one), or a class with a provisioner. The cluster decides
+  which claims are unbound (wizard.demo.cluster.bind_claims) and passes them in here.
 
 `SETTLED_NOW`: a settled demo (tests, snapshots, `cutover status`) is this moment, the pods a
 minute old and every time frozen; a live demo starts its clock when the cluster is built.
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
@@ -40,7 +41,7 @@ FIRST_POD_S = 1.0
 CRASH_EVERY_S = 4.0  # a crash-looping container restarts this often (the real back-off is longer)
 TICK_S = 0.5  # how often a live demo watch looks for changes
 CRASHING = "email-rag-celery"  # the workload that crash-loops while its Secret keys are missing
-UNBOUND = "data-postgres-0"  # the claim no PersistentVolume matches
+UNBOUND = "data-postgres-0"  # the claim no PersistentVolume matches in the planted demo
 UNSCHEDULABLE = "0/3 nodes are available: 3 pod has unbound immediate PersistentVolumeClaims."
 NO_PV = "no persistent volumes available for this claim and no storage class is set"
 
@@ -63,10 +64,12 @@ def pod_state(
     missing_keys: Mapping[str, tuple[str, ...]],
     start: float,
     recovered: dict[str, int],
+    unbound: Collection[str] = (UNBOUND,),
 ) -> PodRow:
     """The pod `elapsed` seconds after the demo started. `missing_keys`: per workload, the
     Secret keys (as `<secret>/<key>`, or `<secret>` when it is absent) its pods lack.
-    `recovered` keeps a crash-looped pod's restart count once it runs (updated here)."""
+    `recovered` keeps a crash-looped pod's restart count once it runs (updated here).
+    `unbound`: the claims no PersistentVolume is bound to (a pod mounting one is unschedulable)."""
     created = start
     up_at = FIRST_POD_S + POD_STEP_S * pod.order
     base = PodRow(
@@ -81,7 +84,7 @@ def pod_state(
         workload=pod.workload,
         claims=pod.claims,
     )
-    if UNBOUND in pod.claims:
+    if any(claim in unbound for claim in pod.claims):
         return _with(base, status="Pending", node="", why=f"Unschedulable: {UNSCHEDULABLE}")
     if elapsed < up_at:
         return base
@@ -123,8 +126,11 @@ def _with(row: PodRow, **changes: Any) -> PodRow:
     return replace(row, **changes)
 
 
-def events_for(pods: Mapping[str, PodRow], now: float, start: float) -> dict[str, EventRow]:
-    """The Warning events the demo's pods and claims would have by `now`."""
+def events_for(
+    pods: Mapping[str, PodRow], now: float, start: float, unbound: Collection[str] = (UNBOUND,)
+) -> dict[str, EventRow]:
+    """The Warning events the demo's pods and claims (`unbound`: those still Pending) would
+    have by `now`."""
     events: dict[str, EventRow] = {}
 
     def add(kind: str, name: str, reason: str, message: str, count: int) -> None:
@@ -140,7 +146,8 @@ def events_for(pods: Mapping[str, PodRow], now: float, start: float) -> dict[str
         elif row.status == "Pending" and row.why:
             add("Pod", row.name, "FailedScheduling", UNSCHEDULABLE, 1)
     # The PV controller retries (and says so again) every 15 s.
-    add("PersistentVolumeClaim", UNBOUND, "FailedBinding", NO_PV, 1 + int((now - start) / 15))
+    for claim in sorted(unbound):
+        add("PersistentVolumeClaim", claim, "FailedBinding", NO_PV, 1 + int((now - start) / 15))
     return events
 
 

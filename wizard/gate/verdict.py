@@ -235,7 +235,7 @@ def gate_findings(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
     """The `gate` step of `cutover status`: the verdict with the acknowledgements on record.
     Read-only: it shows the verdict and never acts (nor records anything)."""
     try:
-        acks = load_acknowledgements(state_file_for(config.project_dir, config.demo))
+        acks = load_acknowledgements(state_file_for(config))
     except CutoverError as exc:
         return [Finding("gate.state", Severity.BLOCK, exc.message, exc.fix, inconclusive=True)]
     return evaluate_gate(config, gateways, acks).as_findings()

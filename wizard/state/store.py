@@ -1,6 +1,6 @@
 """.cutover/state.json: what the wizard has done so far, so the next run picks up where it stopped.
 
-One JSON object with a section per subject (`down`, `acknowledgements`); each writer replaces
+One JSON object with a section per subject (`progress`, `acknowledgements`, `down`); each writer replaces
 only its own section. Writes are atomic (a temporary file in the same folder, fsync, rename), so
 a crash or a full disk leaves the previous state, never half a file. Only names, ids, times and
 outcomes go in: never a secret value, never an environment value.
@@ -12,13 +12,16 @@ import json
 import os
 import tempfile
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from wizard.config import CutoverConfig
 from wizard.errors import CutoverError
 from wizard.state.audit import STATE_DIR
 
 FILE_NAME = "state.json"
+DEMO_STATE_ENV = "CUTOVER_DEMO_STATE_DIR"
 VERSION = 1
 
 
@@ -88,24 +91,25 @@ class StateFile:
             raise
 
 
-class MemoryStateFile(StateFile):
-    """The demo's state: the same sections, kept in memory (the demo saves nothing)."""
-
-    def __init__(self) -> None:
-        super().__init__(Path("/nonexistent/demo"))
-        self._data: dict[str, Any] = {}
-
-    def __repr__(self) -> str:
-        return "MemoryStateFile()"
-
-    def read(self) -> dict[str, Any]:
-        copy: dict[str, Any] = json.loads(json.dumps(self._data))
-        return copy
-
-    def _write(self, data: dict[str, Any]) -> None:
-        self._data = json.loads(json.dumps(data))
+def demo_state_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Where `cutover demo` keeps its progress: not in the bundled sample's folder (it may be
+    read-only, and is shared by every user), but in the user's XDG state folder.
+    CUTOVER_DEMO_STATE_DIR overrides it (the tests give each test its own)."""
+    env = os.environ if env is None else env
+    if env.get(DEMO_STATE_ENV):
+        return Path(env[DEMO_STATE_ENV])
+    base = Path(env.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return base / "compose-cutover" / "demo"
 
 
-def state_file_for(project_dir: Path, demo: bool = False) -> StateFile:
-    """The project's `<project_dir>/.cutover/state.json`; in memory for the demo."""
-    return MemoryStateFile() if demo else StateFile(project_dir / STATE_DIR)
+def state_dir_for(config: CutoverConfig) -> Path:
+    """`<project_dir>/.cutover` for a real project; for the demo, `demo_state_dir()`, with a
+    folder of its own for `demo --fixed` (its acknowledgements are not the planted demo's)."""
+    if not config.demo:
+        return config.project_dir / STATE_DIR
+    return demo_state_dir() / "fixed" if config.demo_fixed else demo_state_dir()
+
+
+def state_file_for(config: CutoverConfig) -> StateFile:
+    """The project's `.cutover/state.json` (the demo's is in `demo_state_dir()`)."""
+    return StateFile(state_dir_for(config))

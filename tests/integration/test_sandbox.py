@@ -1,0 +1,191 @@
+"""`make sandbox`'s engine (tests/support/sandbox.py) on the real services: the sample's Compose
+project running and healthy on the private dockerd, its manifests applied with the hand-made PVs,
+the fake kubelet as a process, and `cutover` itself reading all of it; then nothing left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
+from tests.support import testenv
+from tests.support.sample_k8s import poll
+from tests.support.sandbox import LABEL, Sandbox, start_sandbox
+
+# What `cutover plan` says about the planted sample (see test_plan_real.py).
+PLANTED_BLOCKS = {
+    ("celery", "env:PST_MAX_SIZE_MB"),
+    ("celery", "volumes:chroma_data"),
+    ("backend", "volumes:chroma_data"),
+}
+
+
+@pytest.fixture
+def sandboxes(
+    testenv_values: testenv.TestEnv, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Sandbox]]:
+    """Factory: a sandbox in a namespace and Compose project of its own; stopped afterwards."""
+    made: list[Sandbox] = []
+
+    def make(fixed: bool = False) -> Sandbox:
+        name = f"sbx-{'fixed' if fixed else 'planted'}-{secrets.token_hex(3)}"
+        sandbox = start_sandbox(tmp_path / name, namespace=name, project=name, fixed=fixed)
+        made.append(sandbox)
+        return sandbox
+
+    yield make
+    for sandbox in made:
+        if sandbox.kubelet_pid is not None or sandbox.persistent_volumes:
+            sandbox.stop()
+
+
+def cutover(sandbox: Sandbox, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "wizard.cli", *args, *sandbox.cutover_args()],
+        cwd=sandbox.workdir,
+        env=sandbox.env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def pods_by_component(admin_api: Any, namespace: str) -> dict[str, list[str]]:
+    """component -> each pod's status word, as `kubectl get pods` shows it."""
+    found: dict[str, list[str]] = {}
+    for pod in client.CoreV1Api(admin_api).list_namespaced_pod(namespace).items:
+        word = pod.status.phase
+        for st in (pod.status.init_container_statuses or []) + (
+            pod.status.container_statuses or []
+        ):
+            if st.state.waiting and st.state.waiting.reason not in ("PodInitializing",):
+                word = st.state.waiting.reason
+                break
+        found.setdefault(pod.metadata.labels["component"], []).append(word)
+    return found
+
+
+def assert_nothing_left(sandbox: Sandbox, admin_api: Any, docker_client: Any) -> None:
+    core = client.CoreV1Api(admin_api)
+    with pytest.raises(ApiException) as missing:
+        core.read_namespace(sandbox.namespace)
+    assert missing.value.status == 404
+    assert not core.list_persistent_volume(label_selector=f"{LABEL}={sandbox.namespace}").items
+    label = {"label": f"com.docker.compose.project={sandbox.project}"}
+    assert docker_client.containers.list(all=True, filters=label) == []
+    assert docker_client.volumes.list(filters=label) == []
+    assert docker_client.networks.list(filters=label) == []
+    pid_file = sandbox.workdir / "fake-kubelet.pid"
+    assert not pid_file.exists()
+
+
+def test_planted_sandbox_runs_and_cutover_sees_the_planted_problems(
+    sandboxes: Callable[..., Sandbox], admin_api: Any, docker_client: Any
+) -> None:
+    sandbox = sandboxes()
+    kubelet_pid = sandbox.kubelet_pid
+    assert kubelet_pid is not None
+    assert Path(f"/proc/{kubelet_pid}").exists()
+
+    # Compose: every service of the sample running; those with a healthcheck healthy.
+    label = {"label": f"com.docker.compose.project={sandbox.project}"}
+    containers = docker_client.containers.list(all=True, filters=label)
+    assert sorted(c.labels["com.docker.compose.service"] for c in containers) == [
+        "backend",
+        "celery",
+        "frontend",
+        "postgres",
+        "rabbitmq",
+        "redis",
+    ]
+    for c in containers:
+        assert c.status == "running", c.name
+        health = c.attrs["State"].get("Health")
+        if c.labels["com.docker.compose.service"] != "frontend":  # the only one without one
+            assert health and health["Status"] == "healthy", (c.name, health)
+
+    # Kubernetes: the fake kubelet plays what a kubelet shows; postgres' claim stays Pending.
+    def settled() -> dict[str, list[str]] | None:
+        pods = pods_by_component(admin_api, sandbox.namespace)
+        want = {
+            "frontend": ["Running", "Running"],
+            "redis": ["Running"],
+            "celery": ["CreateContainerConfigError"] * 2,
+            "backend": ["CreateContainerConfigError"] * 2,
+            "rabbitmq": ["CreateContainerConfigError"],
+            "postgres": ["Pending"],
+        }
+        return pods if {k: sorted(v) for k, v in pods.items()} == want else None
+
+    poll("the sandbox's pods to settle", settled)
+    core = client.CoreV1Api(admin_api)
+    claims = {
+        c.metadata.name: (c.status.phase, c.spec.access_modes)
+        for c in core.list_namespaced_persistent_volume_claim(sandbox.namespace).items
+    }
+    assert claims["data-postgres-0"][0] == "Pending"
+    assert claims["chroma-data"] == ("Bound", ["ReadWriteOnce"])
+    assert {claims[n][0] for n in ("upload-data", "data-redis-0", "data-rabbitmq-0")} == {"Bound"}
+
+    result = cutover(sandbox, "status", "--json")
+    assert result.returncode == 1, result.stderr  # blocked
+    report = json.loads(result.stdout)
+    steps = {s["id"]: s for s in report["steps"]}
+    assert not report["ready"]
+    checks = {f["check"] for s in report["steps"] for f in s["findings"]}
+    assert "volumes.pending:data-postgres-0" in checks
+    assert "volumes.rwo_shared:chroma-data" in checks
+    blocks = {
+        tuple(f["check"].split("/", 1))
+        for f in steps["mapping"]["findings"]
+        if f["severity"] == "block"
+    }
+    assert blocks == PLANTED_BLOCKS
+    health = {f["check"]: f for f in steps["health"]["findings"]}
+    assert health["health.frontend"]["severity"] == "ok"
+    assert health["health.redis"]["severity"] == "ok"
+    assert "CreateContainerConfigError" in health["health.celery"]["message"]
+    preflight = " ".join(f["message"] for f in steps["preflight"]["findings"])
+    assert "6 of 6 containers running" in preflight
+
+    sandbox.stop()
+    assert_nothing_left(sandbox, admin_api, docker_client)
+    assert not Path(f"/proc/{kubelet_pid}/cmdline").exists()
+
+
+def test_fixed_sandbox_binds_postgres_and_plans_without_blocks(
+    sandboxes: Callable[..., Sandbox], admin_api: Any, docker_client: Any
+) -> None:
+    sandbox = sandboxes(fixed=True)
+    core = client.CoreV1Api(admin_api)
+
+    def claim(name: str) -> Any:
+        return core.read_namespaced_persistent_volume_claim(name, sandbox.namespace)
+
+    poll("data-postgres-0 Bound", lambda: claim("data-postgres-0").status.phase == "Bound")
+    chroma = claim("chroma-data")
+    assert chroma.spec.access_modes == ["ReadWriteMany"]
+    assert chroma.status.phase == "Bound"
+
+    result = cutover(sandbox, "plan", "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    blocks = [
+        (s["service"], f["field"])
+        for s in report["services"]
+        for f in s["findings"]
+        if f["severity"] == "block"
+    ]
+    assert blocks == []
+
+    sandbox.stop()
+    assert_nothing_left(sandbox, admin_api, docker_client)

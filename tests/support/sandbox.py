@@ -1,0 +1,790 @@
+"""A rehearsal on real services: the bundled Email-RAG sample, running, on the test environment.
+
+``start_sandbox(workdir)`` puts together, against whatever test environment is current (the
+values of ``scripts/testenv.sh up``'s env.sh, see tests/support/testenv.py):
+
+- the Kubernetes side: namespace ``namespace`` with the sample's manifests (assets/demo/k8s),
+  KEDA's ScaledObject CRD, and the PersistentVolumes the sample's story assumes were made by hand
+  (there is no provisioner): redis', rabbitmq's, upload-data's, chroma-data's (class ``standard``,
+  ReadWriteOnce, as planted) and an nfs ReadWriteMany one for the fixed chroma-data. Not one for
+  ``data-postgres-0``: that claim staying Pending is a planted problem, fixed by
+  assets/demo/k8s-fixed/postgres-volume.yaml. PV names start with the namespace, and each PV is
+  pre-bound (``claimRef``) to its claim in that namespace, so two sandboxes never meet.
+  ``fixed=True`` applies k8s-fixed/ over k8s/ (same kind and name replaces) from the start.
+- the fake kubelet (tests/support/fake_kubelet.py) as a process of its own, pid in the workdir,
+  with ``--check-config``: pods whose Secret key is missing wait in CreateContainerConfigError.
+- the Compose side: the sample's Compose file and a ``.env`` from ``.env.example`` in the workdir,
+  project ``project`` up on the private dockerd, busybox standing in for every image it names.
+
+``Sandbox.stop()`` takes all of it away again (the workdir is the caller's). It is also the engine
+of ``make sandbox`` (scripts/sandbox.sh)::
+
+    python -m tests.support.sandbox up|fix|down|info --workdir DIR [--namespace NS] [--fixed]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tarfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.support import testenv
+from tests.support.sample_k8s import (
+    KEDA_CRD,
+    PLURALS,
+    TimedOut,
+    create,
+    keda_crd_body,
+    keda_served,
+    poll,
+    raw,
+    sample_for,
+    wait_for_default_token,
+)
+from wizard.config import demo_dir
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = demo_dir()
+FIXED = SAMPLE / "k8s-fixed"
+COMPOSE_NAME = "docker-compose.prod.yml"
+OVERRIDE_NAME = "sandbox.override.yml"
+STATE_NAME = "sandbox.json"
+KUBELET_PID = "fake-kubelet.pid"
+KUBELET_LOG = "fake-kubelet.log"
+LABEL = "cutover-sandbox"  # on the namespace and the PVs; its value is the namespace
+STANDIN_LABEL = "cutover-sandbox.standin"
+NFS_SERVER = "nfs.email-rag.internal"
+
+# The healthcheck commands of the sample's Compose file, and the server commands it runs: in the
+# stand-in image they are scripts that succeed at once.
+STANDIN_TOOLS = (
+    "curl",
+    "pg_isready",
+    "redis-cli",
+    "rabbitmq-diagnostics",
+    "celery",
+    "redis-server",
+)
+ENTRYPOINT = """#!/bin/sh
+# Stand-in for the sample's real images: whatever the command, wait until stopped.
+trap 'exit 0' TERM INT
+while :; do sleep 3600 & wait $!; done
+"""
+TOOL = "#!/bin/sh\n# Stand-in: the real tool's check always passes here.\nexit 0\n"
+
+# Only for `docker-compose up` here; cutover reads the sample's file alone. Healthchecks every
+# second, else Compose's depends_on: service_healthy waits out 30 s intervals twice; host ports
+# picked by the daemon, so two sandboxes on one dockerd never clash (the container ports stay).
+OVERRIDE = """\
+# Sandbox only, next to the sample's Compose file for `docker-compose up`; cutover never reads it.
+services:
+  frontend:
+    ports: !override ["80", "443"]
+  backend:
+    healthcheck: {interval: 1s, start_period: 0s}
+  celery:
+    healthcheck: {interval: 1s, start_period: 0s}
+  postgres:
+    healthcheck: {interval: 1s}
+  redis:
+    healthcheck: {interval: 1s}
+  rabbitmq:
+    ports: !override ["127.0.0.1::15672"]
+    healthcheck: {interval: 1s}
+"""
+
+
+class SandboxError(Exception):
+    """Setting up or taking down the sandbox failed; the message says where."""
+
+
+# ---------------------------------------------------------------------------------------------
+# The sandbox
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Sandbox:
+    namespace: str
+    project: str
+    compose_file: Path
+    env_file: Path
+    workdir: Path
+    kubeconfig: str
+    docker_host: str
+    fixed: bool = False
+    compose_bin: str = ""
+    kubelet_pid: int | None = None
+    persistent_volumes: list[str] = field(default_factory=list)
+    made_keda_crd: bool = False
+
+    # -- what to run against it ----------------------------------------------------------------
+
+    def env(self) -> dict[str, str]:
+        """The environment for `cutover` (and `docker-compose`) against the sandbox."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
+        env.update(KUBECONFIG=self.kubeconfig, DOCKER_HOST=self.docker_host)
+        return env
+
+    def cutover_args(self) -> list[str]:
+        """`cutover`'s options for the sandbox (with KUBECONFIG and DOCKER_HOST from env())."""
+        return ["-f", str(self.compose_file), "-p", self.project, "-n", self.namespace]
+
+    def compose(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        files = ["-f", str(self.compose_file), "-f", str(self.workdir / OVERRIDE_NAME)]
+        return subprocess.run(
+            [self.compose_bin, "-p", self.project, *files, *args],
+            cwd=self.workdir,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    # -- saved in the workdir, for the CLI's later commands -------------------------------------
+
+    def save(self) -> None:
+        data = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
+        (self.workdir / STATE_NAME).write_text(json.dumps(data, indent=2) + "\n")
+
+    @classmethod
+    def load(cls, workdir: Path) -> Sandbox:
+        data = json.loads((workdir / STATE_NAME).read_text())
+        for key in ("compose_file", "env_file", "workdir"):
+            data[key] = Path(data[key])
+        return cls(**data)
+
+    # -- taking it down --------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Fake kubelet stopped, namespace deleted (its pods at once), Compose project removed
+        with its volumes, the PVs made for it deleted; waits until they are gone. Goes as far
+        as it can when a service is unreachable, then raises SandboxError saying what is left."""
+        problems: list[str] = []
+        self._stop_kubelet()
+        try:
+            self._delete_from_cluster()
+        except Exception as exc:  # unreachable API server and such: still take Compose down
+            problems.append(f"Kubernetes: {type(exc).__name__}: {exc}")
+        if self.compose_bin:
+            result = self.compose("down", "-v", "--remove-orphans", "-t", "1")
+            if result.returncode != 0:
+                problems.append(f"docker-compose down: {result.stderr.strip()}")
+        if problems:
+            raise SandboxError("; ".join(problems))
+
+    def _delete_from_cluster(self) -> None:
+        from kubernetes import client
+        from kubernetes.client.exceptions import ApiException
+
+        with _kube(self.kubeconfig) as api:
+            core = client.CoreV1Api(api)
+            with contextlib.suppress(ApiException):
+                core.delete_namespace(self.namespace, propagation_policy="Background")
+            # No kubelet any more: a pod bound to a node would stay Terminating (and so would
+            # the namespace); a kubelet would confirm the deletion once its containers stopped.
+            with contextlib.suppress(ApiException):
+                core.delete_collection_namespaced_pod(self.namespace, grace_period_seconds=0)
+            for name in self.persistent_volumes:
+                with contextlib.suppress(ApiException):
+                    core.delete_persistent_volume(name)
+
+            def gone(read: Callable[[], Any]) -> bool:
+                try:
+                    read()
+                except ApiException as exc:
+                    if exc.status == 404:
+                        return True
+                    raise
+                return False
+
+            def all_gone() -> bool:
+                if not gone(lambda: core.read_namespace(self.namespace)):
+                    return False
+                return all(
+                    gone(lambda name=name: core.read_persistent_volume(name))  # type: ignore[misc]
+                    for name in self.persistent_volumes
+                )
+
+            poll(f"namespace {self.namespace} and its PVs to be gone", all_gone, timeout=90)
+            if self.made_keda_crd:
+                _remove_keda_crd_if_unused(api)
+        self.persistent_volumes, self.made_keda_crd = [], False
+
+    def _stop_kubelet(self) -> None:
+        pid_file = self.workdir / KUBELET_PID
+        pid = self.kubelet_pid
+        if pid is None and pid_file.is_file():
+            pid = int(pid_file.read_text())
+        if pid is not None and _is_ours(pid, "tests.support.fake_kubelet"):
+            os.kill(pid, signal.SIGTERM)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)  # ours when started by this process
+            try:
+                poll(f"fake kubelet (pid {pid}) to exit", lambda: not _alive(pid), timeout=10)
+            except TimedOut:
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        pid_file.unlink(missing_ok=True)
+        self.kubelet_pid = None
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie (an exited child nobody reaped yet counts as gone)."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _is_ours(pid: int, needle: str) -> bool:
+    """Alive, and still the program we started (guards against a recycled pid)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return False
+    return needle in cmdline and _alive(pid)
+
+
+@contextlib.contextmanager
+def _kube(kubeconfig: str) -> Iterator[Any]:
+    from kubernetes import config
+
+    api = config.new_client_from_config(config_file=kubeconfig)
+    try:
+        yield api
+    finally:
+        api.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# The sample's files in the workdir
+# ---------------------------------------------------------------------------------------------
+
+
+def _write_project(workdir: Path, namespace: str, project: str) -> tuple[Path, Path]:
+    """The Compose file, its nginx config, a .env and a cutover.yaml for this sandbox: in the
+    workdir, so cutover's state (.cutover/) and the .env never land in the repository."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    compose_file = workdir / COMPOSE_NAME
+    shutil.copyfile(SAMPLE / COMPOSE_NAME, compose_file)
+    shutil.copytree(SAMPLE / "nginx", workdir / "nginx", dirs_exist_ok=True)
+    env_file = workdir / ".env"
+    shutil.copyfile(SAMPLE / ".env.example", env_file)
+    env_file.chmod(0o600)
+    (workdir / OVERRIDE_NAME).write_text(OVERRIDE)
+    settings = yaml.safe_load((SAMPLE / "cutover.yaml").read_text())
+    settings.update(project=project, env_file=".env", namespace=namespace, manifests="k8s")
+    (workdir / "cutover.yaml").write_text(
+        "# The sample's cutover.yaml, for this sandbox (its namespace, project and .env).\n"
+        + yaml.safe_dump(settings, sort_keys=False)
+    )
+    return compose_file, env_file
+
+
+def _docs(path: Path) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(path.read_text()) if d]
+
+
+def _fixed_docs(namespace: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """k8s-fixed/: (its namespaced objects moved into `namespace`, its PersistentVolumes)."""
+    namespaced, volumes = [], []
+    for path in sorted(FIXED.glob("*.yaml")):
+        for doc in _docs(path):
+            if doc["kind"] == "PersistentVolume":
+                volumes.append(_own_volume(doc, namespace))
+            else:
+                doc["metadata"]["namespace"] = namespace
+                namespaced.append(doc)
+    return namespaced, volumes
+
+
+def write_manifests(workdir: Path, namespace: str, fixed: bool) -> Path:
+    """The sample's manifests in `namespace` under workdir/k8s (what cutover compares with);
+    with `fixed`, k8s-fixed/'s objects replace those of the same kind and name."""
+    folder = sample_for(namespace, workdir / "k8s")
+    if fixed:
+        replacing = {(d["kind"], d["metadata"]["name"]): d for d in _fixed_docs(namespace)[0]}
+        for path in sorted(folder.glob("*.yaml")):
+            docs = [replacing.get((d["kind"], d["metadata"]["name"]), d) for d in _docs(path)]
+            path.write_text(yaml.safe_dump_all(docs, sort_keys=False))
+    return folder
+
+
+# ---------------------------------------------------------------------------------------------
+# Kubernetes
+# ---------------------------------------------------------------------------------------------
+
+
+def _volume(
+    namespace: str,
+    name: str,
+    claim: str,
+    size: str,
+    modes: list[str],
+    storage_class: str | None = None,
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "capacity": {"storage": size},
+        "accessModes": modes,
+        "persistentVolumeReclaimPolicy": "Retain",
+        "claimRef": {"namespace": namespace, "name": claim},
+        "nfs": {"server": NFS_SERVER, "path": f"/exports/{name}"},
+    }
+    if storage_class:
+        spec["storageClassName"] = storage_class
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {
+            "name": f"{namespace}-{name}",
+            "labels": {"app": "email-rag", "component": "storage", LABEL: namespace},
+        },
+        "spec": spec,
+    }
+
+
+def _own_volume(doc: dict[str, Any], namespace: str) -> dict[str, Any]:
+    """A PV of k8s-fixed/, renamed after the sandbox's namespace and pre-bound to its claim."""
+    doc["metadata"]["name"] = f"{namespace}-{doc['metadata']['name']}"
+    doc["metadata"].setdefault("labels", {})[LABEL] = namespace
+    doc["spec"]["claimRef"]["namespace"] = namespace
+    return doc
+
+
+def sandbox_volumes(namespace: str) -> list[dict[str, Any]]:
+    """The PVs an administrator made by hand before the sample was applied (not postgres')."""
+    return [
+        _volume(namespace, "redis", "data-redis-0", "2Gi", ["ReadWriteOnce"]),
+        _volume(namespace, "rabbitmq", "data-rabbitmq-0", "5Gi", ["ReadWriteOnce"]),
+        _volume(namespace, "upload-data", "upload-data", "50Gi", ["ReadWriteMany"], "nfs"),
+        # As planted: chroma-data asks for class `standard`, ReadWriteOnce; and the one the fixed
+        # claim (nfs, ReadWriteMany) binds.
+        _volume(namespace, "chroma-data", "chroma-data", "20Gi", ["ReadWriteOnce"], "standard"),
+        _volume(namespace, "chroma-data-nfs", "chroma-data", "20Gi", ["ReadWriteMany"], "nfs"),
+    ]
+
+
+def _path(obj: dict[str, Any], namespace: str) -> str:
+    version = obj["apiVersion"]
+    root = f"/api/{version}" if "/" not in version else f"/apis/{version}"
+    if obj["kind"] == "PersistentVolume":
+        return f"{root}/persistentvolumes"
+    return f"{root}/namespaces/{namespace}/{PLURALS[obj['kind']]}"
+
+
+def apply_object(api: Any, obj: dict[str, Any], namespace: str) -> bool:
+    """Create, or replace the object of the same kind and name; False when its kind is not
+    served. A claim's spec cannot change in place: delete it first (see fix_sandbox)."""
+    collection = _path(obj, namespace)
+    status, answer = raw(api, "POST", collection, obj)
+    if status == 404:
+        return False
+    if status == 409:
+        item = f"{collection}/{obj['metadata']['name']}"
+        status, current = raw(api, "GET", item)
+        if status == 200:
+            body = json.loads(json.dumps(obj))
+            body["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+            status, answer = raw(api, "PUT", item, body)
+    if not 200 <= status < 300:
+        raise SandboxError(f"{obj['kind']} {obj['metadata']['name']}: {status} {answer}")
+    return True
+
+
+def _create_namespace(api: Any, namespace: str) -> None:
+    from kubernetes import client
+
+    core = client.CoreV1Api(api)
+    (doc,) = _docs(SAMPLE / "k8s" / "namespace.yaml")
+    labels = {**doc["metadata"].get("labels", {}), LABEL: namespace}
+    core.create_namespace({"metadata": {"name": namespace, "labels": labels}})
+
+    wait_for_default_token(core, namespace)
+
+
+def _apply_claims_first(api: Any, folder: Path, namespace: str) -> None:
+    """The folder's objects, its claims first and bound (their PVs are there) before the pods
+    that mount them are scheduled: else every such pod keeps a FailedScheduling warning event
+    ("unbound immediate PersistentVolumeClaims") that the Pod health step would show."""
+    docs = [d for path in sorted(folder.glob("*.yaml")) for d in _docs(path)]
+    claims = [d for d in docs if d["kind"] == "PersistentVolumeClaim"]
+    for doc in claims:
+        create(api, doc, namespace)
+
+    def bound() -> bool:
+        status, answer = raw(api, "GET", f"/api/v1/namespaces/{namespace}/persistentvolumeclaims")
+        phases = {c["metadata"]["name"]: c["status"].get("phase") for c in answer["items"]}
+        return status == 200 and all(phases.get(d["metadata"]["name"]) == "Bound" for d in claims)
+
+    poll("the sample's claims to bind", bound)
+    for doc in docs:
+        if doc["kind"] not in ("Namespace", "PersistentVolumeClaim"):
+            create(api, doc, namespace)  # False (skipped) for a kind the server lacks
+
+
+def _ensure_keda_crd(api: Any) -> bool:
+    """KEDA's ScaledObject CRD served; True when this call made it."""
+    if keda_served(api):
+        return False
+    status, answer = raw(
+        api, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", keda_crd_body()
+    )
+    if status not in (201, 409):
+        raise SandboxError(f"creating CRD {KEDA_CRD}: {status} {answer}")
+    poll("keda.sh/v1alpha1 in discovery", lambda: keda_served(api))
+    return status == 201
+
+
+def _remove_keda_crd_if_unused(api: Any) -> None:
+    status, answer = raw(api, "GET", "/apis/keda.sh/v1alpha1/scaledobjects")
+    if status == 200 and not answer.get("items"):
+        raw(api, "DELETE", f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{KEDA_CRD}")
+
+
+def _start_kubelet(sandbox: Sandbox) -> None:
+    """The fake kubelet as a process of its own (own session: it outlives `make sandbox`'s
+    shell), pid and log in the workdir; returns once it drives the namespace's pods."""
+    log_path = sandbox.workdir / KUBELET_LOG
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.support.fake_kubelet",
+                "--kubeconfig",
+                sandbox.kubeconfig,
+                "--namespace",
+                sandbox.namespace,
+                "--check-config",
+            ],
+            cwd=REPO_ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    sandbox.kubelet_pid = process.pid
+    (sandbox.workdir / KUBELET_PID).write_text(f"{process.pid}\n")
+
+    def started() -> bool:
+        if process.poll() is not None:
+            raise SandboxError(f"fake kubelet exited ({process.returncode}); see {log_path}")
+        return b"driving pods" in log_path.read_bytes()
+
+    poll("the fake kubelet to start", started, timeout=30)
+
+
+# ---------------------------------------------------------------------------------------------
+# Docker
+# ---------------------------------------------------------------------------------------------
+
+
+def compose_images(compose_file: Path) -> list[str]:
+    model = yaml.safe_load(compose_file.read_text())
+    return sorted({s["image"] for s in model["services"].values() if s.get("image")})
+
+
+def build_standin(docker_host: str, base: str, images: Sequence[str]) -> None:
+    """One image FROM `base` (busybox), tagged with every name in `images`: its entrypoint
+    waits until stopped, and the sample's healthcheck tools are scripts that exit 0. Built
+    offline; skipped when an image with the same content is already tagged."""
+    import docker
+
+    files = {"Dockerfile": "", "entrypoint": ENTRYPOINT, **dict.fromkeys(STANDIN_TOOLS, TOOL)}
+    copies = " ".join(STANDIN_TOOLS)
+    files["Dockerfile"] = (
+        f'FROM {base}\nCOPY entrypoint {copies} /bin/\nENTRYPOINT ["/bin/entrypoint"]\nCMD []\n'
+    )
+    digest = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:16]
+    files["Dockerfile"] += f'LABEL {STANDIN_LABEL}="{digest}"\n'
+
+    client = docker.DockerClient(base_url=docker_host)
+    try:
+
+        def current(tag: str) -> bool:
+            try:
+                labels = client.images.get(tag).labels or {}
+            except docker.errors.ImageNotFound:
+                return False
+            return bool(labels.get(STANDIN_LABEL) == digest)
+
+        if all(current(tag) for tag in images):
+            return
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as tar:
+            for name, text in files.items():
+                data = text.encode()
+                info = tarfile.TarInfo(name)
+                info.size, info.mode = len(data), 0o755
+                tar.addfile(info, io.BytesIO(data))
+        buffer.seek(0)
+        image, _ = client.images.build(
+            fileobj=buffer, custom_context=True, pull=False, rm=True, forcerm=True
+        )
+        for tag in images:
+            repository, _, version = tag.rpartition(":")
+            image.tag(repository, version)
+    finally:
+        client.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Up, fix
+# ---------------------------------------------------------------------------------------------
+
+
+def start_sandbox(
+    workdir: Path,
+    namespace: str = "email-rag",
+    project: str = "email-rag",
+    fixed: bool = False,
+    kubelet: bool = True,
+) -> Sandbox:
+    """The sample running on the current test environment; see the module's docstring.
+    On any failure, what was made so far is taken down again before the error is raised."""
+    env = testenv.load()
+    workdir = workdir.resolve()
+    compose_file, env_file = _write_project(workdir, namespace, project)
+    sandbox = Sandbox(
+        namespace=namespace,
+        project=project,
+        compose_file=compose_file,
+        env_file=env_file,
+        workdir=workdir,
+        kubeconfig=env.admin_kubeconfig,
+        docker_host=env.docker_host,
+        fixed=fixed,
+        compose_bin=env.compose_bin,
+    )
+    try:
+        # Compose comes up (healthchecks and all) while the cluster side is made.
+        build_standin(env.docker_host, env.image, compose_images(compose_file))
+        compose_up = subprocess.Popen(
+            [
+                env.compose_bin,
+                "-p",
+                project,
+                "-f",
+                str(compose_file),
+                "-f",
+                str(workdir / OVERRIDE_NAME),
+                "up",
+                "-d",
+                "--pull",
+                "never",
+                "--wait",
+                "--wait-timeout",
+                "90",
+            ],
+            cwd=workdir,
+            env=sandbox.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        with _kube(env.admin_kubeconfig) as api:
+            _create_namespace(api, namespace)
+            sandbox.save()
+            sandbox.made_keda_crd = _ensure_keda_crd(api)
+            folder = write_manifests(workdir, namespace, fixed)
+            volumes = sandbox_volumes(namespace)
+            if fixed:
+                volumes += _fixed_docs(namespace)[1]
+            for volume in volumes:
+                apply_object(api, volume, namespace)
+                sandbox.persistent_volumes.append(volume["metadata"]["name"])
+            sandbox.save()
+            if kubelet:
+                _start_kubelet(sandbox)
+            _apply_claims_first(api, folder, namespace)
+        output, _ = compose_up.communicate(timeout=120)
+        if compose_up.returncode != 0:
+            raise SandboxError(f"docker-compose up failed ({compose_up.returncode}):\n{output}")
+        sandbox.save()
+        return sandbox
+    except BaseException:
+        with contextlib.suppress(Exception):
+            sandbox.stop()
+        raise
+
+
+def fix_sandbox(sandbox: Sandbox) -> None:
+    """Apply k8s-fixed/ to a running sandbox, as an operator would with kubectl. A claim's
+    access modes cannot change in place, and a claim in use stays Terminating (pvc-protection):
+    so backend and celery are scaled to 0 first, chroma-data is deleted and made again (its data
+    would be copied here on a real cluster), then the fixed objects are applied and backend is
+    scaled back."""
+    from kubernetes import client
+    from kubernetes.client.exceptions import ApiException
+
+    namespace = sandbox.namespace
+    namespaced, volumes = _fixed_docs(namespace)
+    with _kube(sandbox.kubeconfig) as api:
+        apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
+        users = ["email-rag-backend", "email-rag-celery"]
+        replicas = {}
+        for name in users:
+            replicas[name] = apps.read_namespaced_deployment(name, namespace).spec.replicas
+            apps.patch_namespaced_deployment_scale(name, namespace, {"spec": {"replicas": 0}})
+        selector = "app=email-rag,component in (backend,celery)"
+
+        def no_pods() -> bool:
+            # What a kubelet does once the containers stopped: the pods go at once.
+            core.delete_collection_namespaced_pod(
+                namespace, label_selector=selector, grace_period_seconds=0
+            )
+            return not core.list_namespaced_pod(namespace, label_selector=selector).items
+
+        poll("backend and celery pods to be gone", no_pods, timeout=60)
+        for doc in namespaced:
+            if doc["kind"] == "PersistentVolumeClaim":
+                name = doc["metadata"]["name"]
+                with contextlib.suppress(ApiException):
+                    core.delete_namespaced_persistent_volume_claim(name, namespace)
+
+                def claim_gone(name: str = name) -> bool:
+                    try:
+                        core.read_namespaced_persistent_volume_claim(name, namespace)
+                    except ApiException as exc:
+                        if exc.status == 404:
+                            return True
+                        raise
+                    return False
+
+                poll(f"claim {name} to be deleted", claim_gone, timeout=60)
+        for volume in volumes:
+            apply_object(api, volume, namespace)
+            if volume["metadata"]["name"] not in sandbox.persistent_volumes:
+                sandbox.persistent_volumes.append(volume["metadata"]["name"])
+        sandbox.save()
+        for doc in namespaced:
+            apply_object(api, doc, namespace)
+        fixed_names = {d["metadata"]["name"] for d in namespaced}
+        for name in users:
+            if name not in fixed_names:
+                apps.patch_namespaced_deployment_scale(
+                    name, namespace, {"spec": {"replicas": replicas[name]}}
+                )
+    write_manifests(sandbox.workdir, namespace, fixed=True)
+    sandbox.fixed = True
+    sandbox.save()
+
+
+# ---------------------------------------------------------------------------------------------
+# The CLI behind `make sandbox`
+# ---------------------------------------------------------------------------------------------
+
+
+def describe(sandbox: Sandbox) -> str:
+    """The block `make sandbox` prints: what runs, how to open cutover again, fix, stop."""
+    mode = "with k8s-fixed/ applied" if sandbox.fixed else "as planted"
+    kubelet = f"pid {sandbox.kubelet_pid}" if sandbox.kubelet_pid else "not running"
+    work = sandbox.workdir
+    env_sh = work / "env.sh"
+    env_sh.write_text(
+        "# Written by `python -m tests.support.sandbox`: source it to reach the sandbox.\n"
+        f"export KUBECONFIG={sandbox.kubeconfig}\nexport DOCKER_HOST={sandbox.docker_host}\n"
+        f"export PATH={REPO_ROOT}/scripts:{REPO_ROOT}/.venv/bin:$PATH\n"
+    )
+    return f"""\
+Sandbox up: the Email-RAG sample, {mode}.
+  Kubernetes  namespace {sandbox.namespace}, pods run by a fake kubelet ({kubelet})
+  Docker      Compose project {sandbox.project}, busybox standing in for its images
+  files       {work}
+Open cutover again: make sandbox-run, or by hand:
+  source {env_sh}; cd {work}
+  with-keyring.sh cutover -f {sandbox.compose_file.name} -n {sandbox.namespace}
+Apply the fixes (k8s-fixed/): make sandbox-fix, or start with SAMPLE=fixed
+Stop everything: make sandbox-down"""
+
+
+def _still_up(workdir: Path) -> Sandbox | None:
+    """The workdir's sandbox when its namespace is still there (its fake kubelet started again
+    if it died); None, with any leftovers cleared, when it is not (e.g. a new test environment)."""
+    if not (workdir / STATE_NAME).is_file():
+        return None
+    sandbox = Sandbox.load(workdir)
+    env = testenv.load()
+    try:
+        with _kube(sandbox.kubeconfig) as api:
+            status, _ = raw(api, "GET", f"/api/v1/namespaces/{sandbox.namespace}")
+    except Exception:
+        status = 0
+    if status != 200 or sandbox.docker_host != env.docker_host:
+        with contextlib.suppress(Exception):
+            sandbox.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+        return None
+    pid = sandbox.kubelet_pid
+    if pid is None or not _is_ours(pid, "tests.support.fake_kubelet"):
+        _start_kubelet(sandbox)
+        sandbox.save()
+    return sandbox
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.support.sandbox",
+        description="The Email-RAG sample on the current test environment (make sandbox).",
+    )
+    parser.add_argument("command", choices=["up", "fix", "down", "info"])
+    parser.add_argument("--workdir", type=Path, required=True)
+    parser.add_argument("--namespace", default="email-rag")
+    parser.add_argument("--project", default="email-rag")
+    parser.add_argument("--fixed", action="store_true", help="up: apply k8s-fixed/ from the start")
+    args = parser.parse_args(argv)
+    workdir: Path = args.workdir.resolve()
+    try:
+        if args.command == "up":
+            sandbox = _still_up(workdir)
+            if sandbox is not None:
+                print(f"sandbox already up ({workdir / STATE_NAME})", file=sys.stderr)
+                if sandbox.fixed != args.fixed:
+                    wanted = "fixed" if args.fixed else "planted"
+                    print(f"(not {wanted}: make sandbox-down first to change)", file=sys.stderr)
+            else:
+                started = time.monotonic()
+                sandbox = start_sandbox(
+                    workdir, args.namespace, args.project, fixed=args.fixed, kubelet=True
+                )
+                print(f"sandbox up in {time.monotonic() - started:.0f} s", file=sys.stderr)
+            print(describe(sandbox))
+        elif args.command == "info":
+            print(describe(Sandbox.load(workdir)))
+        elif args.command == "fix":
+            sandbox = Sandbox.load(workdir)
+            fix_sandbox(sandbox)
+            print("k8s-fixed/ applied: chroma-data is ReadWriteMany, postgres has its volume,")
+            print("celery has PST_MAX_SIZE_MB, the frontend runs v1.0.0. Press r in cutover.")
+        elif args.command == "down":
+            if (workdir / STATE_NAME).is_file():
+                Sandbox.load(workdir).stop()
+            shutil.rmtree(workdir, ignore_errors=True)
+    except (SandboxError, TimedOut, testenv.EnvironmentDown) as exc:
+        print(f"sandbox: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

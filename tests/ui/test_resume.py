@@ -1,0 +1,214 @@
+"""Quit and come back: the wizard opens where the operator was, with the acknowledgements they made.
+
+Over the demo, whose progress goes to its own state folder (each test gets one: tests/conftest.py).
+The same code path serves a real project's `.cutover/state.json`; tests/e2e kills a real process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from textual.widgets import Button, Input
+
+from screens.app import CutoverApp
+from screens.checklist_screen import ChecklistScreen
+from screens.confirm import ConfirmScreen
+from screens.sidebar import ChecklistSidebar
+from tests.ui.conftest import SMALL, settle
+from tests.ui.gate_support import stable
+from wizard.cli import main
+from wizard.config import CutoverConfig
+from wizard.demo import DemoCluster, DemoVault
+from wizard.factory import Gateways, build_gateways
+from wizard.gate import load_acknowledgements
+from wizard.state.store import state_file_for
+
+
+def _open_step(app: CutoverApp) -> str:
+    screen = app.screen
+    assert isinstance(screen, ChecklistScreen)
+    return screen.step.id
+
+
+def _saved(demo_state_dir: Path) -> dict[str, object]:
+    data: dict[str, object] = json.loads((demo_state_dir / "state.json").read_text())
+    return data
+
+
+async def test_quit_and_start_again_opens_the_same_step(
+    demo_config: CutoverConfig, demo_state_dir: Path
+) -> None:
+    first = CutoverApp(demo_config, build_gateways(demo_config))
+    async with first.run_test(size=SMALL) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        assert _open_step(first) == "mapping"
+        await pilot.press("q")
+    assert _saved(demo_state_dir)["progress"]["step"] == "mapping"  # type: ignore[index]
+
+    again = CutoverApp(demo_config, build_gateways(demo_config))
+    async with again.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        assert _open_step(again) == "mapping"
+        assert again.screen.query_one(ChecklistSidebar).item("mapping").has_class("-current")
+        toasts = [n.message for n in again._notifications]
+        assert any("Resumed at step 4, Mapping diff" in text for text in toasts), toasts
+
+
+async def test_acknowledgements_survive_a_restart(
+    monkeypatch: pytest.MonkeyPatch, demo_config: CutoverConfig
+) -> None:
+    stable(monkeypatch)
+    first = CutoverApp(demo_config, build_gateways(demo_config))
+    async with first.run_test(size=SMALL) as pilot:
+        await pilot.press("6")
+        await settle(pilot)
+        first.screen.query(".ack-button").first(Button).press()
+        await settle(pilot)
+    acks = load_acknowledgements(state_file_for(demo_config))
+    assert len(acks) == 1
+
+    again = CutoverApp(demo_config, build_gateways(demo_config))
+    async with again.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        assert _open_step(again) == "gate"
+        assert "acknowledged by ops" in "\n".join(
+            str(s.visual) for s in again.screen.query(".ack-done")
+        )
+
+
+def test_fresh_forgets_the_place_and_the_acknowledgements_not_the_down_record(
+    demo_state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = {
+        "version": 1,
+        "progress": {"step": "gate", "saved": "2026-01-01T00:00:00+00:00"},
+        "acknowledgements": [{"check": "x", "who": "ops", "when": "t", "fingerprint": "f"}],
+        "down": {"project": "email-rag", "runs": 1},
+    }
+    (demo_state_dir / "state.json").write_text(json.dumps(state))
+    ran: list[CutoverApp] = []
+    monkeypatch.setattr(CutoverApp, "run", lambda self: ran.append(self))
+    assert main(["demo", "--fresh"]) == 0
+    assert ran, "the wizard was not opened"
+    assert _saved(demo_state_dir) == {"version": 1, "down": {"project": "email-rag", "runs": 1}}
+
+
+async def test_unreadable_state_warns_and_starts_at_the_first_step(
+    demo_config: CutoverConfig, demo_state_dir: Path
+) -> None:
+    (demo_state_dir / "state.json").write_text("{not json")
+    app = CutoverApp(demo_config, build_gateways(demo_config))
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        assert _open_step(app) == "preflight"
+        toasts = [n.message for n in app._notifications]
+        assert any("Move" in text and "state.json" in text for text in toasts), toasts
+        await pilot.press("3")
+        await settle(pilot)
+    assert (demo_state_dir / "state.json").read_text() == "{not json"  # nothing lost
+
+
+async def test_read_only_reads_the_place_but_never_moves_it(
+    demo_config: CutoverConfig, demo_state_dir: Path
+) -> None:
+    saved = {"version": 1, "progress": {"step": "volumes", "saved": "2026-01-01T00:00:00+00:00"}}
+    (demo_state_dir / "state.json").write_text(json.dumps(saved))
+    config = dataclasses.replace(demo_config, read_only=True)
+    app = CutoverApp(config, build_gateways(config))
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        assert _open_step(app) == "volumes"
+        await pilot.press("5")
+        await settle(pilot)
+    assert _saved(demo_state_dir) == saved
+
+
+# --- a quit while something outside is being changed asks first ---------------------------------
+
+
+class HeldVault(DemoVault):
+    """The demo keyring, holding each save until the test lets it go."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.saving = threading.Event()
+        self.go = threading.Event()
+
+    def set(self, service: str, key: str, value: str) -> None:
+        self.saving.set()
+        assert self.go.wait(10), "the test never let the save go"
+        super().set(service, key, value)
+
+
+async def test_quit_while_a_keyring_save_runs_asks_first(demo_config: CutoverConfig) -> None:
+    vault = HeldVault()
+    plain = build_gateways(demo_config)
+    gateways = Gateways(plain.cluster, plain.compose_host, lambda: vault)
+    app = CutoverApp(demo_config, gateways)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        field = app.screen.query("#secrets Input").first(Input)
+        field.focus()
+        await pilot.press(*"s3cret-value", "f5")
+        assert await _wait(vault.saving)
+        await pilot.press("ctrl+q")  # q would type into the field; ctrl+q quits from anywhere
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Secret or keyring write is running" in str(
+            app.screen.query_one("#confirm-question").visual
+        )
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.is_running
+        vault.go.set()
+        await settle(pilot)
+        await pilot.press("ctrl+q")  # nothing runs now: quits at once
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def _wait(event: threading.Event) -> bool:
+    import asyncio
+
+    return await asyncio.to_thread(event.wait, 10)
+
+
+# --- an identity that may not write gets the read-only wizard, and a line saying why ------------
+
+
+async def test_identity_without_write_access_switches_to_read_only(
+    demo_config: CutoverConfig,
+) -> None:
+    denied = [("create", "secrets"), ("patch", "secrets")]
+
+    def gateways_for(config: CutoverConfig) -> Gateways:
+        plain = build_gateways(config)
+        return Gateways(lambda: DemoCluster(config, denied=denied), plain.compose_host, DemoVault)
+
+    app = CutoverApp(demo_config, gateways_for(demo_config), gateways_for=gateways_for)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("2")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await settle(pilot)
+        assert app.config.read_only
+        assert app.gateways.cluster().read_only  # enforced in the gateway, not only on screen
+        screen = app.screen
+        assert isinstance(screen, ChecklistScreen) and screen.step.id == "secrets"
+        assert screen.query("#header-read-only")
+        why = str(screen.query_one("#read-only-why").visual)
+        assert "demo-admin may not create secrets or patch secrets in 'email-rag'" in why
+        assert not screen.query("#secrets Input")  # no entry fields
+
+
+async def test_identity_that_may_write_keeps_the_full_wizard(demo_app: CutoverApp) -> None:
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        assert not demo_app.config.read_only
+        assert not demo_app.screen.query("#read-only-why")

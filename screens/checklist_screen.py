@@ -71,6 +71,8 @@ class ChecklistScreen(Screen[None]):
         Binding("n,right", "next", "Next"),
         Binding("b,left", "back", "Back"),
         Binding("r", "rerun", "Re-run"),
+        # After a fix made outside (kubectl apply), every step's state in the checklist is old.
+        Binding("R", "rerun_all", "Re-run every step", show=False),
         Binding("question_mark", "toggle_help", "Help", key_display="?"),
         # Its own binding, so the footer says F1 where an entry field takes "?" as text.
         Binding("f1", "toggle_help", "Help"),
@@ -194,6 +196,10 @@ class ChecklistScreen(Screen[None]):
 
     def action_rerun(self) -> None:
         self.query_one(f"#{self.step.id}", StepBody).rerun()
+
+    def action_rerun_all(self) -> None:
+        for body in self.query(StepBody):
+            body.rerun()
 
     def action_toggle_help(self) -> None:
         self.show_help = not self.show_help

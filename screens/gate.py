@@ -434,7 +434,14 @@ class GateBody(GateView):
             field.placeholder = "disabled"
             verdict = self.verdict
             when = f"checked {verdict.evaluated_at[11:19]} UTC" if verdict else "checking"
-            note.update(f"Down is disabled while anything blocks ({when}; r checks again).")
+            if verdict is not None and not verdict.blockers:
+                left = len(verdict.unacknowledged)
+                note.update(
+                    f"Down is disabled until the {left} warning(s) above are acknowledged "
+                    f"(a moves to the next one, Enter acknowledges it; {when})."
+                )
+            else:
+                note.update(f"Down is disabled while anything blocks ({when}; r checks again).")
             return
         field.placeholder = "the project's name"
         if self.result is not None:

@@ -22,7 +22,9 @@ class CutoverHeader(Horizontal):
     def compose(self) -> ComposeResult:
         yield Label("cutover", id="header-tool")
         if self.config.demo:
-            yield Label("DEMO", id="header-demo", classes="marker")
+            # The fixed sample says so: its gate opens, the planted one's does not.
+            marker = "DEMO, FIXED" if self.config.demo_fixed else "DEMO"
+            yield Label(marker, id="header-demo", classes="marker")
         if self.config.read_only:
             yield Label("READ-ONLY", id="header-read-only", classes="marker")
         yield Label(where(self.config), id="header-where", markup=False)

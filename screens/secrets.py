@@ -200,6 +200,9 @@ class SecretInput(Input):
             placeholder="not entered",
             id=f"value-{entry.key}",
             classes="secret-input",
+            # Coming back to a field must not select what is in it: the next letter would
+            # replace a masked value the operator cannot see.
+            select_on_focus=False,
         )
         self.entry = entry
         self.cursor_blink = False  # a focused field left alone writes nothing to the terminal

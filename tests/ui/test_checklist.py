@@ -175,3 +175,17 @@ async def test_quit(demo_app: CutoverApp) -> None:
         await pilot.press("q")
         await pilot.pause()
         assert not demo_app.is_running
+
+
+async def test_shift_r_runs_every_step_again(demo_app: CutoverApp) -> None:
+    """After a fix made outside the wizard, R brings the whole checklist up to date."""
+    from screens.step_body import StepBody
+
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        ran: list[str] = []
+        for body in demo_app.screen.query(StepBody):
+            body.rerun = lambda step=body.id: ran.append(step)  # type: ignore[method-assign]
+        await pilot.press("R")
+        await pilot.pause()
+        assert sorted(ran) == sorted(step.id for step in CHECKLIST)

@@ -141,6 +141,7 @@ async def test_ready_wrong_name_does_nothing_right_name_takes_it_down(
         assert isinstance(body, GateBody)
         field = app.screen.query_one("#gate-confirm", Input)
         assert field.disabled  # one warning not acknowledged yet
+        assert "until the 1 warning(s) above are acknowledged" in _note(app)
         app.screen.query(".ack-button").first(Button).focus()
         await pilot.press("enter")
         await settle(pilot)

@@ -146,3 +146,19 @@ async def test_read_only_composes_no_input_at_all() -> None:
         await pilot.press("f6")  # no such binding here
         await settle(pilot)
         assert not isinstance(app.screen, ConfirmScreen)
+
+
+async def test_coming_back_to_a_field_adds_to_it_rather_than_replacing_it(
+    demo_app: CutoverApp,
+) -> None:
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        first, second = list(demo_app.screen.query(SecretInput))[:2]
+        first.focus()
+        await pilot.press(*"hunter")
+        second.focus()
+        await pilot.pause()
+        first.focus()
+        await pilot.press("2")
+        assert first.value == "hunter2"  # a masked value is never selected, so never replaced

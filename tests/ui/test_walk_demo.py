@@ -24,6 +24,8 @@ async def test_walk_the_fixed_demo_from_preflight_to_down(monkeypatch: pytest.Mo
     gateways = build_gateways(config)
     app = CutoverApp(config, gateways)
     async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        assert str(app.screen.query_one("#header-demo").visual) == "DEMO, FIXED"
         walk = await walk_to_down(pilot, app, SAMPLE_SECRET_VALUES)
 
     # What the walk saw, step by step.

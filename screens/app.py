@@ -25,6 +25,7 @@ from wizard.model import ClusterIdentity
 
 CSS_FILE = Path(assets.__file__).parent / "cutover.tcss"
 GatewaysFor = Callable[[CutoverConfig], Gateways]
+FIRST_FRAME_WAIT_S = 2.0
 
 
 class CutoverApp(App[None]):
@@ -64,6 +65,9 @@ class CutoverApp(App[None]):
         the header; then, unless read-only already, whether this identity may write at all.
         An identity that may make none of the wizard's writes gets the read-only wizard, and a
         line saying why, rather than entry fields and buttons that can only fail."""
+        screen = self.screen
+        if isinstance(screen, ChecklistScreen):
+            screen.first_frame.wait(FIRST_FRAME_WAIT_S)  # not while it is being drawn
         try:
             cluster = self.gateways.cluster()
             self.call_from_thread(self._show_identity, cluster.identity)

@@ -9,6 +9,7 @@ needs its own stack later (a confirmation) pushes a ModalScreen on top of this o
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable
 from typing import ClassVar, cast
 
@@ -35,6 +36,7 @@ from wizard.state.progress import SavedPlace, when_shown
 from wizard.steps import CHECKLIST, Step
 
 BodyFactory = Callable[[Step, CutoverConfig, Gateways], StepBody]
+FIRST_FRAME_S = 0.1  # after the first refresh: the driver has written the frame by then
 
 # The steps that are built, as "module:factory" so that only the open step's module is imported
 # before the first paint. Anything else, or a step marked unavailable, gets NotYetBody.
@@ -96,6 +98,7 @@ class ChecklistScreen(Screen[None]):
         self.steps = CHECKLIST
         self._focus_before_help: Widget | None = None
         self.all_steps_mounted = False  # tests wait on this before waiting on the workers
+        self.first_frame = threading.Event()  # the App's background work waits for it
         self.place = SavedPlace(config)
         self.resumed = self.place.load() if start_step is None else None
         start = start_step or (self.resumed.step if self.resumed else self.steps[0].id)
@@ -118,12 +121,21 @@ class ChecklistScreen(Screen[None]):
                 with ContentSwitcher(initial=self.step.id, id="bodies"):
                     # Only the open step before the first paint: styling ~100 widgets of six
                     # bodies cost ~0.4 s. The rest follow right after (_mount_other_steps).
-                    yield self._body(self.step)
+                    first = self._body(self.step)
+                    first.defer_start = True
+                    yield first
         yield Footer()
 
+    async def _after_first_frame(self) -> None:
+        """The open step's checks, then every other step's body, hidden; they start their checks
+        in the background, so the sidebar fills in and a step is ready when it is opened."""
+        self.first_frame.set()
+        for body in self.query(StepBody):
+            if body.defer_start:
+                body.start(now=True)
+        await self._mount_other_steps()
+
     async def _mount_other_steps(self) -> None:
-        """Every other step's body, hidden; they start their checks in the background, so the
-        sidebar fills in and a step is ready when the operator opens it."""
         switcher = self.query_one("#bodies", ContentSwitcher)
         mounts = [self._ensure_body(switcher, step) for step in self.steps]
         for mounted in mounts:
@@ -147,7 +159,9 @@ class ChecklistScreen(Screen[None]):
     def on_mount(self) -> None:
         self._show_step()
         self._default_focus().focus()
-        self.call_after_refresh(self._mount_other_steps)
+        # The first frame is computed at the next refresh but written by the driver's thread a
+        # little later; starting the checks' threads before it is out delayed it by ~0.3 s.
+        self.call_after_refresh(lambda: self.set_timer(FIRST_FRAME_S, self._after_first_frame))
         # After the first refresh: a toast raised while the screen is being pushed is lost.
         self.call_after_refresh(self._greet)
 
@@ -249,7 +263,11 @@ class ChecklistScreen(Screen[None]):
         # Runs after a refresh, by which time the step itself may have moved focus on purpose
         # (the gate to its next button): only a focus left outside the open step is moved.
         body = self.query_one(f"#{self.step.id}", StepBody)
-        if not body.has_focus_within:
+        focused = self.focused
+        shown = focused is not None and all(
+            node.display for node in focused.ancestors_with_self if isinstance(node, Widget)
+        )
+        if not (body.has_focus_within and shown):  # nor on a part the step has since hidden
             self._default_focus().focus()
 
     def _show_title(self) -> None:

@@ -98,7 +98,7 @@ class HealthBody(LiveStepBody):
         services.add_columns(*SERVICE_COLUMNS)
         self.query_one("#health-pods", DataTable).add_columns(*POD_COLUMNS)
         self._timer = self.set_interval(live.FLUSH_S, self.flush)
-        self.rerun()
+        self.start()
 
     # --- the watches ----------------------------------------------------------------------------
 

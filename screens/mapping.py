@@ -232,7 +232,7 @@ class MappingBody(StepBody):
         self.query_one("#mapping-error").display = False
         self.query_one("#mapping-panes").display = False
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
-        self.rerun()
+        self.start()
 
     def _theme_changed(self, _theme: Theme) -> None:
         # Verdict colours are baked into the cells from the theme's variables: paint them again.
@@ -359,7 +359,7 @@ class MappingBody(StepBody):
         # The checklist focuses a step's first .body-scroll: make that whichever one shows.
         error_box.set_class(self.error is not None, "body-scroll")
         services.set_class(self.error is None, "body-scroll")
-        if self.error is not None and services.has_focus:
+        if self.error is not None and (services.has_focus or self.screen.focused is None):
             error_box.focus()
         elif showing_plan and error_box.has_focus:
             services.focus()

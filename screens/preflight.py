@@ -108,7 +108,7 @@ class PreflightBody(StepBody):
                 yield CheckGroup(check)
 
     def on_mount(self) -> None:
-        self.rerun()
+        self.start()
 
     @property
     def findings(self) -> list[Finding]:

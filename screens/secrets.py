@@ -116,7 +116,7 @@ class SecretsView(StepBody):
         yield Static(id="secrets-keyring", markup=False)
 
     def on_mount(self) -> None:
-        self.rerun()
+        self.start()
 
     def rerun(self) -> None:
         self.extra = []

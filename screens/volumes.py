@@ -80,7 +80,7 @@ class VolumesBody(LiveStepBody):
     def on_mount(self) -> None:
         self.query_one("#volumes-table", DataTable).add_columns(*COLUMNS)
         self.set_interval(live.FLUSH_S, self.flush)
-        self.rerun()
+        self.start()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=WORKER_GROUP)
     def _open(self, run: int) -> None:

@@ -11,6 +11,7 @@ from typing import ClassVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
 import assets
 from screens.checklist_screen import ChecklistScreen
@@ -51,10 +52,12 @@ class CutoverApp(App[None]):
         self.gateways_for = gateways_for
         self.sub_title = f"{config.project_name}{' (demo)' if config.demo else ''}"
 
+    def get_default_screen(self) -> Screen[None]:
+        # The default screen, not one pushed over Textual's blank one: that cost ~0.1 s of the
+        # first paint (a second screen to style, lay out and resume).
+        return ChecklistScreen(self.config, self.gateways)
+
     def on_mount(self) -> None:
-        # Pushed over Textual's blank default screen rather than being the default screen, so
-        # that it can be switched for its read-only twin (the default screen cannot be).
-        self.push_screen(ChecklistScreen(self.config, self.gateways))
         self._learn_identity()
 
     # --- who and where, once the cluster gateway is built ---------------------------------------
@@ -75,17 +78,17 @@ class CutoverApp(App[None]):
         except CutoverError:
             return  # unreachable, no kubeconfig...: Preflight says so, with the fix
         if reason:
-            self.call_from_thread(self._switch_to_read_only, reason, cluster.identity)
+            self.call_from_thread(lambda: self.run_worker(self._switch_to_read_only(reason, cluster.identity)))
 
     def _show_identity(self, identity: ClusterIdentity) -> None:
         for header in self.screen.query(CutoverHeader):
             header.show_identity(identity)
 
-    def _switch_to_read_only(self, reason: str, identity: ClusterIdentity) -> None:
+    async def _switch_to_read_only(self, reason: str, identity: ClusterIdentity) -> None:
         current = self.screen
         if not isinstance(current, ChecklistScreen):
             # A dialog or the command palette is open: switch once it is answered.
-            self.set_timer(0.5, lambda: self._switch_to_read_only(reason, identity))
+            self.set_timer(0.5, lambda: self.run_worker(self._switch_to_read_only(reason, identity)))
             return
         # The context and namespace pinned to those the kubeconfig resolved to, so the header
         # names them and the new gateways cannot resolve differently.
@@ -98,7 +101,10 @@ class CutoverApp(App[None]):
         )
         step = current.step.id
         self.config, self.gateways = config, self.gateways_for(config)
-        self.switch_screen(ChecklistScreen(config, self.gateways, start_step=step))
+        await self.push_screen(ChecklistScreen(config, self.gateways, start_step=step))
+        # The default screen cannot be switched away, so the old wizard stays beneath, emptied:
+        # its bodies unmount, which stops their workers and closes their watches.
+        await current.remove_children()
 
     # --- quitting -------------------------------------------------------------------------------
 

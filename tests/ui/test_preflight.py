@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -129,7 +130,12 @@ async def test_results_of_a_restarted_run_are_ignored(
         preflight, "PREFLIGHT_CHECKS", (PreflightCheck("slow", "Slow check", slow_then_fast),)
     )
     async with demo_app.run_test(size=SMALL) as pilot:
-        await pilot.pause()
+        # The checks start once the first frame is out: wait for the sidebar to say so.
+        sidebar = demo_app.screen.query_one(ChecklistSidebar)
+        deadline = time.monotonic() + 5
+        while sidebar.state_of("preflight") is not StepState.RUNNING:
+            assert time.monotonic() < deadline, "Preflight never started"
+            await pilot.pause(0.02)
         body = _body(demo_app)
         assert body.running
         assert "… checking Slow check" in screen_text(demo_app)

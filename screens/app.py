@@ -78,7 +78,9 @@ class CutoverApp(App[None]):
         except CutoverError:
             return  # unreachable, no kubeconfig...: Preflight says so, with the fix
         if reason:
-            self.call_from_thread(lambda: self.run_worker(self._switch_to_read_only(reason, cluster.identity)))
+            self.call_from_thread(
+                lambda: self.run_worker(self._switch_to_read_only(reason, cluster.identity))
+            )
 
     def _show_identity(self, identity: ClusterIdentity) -> None:
         for header in self.screen.query(CutoverHeader):
@@ -88,7 +90,9 @@ class CutoverApp(App[None]):
         current = self.screen
         if not isinstance(current, ChecklistScreen):
             # A dialog or the command palette is open: switch once it is answered.
-            self.set_timer(0.5, lambda: self.run_worker(self._switch_to_read_only(reason, identity)))
+            self.set_timer(
+                0.5, lambda: self.run_worker(self._switch_to_read_only(reason, identity))
+            )
             return
         # The context and namespace pinned to those the kubeconfig resolved to, so the header
         # names them and the new gateways cannot resolve differently.

@@ -17,6 +17,12 @@ from wizard.gateways import Cluster, ComposeHost, Vault
 
 T = TypeVar("T")
 
+# Held while a gateway's client library is imported (kubernetes, docker): both import `requests`,
+# and two threads importing them at once can each get the other's half-initialised module
+# ("cannot import name ... from partially initialized module"). The Preflight threads did, when
+# the cluster and the Docker host were first built at the same moment.
+IMPORT_LOCK = threading.Lock()
+
 
 class Lazy(Generic[T]):
     """Build a value once, on first call, thread-safely; a failure is retried on the next call."""
@@ -55,7 +61,8 @@ def build_gateways(config: CutoverConfig) -> Gateways:
         return demo_gateways(config)
 
     def cluster() -> Cluster:
-        from wizard.cluster import connect_cluster
+        with IMPORT_LOCK:
+            from wizard.cluster import connect_cluster
 
         return connect_cluster(
             kubeconfig=config.kubeconfig,
@@ -65,12 +72,14 @@ def build_gateways(config: CutoverConfig) -> Gateways:
         )
 
     def compose_host() -> ComposeHost:
-        from wizard.dockerhost import connect_compose_host
+        with IMPORT_LOCK:
+            from wizard.dockerhost import connect_compose_host
 
         return connect_compose_host(config.docker_host, read_only=config.read_only)
 
     def vault() -> Vault:
-        from wizard.vault import OsKeyring
+        with IMPORT_LOCK:
+            from wizard.vault import OsKeyring
 
         return OsKeyring()
 

@@ -23,10 +23,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Static
-from textual.worker import Worker, WorkerState
 
 from screens import live
-from screens.live_body import LiveStepBody
+from screens.live_body import LiveFailed, LiveStepBody
 from screens.preflight import FindingRow
 from screens.step_state import StepState
 from wizard.checks import Finding, Severity, worst
@@ -55,17 +54,14 @@ class WatchesOpened(Message):
     handles: list[WatchHandle]
 
 
-@dataclass
-class WatchesFailed(Message):
-    run: int
-    message: str
-    fix: str
-
-
 class HealthBody(LiveStepBody):
     """Live per-service health; the selected service's pods; the selected pod's events."""
 
     KINDS = KINDS
+    UNEXPECTED = (
+        "The pod watch stopped unexpectedly ({kind}).",
+        "Press r to open it again; `cutover status` reads the same once.",
+    )
     BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "rerun", "Re-open")]
 
     def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
@@ -120,7 +116,7 @@ class HealthBody(LiveStepBody):
                     handle.stop(1.0)
                 raise
         except CutoverError as error:
-            self.post_message(WatchesFailed(run, error.message, error.fix))
+            self.post_message(LiveFailed(run, error.message, error.fix))
             return
         names = service_names(project, self.config.services)
         self.post_message(WatchesOpened(run, cluster.identity.namespace, names, handles))
@@ -143,24 +139,6 @@ class HealthBody(LiveStepBody):
         # A timer flush may have drained the first rows before the service names were known
         # (it skips repainting then): repaint now, or the step would say "running" for 10 s.
         self._repaint(live.now())
-
-    @on(WatchesFailed)
-    def _failed(self, message: WatchesFailed) -> None:
-        message.stop()
-        if message.run == self._run:
-            self._fail(message.message, message.fix)
-
-    @on(Worker.StateChanged)
-    def _worker_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker is not self._worker or event.state is not WorkerState.ERROR:
-            return
-        event.stop()
-        error = event.worker.error
-        kind = type(error).__name__ if error is not None else "unknown error"
-        self._fail(
-            f"The pod watch stopped unexpectedly ({kind}).",
-            "Press r to open it again; `cutover status` reads the same once.",
-        )
 
     def _fail(self, message: str, fix: str) -> None:
         self._worker = None

@@ -3,9 +3,12 @@ LiveFeed, stopped on re-run and unmount, and the step's state reported once per 
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
-from textual.worker import Worker
+from textual import on
+from textual.message import Message
+from textual.worker import Worker, WorkerState
 
 from screens import live
 from screens.messages import StepStateChanged
@@ -17,11 +20,23 @@ from wizard.health.watch import WatchHandle, WatchStatus
 from wizard.steps import Step
 
 
+@dataclass
+class LiveFailed(Message):
+    """The watches of run `run` could not be opened: what happened and the fix."""
+
+    run: int
+    message: str
+    fix: str
+
+
 class LiveStepBody(StepBody):
-    """A step body fed by watches. Subclasses set KINDS and implement `_open` as a thread worker
-    that opens the watches into `self.feed` and posts its own "opened" message."""
+    """A step body fed by watches. Subclasses set KINDS and UNEXPECTED, implement `_open` as a
+    thread worker that opens the watches into `self.feed` and posts its own "opened" message (or
+    LiveFailed), and `_fail` to show a failure in place of the data."""
 
     KINDS: tuple[str, ...] = ()
+    # A bug of ours ended the worker: the line shown ({kind}: the exception's type) and the fix.
+    UNEXPECTED: ClassVar[tuple[str, str]] = ("The watch stopped unexpectedly ({kind}).", "")
 
     def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
         super().__init__(step)
@@ -53,6 +68,25 @@ class LiveStepBody(StepBody):
 
     def _open(self, run: int) -> Worker[None]:
         raise NotImplementedError
+
+    def _fail(self, message: str, fix: str) -> None:
+        raise NotImplementedError
+
+    @on(LiveFailed)
+    def _failed(self, message: LiveFailed) -> None:
+        message.stop()
+        if message.run == self._run:  # a failure of an older run is no news
+            self._fail(message.message, message.fix)
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self._worker or event.state is not WorkerState.ERROR:
+            return
+        event.stop()
+        error = event.worker.error
+        kind = type(error).__name__ if error is not None else "unknown error"
+        line, fix = self.UNEXPECTED
+        self._fail(line.format(kind=kind), fix)
 
     def _stop_watches(self) -> None:
         handles, self.handles = self.handles, []

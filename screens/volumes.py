@@ -19,10 +19,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static
-from textual.worker import Worker, WorkerState
 
 from screens import live
-from screens.live_body import LiveStepBody
+from screens.live_body import LiveFailed, LiveStepBody
 from screens.preflight import FindingRow
 from screens.step_state import StepState
 from wizard.checks import Finding, Severity, worst
@@ -49,17 +48,14 @@ class VolumesOpened(Message):
     handles: list[WatchHandle]
 
 
-@dataclass
-class VolumesFailed(Message):
-    run: int
-    message: str
-    fix: str
-
-
 class VolumesBody(LiveStepBody):
     """Compose volume -> PVC table, its findings and fixes beneath, live."""
 
     KINDS = KINDS
+    UNEXPECTED = (
+        "Reading the claims stopped unexpectedly ({kind}).",
+        "Press r to read them again; `cutover status` reads the same once.",
+    )
     BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "rerun", "Re-read")]
 
     def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
@@ -104,7 +100,7 @@ class VolumesBody(LiveStepBody):
                     handle.stop(1.0)
                 raise
         except CutoverError as error:
-            self.post_message(VolumesFailed(run, error.message, error.fix))
+            self.post_message(LiveFailed(run, error.message, error.fix))
             return
         self.post_message(VolumesOpened(run, project, target, handles))
 
@@ -121,24 +117,6 @@ class VolumesBody(LiveStepBody):
         self._target = message.target
         self.query_one("#volumes-table").display = True
         self.flush(force=True)
-
-    @on(VolumesFailed)
-    def _failed(self, message: VolumesFailed) -> None:
-        message.stop()
-        if message.run == self._run:
-            self._fail(message.message, message.fix)
-
-    @on(Worker.StateChanged)
-    def _worker_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker is not self._worker or event.state is not WorkerState.ERROR:
-            return
-        event.stop()
-        error = event.worker.error
-        kind = type(error).__name__ if error is not None else "unknown error"
-        self._fail(
-            f"Reading the claims stopped unexpectedly ({kind}).",
-            "Press r to read them again; `cutover status` reads the same once.",
-        )
 
     def _fail(self, message: str, fix: str) -> None:
         self._worker = None

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 from types import MappingProxyType
+from typing import Any
+
+import pytest
 
 from screens.app import CutoverApp
 from screens.health import HealthBody
@@ -11,6 +14,10 @@ from screens.sidebar import ChecklistSidebar
 from screens.step_state import StepState
 from screens.volumes import VolumesBody
 from tests.ui.conftest import SMALL, WIDE, screen_text, settle
+from wizard.config import CutoverConfig
+from wizard.demo import DemoCluster
+from wizard.errors import Unreachable
+from wizard.factory import Gateways, build_gateways
 from wizard.health.status import PodRow
 from wizard.health.watch import WatchState, WatchStatus, WatchUpdate
 
@@ -140,3 +147,50 @@ async def test_watches_stop_when_the_app_quits(demo_app: CutoverApp) -> None:
         ]
         assert len(handles) == 7
     assert all(h.status.state is WatchState.STOPPED for h in handles)
+
+
+class _WatchFails(DemoCluster):
+    """The demo cluster whose watches cannot be opened: `error` is raised by each."""
+
+    error: Exception = RuntimeError("a bug of ours")
+
+    def watch(self, *args: object, **kwargs: object) -> Any:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "step", "line"),
+    [
+        (RuntimeError("bug"), "5", "The pod watch stopped unexpectedly (RuntimeError)."),
+        (RuntimeError("bug"), "3", "Reading the claims stopped unexpectedly (RuntimeError)."),
+        (
+            Unreachable("The API server did not answer.", "Check it is up."),
+            "5",
+            "The API server did not answer.",
+        ),
+        (
+            Unreachable("The API server did not answer.", "Check it is up."),
+            "3",
+            "The API server did not answer.",
+        ),
+    ],
+)
+async def test_a_watch_that_cannot_open_says_why_in_place_of_the_data(
+    demo_config: CutoverConfig, error: Exception, step: str, line: str
+) -> None:
+    plain = build_gateways(demo_config)
+
+    def cluster() -> DemoCluster:
+        broken = _WatchFails(demo_config)
+        broken.error = error
+        return broken
+
+    app = CutoverApp(demo_config, Gateways(cluster, plain.compose_host, plain.vault))
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press(step)
+        await settle(pilot)
+        text = screen_text(app)
+        assert line in text
+        assert "Press r" in text or "Fix: Check it is up." in text
+        step_id = "health" if step == "5" else "volumes"
+        assert app.screen.query_one(ChecklistSidebar).state_of(step_id) is StepState.BLOCK

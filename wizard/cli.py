@@ -67,6 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="Compose project name (default: the `name:` in the file, else the folder's name)",
     )
     compose.add_argument(
+        "--profile",
+        dest="profiles",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="Compose profile to enable; repeat for several (default: COMPOSE_PROFILES, as "
+        "Compose)",
+    )
+    compose.add_argument(
         "--env-file",
         metavar="FILE",
         help="env file for ${VAR} interpolation (default: .env beside the Compose file)",
@@ -153,6 +162,7 @@ def _main(argv: Sequence[str] | None) -> int:
         compose_files=args.compose_files,
         project_name=args.project_name,
         env_file=args.env_file,
+        profiles=args.profiles,
         namespace=args.namespace,
         kube_context=args.kube_context,
         kubeconfig=args.kubeconfig,

@@ -74,6 +74,7 @@ class CutoverConfig:
     read_only: bool = False
     # Why read-only was switched on for the operator (the identity may not write), else "".
     read_only_reason: str = ""
+    profiles: tuple[str, ...] | None = None  # --profile; None: as Compose (COMPOSE_PROFILES)
     demo: bool = False
     config_file: Path | None = None
     services: Mapping[str, str] = field(default_factory=dict)
@@ -95,6 +96,7 @@ class Flags:
     selector: str | None = None
     manifests_dir: str | None = None
     docker_host: str | None = None
+    profiles: Sequence[str] = ()  # --profile, repeatable
     read_only: bool = False
     demo: bool = False
     demo_fixed: bool = False  # --fixed, demo only
@@ -174,6 +176,7 @@ def resolve_config(
         manifests_dir=manifests,
         docker_host=flags.docker_host or env.get("DOCKER_HOST") or None,
         read_only=flags.read_only,
+        profiles=tuple(flags.profiles) if flags.profiles else None,
         demo=False,
         config_file=config_file if config_file.is_file() else None,
         services=file.services,

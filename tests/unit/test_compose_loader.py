@@ -576,3 +576,22 @@ def test_a_hanging_cli_falls_back_to_the_built_in_loader(tmp_path: Path) -> None
         config_for(tmp_path), str(fake), environ={"PATH": os.defpath}, timeout=0.5
     )
     assert project.source == "built-in" and set(project.services) == {"a"}
+
+
+def test_profile_flag_reaches_the_loader_and_wins_over_the_environment(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "compose.yaml",
+        "services:\n  app: {image: x}\n  dbg: {image: x, profiles: [debug]}\n"
+        "  ops: {image: x, profiles: [ops]}\n",
+    )
+    flags = Flags(profiles=["debug"])
+    config = resolve_config(flags, env={}, cwd=tmp_path)
+    assert config.profiles == ("debug",)
+    project = load_project(config, None, environ={"HOME": "/home/op", "COMPOSE_PROFILES": "ops"})
+    assert set(project.services) == {"app", "dbg"}
+    # No --profile: as Compose, from COMPOSE_PROFILES.
+    plain = resolve_config(Flags(), env={}, cwd=tmp_path)
+    assert plain.profiles is None
+    ops = load_project(plain, None, environ={"HOME": "/home/op", "COMPOSE_PROFILES": "ops"})
+    assert set(ops.services) == {"app", "ops"}

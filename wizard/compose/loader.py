@@ -40,11 +40,13 @@ def load_project(
 
     compose_bin: AUTO finds a Compose v2 CLI (CUTOVER_COMPOSE_BIN, `docker compose`,
     `docker-compose`; none for a --demo config unless set), a path uses that binary, None uses
-    the built-in loader. profiles: None means as Compose (COMPOSE_PROFILES from the environment
-    or the env file). environ: the process environment (default os.environ); it wins over the
+    the built-in loader. profiles: None means `config.profiles` (--profile), and when that is
+    None too, as Compose (COMPOSE_PROFILES from the environment or the env file). environ: the process environment (default os.environ); it wins over the
     env file, and it is the whole environment the CLI runs with.
     """
     env = os.environ if environ is None else environ
+    if profiles is None:
+        profiles = config.profiles  # --profile, else (None) as Compose
     env_file = config.env_file
     if env_file is None and (config.project_dir / ".env").is_file():
         env_file = config.project_dir / ".env"  # Compose reads it without being told

@@ -111,7 +111,8 @@ class ChecklistScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield CutoverHeader(self.config)
         if self.config.read_only_reason:
-            why = f"Read-only: {self.config.read_only_reason}. To make changes, ask for write access (see Preflight)."
+            # What to ask for is on Preflight's access findings; this line says why, briefly.
+            why = f"Read-only because {self.config.read_only_reason}."
             yield Static(why, id="read-only-why", markup=False)
         with Horizontal(id="main"):
             yield ChecklistSidebar(self.steps)

@@ -260,7 +260,11 @@ def why_read_only(cluster: Cluster) -> str:
     if len(denied) < len(writes):
         return ""
     who = cluster.identity
-    verbs = " or ".join(f"{n.verb} {n.resource}" for n in denied)
+    resources = {n.resource for n in denied}
+    if len(resources) == 1:  # "create or patch secrets"
+        verbs = " or ".join(n.verb for n in denied) + f" {resources.pop()}"
+    else:
+        verbs = " or ".join(f"{n.verb} {n.resource}" for n in denied)
     return f"{who.user} may not {verbs} in '{who.namespace}'"
 
 

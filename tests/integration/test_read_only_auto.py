@@ -45,7 +45,7 @@ async def test_viewer_gets_the_read_only_wizard_and_a_line_saying_why(
         await _until_identity_known(pilot)
         assert app.config.read_only and app.gateways.cluster().read_only
         text = screen_text(app)
-        assert "may not create secrets or patch secrets in" in text
+        assert "may not create or patch secrets in" in text
         assert "READ-ONLY" in str(app.screen.query_one("#header-read-only").visual)
         assert not app.screen.query("#secrets Input")
         assert app.screen.step.id == "secrets"  # type: ignore[attr-defined]

@@ -203,7 +203,7 @@ async def test_identity_without_write_access_switches_to_read_only(
         assert isinstance(screen, ChecklistScreen) and screen.step.id == "secrets"
         assert screen.query("#header-read-only")
         why = str(screen.query_one("#read-only-why").visual)
-        assert "demo-admin may not create secrets or patch secrets in 'email-rag'" in why
+        assert "Read-only because demo-admin may not create or patch secrets in 'email-rag'." in why
         assert not screen.query("#secrets Input")  # no entry fields
 
 

@@ -93,3 +93,33 @@ def test_mapping_error_80x24(
     monkeypatch.setattr(screens.mapping, "build_plan", broken)
     app = CutoverApp(demo_config, demo_gateways)
     assert snap_compare(app, terminal_size=SMALL, run_before=_checks_done, press=["4"])
+
+
+# --- read-only by itself: an identity that may not write --------------------------------------
+
+
+def _read_only_by_itself(config: CutoverConfig) -> CutoverApp:
+    from wizard.demo import DemoCluster, DemoVault
+    from wizard.factory import build_gateways
+
+    denied = [("create", "secrets"), ("patch", "secrets")]
+
+    def gateways_for(config: CutoverConfig) -> Gateways:
+        plain = build_gateways(config)
+        return Gateways(lambda: DemoCluster(config, denied=denied), plain.compose_host, DemoVault)
+
+    return CutoverApp(config, gateways_for(config), gateways_for=gateways_for)
+
+
+async def _switched_then_done(pilot: Pilot[None]) -> None:
+    await pilot.app.workers.wait_for_complete()  # the access reviews, then the switch
+    await pilot.pause()
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", [SMALL, WIDE], ids=["80x24", "160x48"])
+def test_read_only_by_itself_on_secrets(
+    snap_compare: SnapCompare, demo_config: CutoverConfig, size: tuple[int, int]
+) -> None:
+    app = _read_only_by_itself(demo_config)
+    assert snap_compare(app, terminal_size=size, press=["2"], run_before=_switched_then_done)

@@ -32,7 +32,7 @@ from wizard.errors import CutoverError
 from wizard.factory import Gateways
 from wizard.health.watch import WatchHandle
 from wizard.steps import Step
-from wizard.storage.volumes import VolumeRow, VolumesReport, analyse_volumes
+from wizard.storage.volumes import VolumeRow, VolumesReport, analyse_volumes, data_sizes
 from wizard.target.model import TargetState
 
 WORKER_GROUP = "volumes"
@@ -46,6 +46,7 @@ class VolumesOpened(Message):
     project: ComposeProject
     target: TargetState
     handles: list[WatchHandle]
+    sizes: dict[str, int]  # data in each Compose volume, where the engine said
 
 
 class VolumesBody(LiveStepBody):
@@ -63,6 +64,7 @@ class VolumesBody(LiveStepBody):
         self.report: VolumesReport | None = None
         self._project: ComposeProject | None = None
         self._target: TargetState | None = None
+        self._sizes: dict[str, int] = {}
         self._shown_findings: tuple[Finding, ...] | None = None
 
     def compose(self) -> ComposeResult:
@@ -83,6 +85,7 @@ class VolumesBody(LiveStepBody):
         # Runs in a thread: never touch widgets here, only post the result.
         try:
             project = load_project(self.config)
+            sizes = data_sizes(self.gateways, project.name)
             cluster = self.gateways.cluster()
             target = cluster.read_target(self.config.selector)
             handles: list[WatchHandle] = []
@@ -102,7 +105,7 @@ class VolumesBody(LiveStepBody):
         except CutoverError as error:
             self.post_message(LiveFailed(run, error.message, error.fix))
             return
-        self.post_message(VolumesOpened(run, project, target, handles))
+        self.post_message(VolumesOpened(run, project, target, handles, sizes))
 
     @on(VolumesOpened)
     def _opened(self, message: VolumesOpened) -> None:
@@ -115,6 +118,7 @@ class VolumesBody(LiveStepBody):
         self.handles = message.handles
         self._project = message.project
         self._target = message.target
+        self._sizes = message.sizes
         self.query_one("#volumes-table").display = True
         self.flush(force=True)
 
@@ -151,6 +155,7 @@ class VolumesBody(LiveStepBody):
                 self.rows["events"].values(),
                 self.config.volumes,
                 self.config.services,
+                self._sizes,
             )
             if self._repaint(at):
                 self.repaints += 1

@@ -144,6 +144,19 @@ class EngineComposeHost:
         )
         return sorted((volume(v) for v in (found or {}).get("Volumes") or []), key=lambda v: v.name)
 
+    def volume_sizes(self, project: str) -> dict[str, int]:
+        # `docker system df -v`: the only place the engine reports a volume's size (-1: unknown).
+        usage = self._call("disk usage", lambda api: api.df())
+        sizes: dict[str, int] = {}
+        for info in (usage or {}).get("Volumes") or []:
+            labels = info.get("Labels") or {}
+            if labels.get(PROJECT) != project:
+                continue
+            size = (info.get("UsageData") or {}).get("Size")
+            if isinstance(size, int) and size >= 0:
+                sizes[str(labels.get(VOLUME) or info.get("Name", ""))] = size
+        return sizes
+
     # --- the changes `down` makes (refused in read-only mode before any request) --------------
 
     def stop_container(self, name: str, timeout_s: float) -> None:

@@ -119,6 +119,11 @@ class ComposeHost(Protocol):
 
     def project_volumes(self, project: str) -> list[ComposeVolume]: ...
 
+    def volume_sizes(self, project: str) -> dict[str, int]:
+        """Bytes of data in each of the project's named volumes, by Compose volume key; a volume
+        the engine reports no size for is left out. The engine walks every volume to answer."""
+        ...
+
     # The only changes: what `docker compose down` does, one object at a time. Volumes: never.
 
     def stop_container(self, name: str, timeout_s: float) -> None:

@@ -67,15 +67,17 @@ def secrets_findings(config: CutoverConfig, gateways: Gateways) -> list[Finding]
 def volumes_findings(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
     """Every Compose named volume next to its PVC; an unreachable cluster is inconclusive."""
     from wizard.compose.loader import load_project
-    from wizard.storage.volumes import gather_volumes
+    from wizard.storage.volumes import data_sizes, gather_volumes
 
     try:
+        project = load_project(config)
         report = gather_volumes(
             gateways.cluster(),
-            load_project(config),
+            project,
             config.volumes,
             config.services,
             config.selector,
+            data_sizes(gateways, project.name),
         )
     except CutoverError as exc:
         return [Finding("volumes", Severity.BLOCK, exc.message, exc.fix, inconclusive=True)]

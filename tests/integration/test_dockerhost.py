@@ -124,3 +124,30 @@ def test_unreachable_docker_host(tmp_path: Path) -> None:
         connect_compose_host(f"unix://{tmp_path}/docker.sock").ping()
     assert time.monotonic() - started < 2.0
     assert "docker -H" in caught.value.fix
+
+
+def test_volume_sizes_report_the_data_in_each_of_the_projects_volumes(
+    host: EngineComposeHost, compose_project: Any
+) -> None:
+    # 3 MiB written into one volume; the other stays empty; another project's is not ours.
+    writes = "dd if=/dev/zero of=/data/blob bs=1048576 count=3 && exec sleep 3600"
+    project = compose_project(
+        {
+            "services": {
+                "db": {"command": ["sh", "-c", writes], "volumes": ["db_data:/data"]},
+                "idle": {"volumes": ["spare:/spare"]},
+            },
+            "volumes": {"db_data": {}, "spare": {}},
+        }
+    )
+    other = compose_project(
+        {"services": {"x": {"volumes": ["db_data:/d"]}}, "volumes": {"db_data": {}}}
+    )
+
+    sizes = poll(
+        "the 3 MiB in db_data",
+        lambda: (s := host.volume_sizes(project.name)).get("db_data", 0) >= 3 * 2**20 and s,
+    )
+    assert set(sizes) == {"db_data", "spare"}  # by Compose key, this project's only
+    assert sizes["spare"] < 2**20
+    assert set(host.volume_sizes(other.name)) == {"db_data"}

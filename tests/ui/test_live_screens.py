@@ -194,3 +194,37 @@ async def test_a_watch_that_cannot_open_says_why_in_place_of_the_data(
         assert "Press r" in text or "Fix: Check it is up." in text
         step_id = "health" if step == "5" else "volumes"
         assert app.screen.query_one(ChecklistSidebar).state_of(step_id) is StepState.BLOCK
+
+
+async def test_a_claim_smaller_than_the_data_it_replaces_is_a_warning(
+    demo_config: CutoverConfig,
+) -> None:
+    """The engine's `system df` sizes reach the Volumes step: 3 GiB of redis data, a 2Gi claim."""
+    from wizard.demo import DemoComposeHost
+
+    class Grown(DemoComposeHost):
+        def volume_sizes(self, project: str) -> dict[str, int]:
+            return {**super().volume_sizes(project), "redis_data": 3 * 1024**3}
+
+    plain = build_gateways(demo_config)
+    app = CutoverApp(demo_config, Gateways(plain.cluster, lambda: Grown(demo_config), plain.vault))
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "has 3.0Gi of data" in text or "has 3Gi of data" in text, text
+        assert "postgres_data has" not in text  # the others fit their claims
+
+
+def test_the_demo_reports_sizes_that_fit_its_claims(demo_config: CutoverConfig) -> None:
+    from wizard.demo import DemoComposeHost
+
+    sizes = DemoComposeHost(demo_config).volume_sizes("email-rag")
+    assert set(sizes) == {
+        "postgres_data",
+        "redis_data",
+        "rabbitmq_data",
+        "upload_data",
+        "chroma_data",
+    }
+    assert DemoComposeHost(demo_config).volume_sizes("another") == {}

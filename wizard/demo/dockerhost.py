@@ -26,6 +26,16 @@ ENGINE_API_VERSION = "1.43"
 _STARTED_AT = "2025-01-06T08:00:{second:02d}Z"
 _HEALTH_OF = {"celery": "unhealthy"}  # service -> health other than "healthy"
 
+_GIB = 1024**3
+# The sample's data, as `docker system df -v` would report it after a few months of use.
+DEMO_VOLUME_BYTES = {
+    "postgres_data": int(1.6 * _GIB),
+    "redis_data": 48 * 1024**2,
+    "rabbitmq_data": 130 * 1024**2,
+    "upload_data": int(7.5 * _GIB),
+    "chroma_data": int(2.2 * _GIB),
+}
+
 
 class DemoComposeHost:
     """The `ComposeHost` of `cutover demo`: one engine, one project, nothing really running."""
@@ -125,6 +135,13 @@ class DemoComposeHost:
                 continue
             networks.append(ComposeNetwork(name=name, driver=spec.get("driver") or "bridge"))
         return networks
+
+    def volume_sizes(self, project: str) -> dict[str, int]:
+        """Made-up but plausible sizes for the sample, each well inside its claim."""
+        if project != self._project:
+            return {}
+        keys = set((self._compose.get("volumes") or {}).keys())
+        return {key: size for key, size in DEMO_VOLUME_BYTES.items() if key in keys}
 
     def project_volumes(self, project: str) -> list[ComposeVolume]:
         """The project's named volumes, where Docker keeps their data on the host."""

@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from wizard.checks import Finding, Severity
 from wizard.compose.model import ComposeProject
+from wizard.errors import CutoverError
+from wizard.factory import Gateways
 from wizard.health.status import EventRow, latest_events
 from wizard.model import Pvc
 from wizard.storage.claims import format_bytes, parse_quantity
@@ -167,6 +169,15 @@ def gather_volumes(
         service_map,
         sizes,
     )
+
+
+def data_sizes(gateways: Gateways, project: str) -> dict[str, int]:
+    """How much data each Compose volume holds, or {} when the engine cannot say (it walks every
+    volume to answer, and a slow or refusing engine must not keep the claims from showing)."""
+    try:
+        return gateways.compose_host().volume_sizes(project)
+    except CutoverError:
+        return {}
 
 
 # --- matching ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
+from tests.support.workloads import CountingHost
 from wizard.compose import load_project
 from wizard.config import CutoverConfig, Flags, resolve_config
 from wizard.dockerhost import connect_compose_host
@@ -51,25 +52,6 @@ def _deployment(admin_api: Any, namespace: str, name: str, secret: str) -> None:
         },
     }
     client.AppsV1Api(admin_api).create_namespaced_deployment(namespace, body)
-
-
-class CountingHost:
-    """The real engine, counting every call made through it."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.calls: list[str] = []
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self.inner, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            self.calls.append(name)
-            return attr(*args, **kwargs)
-
-        return call
 
 
 @pytest.fixture

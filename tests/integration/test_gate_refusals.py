@@ -14,7 +14,7 @@ import pytest
 from kubernetes import client
 
 from tests.support.fake_kubelet import crashloop
-from tests.support.workloads import CLAIM, create_deployment, project_config
+from tests.support.workloads import CLAIM, CountingHost, create_deployment, project_config
 from wizard.compose import load_project
 from wizard.config import CutoverConfig
 from wizard.dockerhost import connect_compose_host
@@ -22,25 +22,6 @@ from wizard.factory import build_gateways
 from wizard.gate import GateClosed, evaluate_gate, take_down
 from wizard.gate.verdict import GateItem, GateVerdict
 from wizard.state.store import StateFile
-
-
-class CountingHost:
-    """The real engine, counting every call made through it."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.calls: list[str] = []
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self.inner, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            self.calls.append(name)
-            return attr(*args, **kwargs)
-
-        return call
 
 
 def _blockers(verdict: GateVerdict, step: str) -> list[GateItem]:

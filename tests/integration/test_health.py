@@ -4,50 +4,17 @@ Every wait is a deadline on what the watch callback has delivered: nothing sleep
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from kubernetes import client
 
 from tests.support.fake_kubelet import crashloop, image_pull_backoff, oomkilled, ready
+from tests.support.seen import Seen
 from wizard.cluster import KubeCluster, connect_cluster
 from wizard.health.status import PodRow, WorkloadHealth, rollup
-from wizard.health.watch import WatchState, WatchUpdate
-
-
-class Seen:
-    """The rows a watch delivered, kept the way a screen keeps them."""
-
-    def __init__(self) -> None:
-        self.updates: list[WatchUpdate] = []
-        self.items: dict[str, Any] = {}
-        self.cond = threading.Condition()
-
-    def __call__(self, update: WatchUpdate) -> None:
-        with self.cond:
-            self.updates.append(update)
-            if update.reset:
-                self.items = dict(update.items)
-            for key, row in update.changed.items():
-                if row is None:
-                    self.items.pop(key, None)
-                else:
-                    self.items[key] = row
-            self.cond.notify_all()
-
-    def wait(self, what: str, check: Callable[[], Any], timeout: float = 30.0) -> Any:
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while not (result := check()):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    shown = {k: getattr(v, "status", v) for k, v in self.items.items()}
-                    pytest.fail(f"timed out after {timeout} s waiting for {what}; rows: {shown}")
-                self.cond.wait(min(left, 1.0))
-            return result
+from wizard.health.watch import WatchState
 
 
 @pytest.fixture

@@ -16,28 +16,15 @@ import yaml
 
 from screens.app import CutoverApp
 from screens.preflight import PreflightBody
+from tests.support.workloads import project_config
 from tests.ui.conftest import settle
 from wizard.checks import Finding, Severity
-from wizard.config import CutoverConfig, Flags, resolve_config
+from wizard.config import CutoverConfig
 from wizard.factory import build_gateways
 from wizard.preflight import check_access
 
 SERVICES = {"web": {}, "db": {"volumes": ["db_data:/data"]}}
 SPEC = {"services": SERVICES, "volumes": {"db_data": {}}}
-
-
-def _config(
-    project: Any, kubeconfig: str, namespace: str, docker_host: str, **extra: Any
-) -> CutoverConfig:
-    flags = Flags(
-        compose_files=[str(project.file)],
-        project_name=project.name,
-        namespace=namespace,
-        kubeconfig=kubeconfig,
-        docker_host=docker_host,
-        **extra,
-    )
-    return resolve_config(flags, env={}, cwd=project.dir)
 
 
 async def _preflight(config: CutoverConfig) -> list[Finding]:
@@ -61,7 +48,7 @@ async def test_preflight_screen_on_real_services_passes(
     real_keyring: Any,
 ) -> None:
     project = compose_project(SPEC)
-    findings = await _preflight(_config(project, admin_kubeconfig, namespace, docker_host))
+    findings = await _preflight(project_config(project, admin_kubeconfig, namespace, docker_host))
     found = _by_check(findings)
     assert not [f for f in findings if f.severity in (Severity.WARN, Severity.BLOCK)], findings
     assert found["docker.project"].message.startswith(
@@ -89,7 +76,7 @@ def test_preflight_as_viewer_warns_about_secrets_only(
     project = compose_project(SPEC)
     # The check itself: opened in the wizard, this identity gets the read-only wizard instead
     # (tests/integration/test_read_only_auto.py), whose Preflight sends no access review.
-    config = _config(project, viewer_kubeconfig, namespace, docker_host)
+    config = project_config(project, viewer_kubeconfig, namespace, docker_host)
     found = _by_check(check_access(config, build_gateways(config)))
     secrets = found["access.secrets"]
     assert secrets.severity is Severity.WARN
@@ -114,7 +101,7 @@ async def test_preflight_with_the_cluster_down_blocks_with_the_fix(
     down = tmp_path / "down.kubeconfig"
     down.write_text(yaml.safe_dump(kubeconfig))
     project = compose_project(SPEC)
-    findings = await _preflight(_config(project, str(down), namespace, docker_host))
+    findings = await _preflight(project_config(project, str(down), namespace, docker_host))
     found = _by_check(findings)
     assert found["docker.project"].severity is Severity.OK  # the rest still checked
     for check in ("cluster", "access"):

@@ -7,7 +7,6 @@ test makes through the shared one. Every wait is a deadline on what the watch de
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,53 +23,12 @@ from tests.support.private_apiserver import (
     free_port,
     write_kubeconfig,
 )
+from tests.support.seen import Seen
 from wizard.cluster import connect_cluster
 from wizard.health.status import PodRow
-from wizard.health.watch import WatchState, WatchUpdate
+from wizard.health.watch import WatchState
 
 SELECTOR = "app=reconnect"
-
-
-class Seen:
-    """The rows a watch delivered, kept the way a screen keeps them."""
-
-    def __init__(self, server: PrivateApiServer | None = None) -> None:
-        self.updates: list[WatchUpdate] = []
-        self.items: dict[str, Any] = {}
-        self.cond = threading.Condition()
-        self.server = server
-
-    def __call__(self, update: WatchUpdate) -> None:
-        with self.cond:
-            self.updates.append(update)
-            if update.reset:
-                self.items = dict(update.items)
-            for key, row in update.changed.items():
-                if row is None:
-                    self.items.pop(key, None)
-                else:
-                    self.items[key] = row
-            self.cond.notify_all()
-
-    def last(self) -> WatchUpdate:
-        with self.cond:
-            return self.updates[-1]
-
-    def wait(self, what: str, check: Callable[[], Any], timeout: float = 30.0) -> Any:
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while not (result := check()):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    last = self.updates[-1].status if self.updates else None
-                    log = f"\napiserver log:\n{self.server.log_tail()}" if self.server else ""
-                    pytest.fail(
-                        f"timed out after {timeout} s waiting for {what}; "
-                        f"status: {last}; rows: {self.items}{log}",
-                        pytrace=False,
-                    )
-                self.cond.wait(min(left, 0.5))
-            return result
 
 
 def poll(what: str, check: Callable[[], Any], timeout: float = 30.0) -> Any:

@@ -52,3 +52,23 @@ def create_deployment(
         },
     }
     client.AppsV1Api(admin_api).create_namespaced_deployment(namespace, body)
+
+
+class CountingHost:
+    """A ComposeHost passed through, counting every call made through it (a refusal must come
+    before any Docker request)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.inner, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(name)
+            return attr(*args, **kwargs)
+
+        return call

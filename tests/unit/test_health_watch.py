@@ -8,11 +8,12 @@ import json
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from tests.support.seen import Seen
 from wizard.errors import Forbidden, GatewayError, Unreachable
 from wizard.health.status import PodRow
 from wizard.health.watch import (
@@ -119,41 +120,6 @@ def explain(status: int, body: bytes, op: Operation) -> GatewayError:
     return GatewayError(f"{status}")
 
 
-class Seen:
-    """What the callback received, and a deadline-bounded wait for a condition on it."""
-
-    def __init__(self) -> None:
-        self.updates: list[WatchUpdate] = []
-        self.items: dict[str, Any] = {}
-        self.cond = threading.Condition()
-
-    def __call__(self, update: WatchUpdate) -> None:
-        with self.cond:
-            self.updates.append(update)
-            if update.reset:
-                self.items = dict(update.items)
-            for key, row in update.changed.items():
-                if row is None:
-                    self.items.pop(key, None)
-                else:
-                    self.items[key] = row
-            self.cond.notify_all()
-
-    def wait(self, what: str, check: Callable[[], Any], timeout: float = 5.0) -> Any:
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while not (result := check()):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    pytest.fail(f"timed out waiting for {what}; updates: {self.updates}")
-                self.cond.wait(left)
-            return result
-
-    @property
-    def state(self) -> WatchState:
-        return self.updates[-1].status.state
-
-
 def start(server: Server, seen: Seen, **kw: Any) -> Watcher:
     kw.setdefault("backoff", Backoff(0.01, 0.02))
     return Watcher("pods", "ns", server, explain, seen, selector="app=web", **kw).start()
@@ -181,7 +147,7 @@ def test_list_then_watch_applies_events_in_batches(stopper: list[Watcher]) -> No
         ]
     )
     server = Server(FakeStream(body=listing("10", pod("a", "9"))), live)
-    seen = Seen()
+    seen = Seen(timeout=5.0)
     watcher = start(server, seen)
     stopper.append(watcher)
     first = seen.wait("the list", lambda: seen.updates and seen.updates[0])
@@ -208,7 +174,7 @@ def test_paged_list() -> None:
         FakeStream(body=listing("5", pod("a", "1"), token="next")),
         FakeStream(body=listing("7", pod("b", "2"))),
     )
-    seen = Seen()
+    seen = Seen(timeout=5.0)
     watcher = start(server, seen)
     try:
         seen.wait("the list", lambda: seen.updates)
@@ -225,7 +191,7 @@ def test_a_watch_the_server_ends_resumes_from_the_last_version(stopper: list[Wat
         FakeStream(body=listing("10", pod("a", "9"))),
         FakeStream(chunks=[event("ADDED", pod("b", "11")), END]),
     )
-    seen = Seen()
+    seen = Seen(timeout=5.0)
     stopper.append(start(server, seen))
     seen.wait("a second watch", lambda: len(server.watches()) == 2)
     assert server.watches()[1]["resourceVersion"] == "11"
@@ -245,7 +211,7 @@ def test_410_gone_relists_once_and_resumes(how: str, stopper: list[Watcher]) -> 
         gone,
         FakeStream(body=listing("50", pod("c", "49"))),
     )
-    seen = Seen()
+    seen = Seen(timeout=5.0)
     watcher = start(server, seen)
     stopper.append(watcher)
     seen.wait("the watch after the re-list", lambda: len(server.watches()) == 2)
@@ -269,7 +235,7 @@ def test_dropped_stream_and_refused_connections_reconnect_with_backoff(
         refused,
         resumed,
     )
-    seen = Seen()
+    seen = Seen(timeout=5.0)
     before = time.time()
     stopper.append(start(server, seen))
     seen.wait("c after the reconnect", lambda: "c" in seen.items)
@@ -299,7 +265,7 @@ def test_backoff_is_exponential_and_capped() -> None:
 
 def test_forbidden_fails_for_good() -> None:
     server = Server(FakeStream(status=403, body=b"{}"))
-    seen = Seen()
+    seen = Seen(timeout=5.0)
     watcher = start(server, seen)
     seen.wait("failed", lambda: seen.updates and seen.state is WatchState.FAILED)
     watcher.stop()
@@ -311,7 +277,7 @@ def test_forbidden_fails_for_good() -> None:
 
 def test_stop_ends_a_blocked_watch_at_once() -> None:
     server = Server(FakeStream(body=listing("10")))
-    seen = Seen()
+    seen = Seen(timeout=5.0)
     watcher = start(server, seen)
     seen.wait("the watch to open", lambda: server.watches())
     began = time.monotonic()
@@ -342,8 +308,8 @@ def test_a_failing_receiver_does_not_end_the_watch(stopper: list[Watcher]) -> No
 
 def test_unknown_kind_and_static_watch() -> None:
     with pytest.raises(ValueError, match="cannot watch"):
-        Watcher("secrets", "ns", Server(), explain, Seen())
-    seen = Seen()
+        Watcher("secrets", "ns", Server(), explain, Seen(timeout=5.0))
+    seen = Seen(timeout=5.0)
     handle = StaticWatch("pods", {"a": 1}, seen)
     assert seen.updates[0].reset and seen.items == {"a": 1} == handle.snapshot()
     handle.stop()

@@ -102,14 +102,10 @@ def demo_state_dir(env: Mapping[str, str] | None = None) -> Path:
     return base / "compose-cutover" / "demo"
 
 
-def state_dir_for(config: CutoverConfig) -> Path:
-    """`<project_dir>/.cutover` for a real project; for the demo, `demo_state_dir()`, with a
-    folder of its own for `demo --fixed` (its acknowledgements are not the planted demo's)."""
-    if not config.demo:
-        return config.project_dir / STATE_DIR
-    return demo_state_dir() / "fixed" if config.demo_fixed else demo_state_dir()
-
-
 def state_file_for(config: CutoverConfig) -> StateFile:
-    """The project's `.cutover/state.json` (the demo's is in `demo_state_dir()`)."""
-    return StateFile(state_dir_for(config))
+    """`<project_dir>/.cutover/state.json` for a real project; for the demo, in
+    `demo_state_dir()`, with a folder of its own for `demo --fixed` (its acknowledgements are not
+    the planted demo's)."""
+    if not config.demo:
+        return StateFile(config.project_dir / STATE_DIR)
+    return StateFile(demo_state_dir() / "fixed" if config.demo_fixed else demo_state_dir())

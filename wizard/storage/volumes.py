@@ -35,13 +35,13 @@ from typing import TYPE_CHECKING, Protocol
 from wizard.checks import Finding, Severity
 from wizard.compose.model import ComposeProject
 from wizard.errors import CutoverError
-from wizard.factory import Gateways
 from wizard.health.status import EventRow, latest_events
 from wizard.model import Pvc
 from wizard.storage.claims import format_bytes, parse_quantity
 from wizard.target.model import TargetState, TargetWorkload
 
 if TYPE_CHECKING:
+    from wizard.factory import Gateways
     from wizard.gateways import Cluster
 
 RWX = "ReadWriteMany"

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # The real test environment: a Kubernetes control plane (etcd, kube-apiserver,
-# kube-controller-manager, kube-scheduler), a private Docker Engine with a local busybox image,
-# and the docker-compose v2 binary. See ../shared/TESTENV.md for why each piece is real.
+# kube-controller-manager, kube-scheduler), a private Docker Engine, a real kubelet that runs pods
+# on that engine (one Ready node), local images (busybox, a pause image, PostgreSQL 15 and Redis
+# from Debian's packages) and the docker-compose v2 binary. See ../shared/TESTENV.md for why each
+# piece is real.
 #
+#   scripts/testenv.sh build    packages, binaries and images into the cache; starts nothing
 #   scripts/testenv.sh up       start everything (idempotent: a healthy environment is left alone)
 #   scripts/testenv.sh down     stop everything by pid and remove the state (keeps the binary cache)
 #   scripts/testenv.sh status   say what runs
 #
 # State (pids, logs, kubeconfigs, env.sh) lives in $CUTOVER_TESTENV (default /tmp/cutover-testenv).
 # Kubernetes binaries are built once from Debian's `kubernetes` source package and cached in
-# ${XDG_CACHE_HOME:-~/.cache}/compose-cutover/kubernetes-<version>/, outside the repo.
+# ${XDG_CACHE_HOME:-~/.cache}/compose-cutover/kubernetes-<version>/, outside the repo; the
+# PostgreSQL/Redis root filesystem (debootstrap) in .../images/.
 set -Eeuo pipefail # -E: the ERR trap below also reports failures inside functions
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,12 +21,20 @@ STATE=${CUTOVER_TESTENV:-/tmp/cutover-testenv}
 CACHE_ROOT=${XDG_CACHE_HOME:-$HOME/.cache}/compose-cutover
 PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
 IMAGE=local/busybox:1
-K8S_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler)
+PAUSE_IMAGE=local/pause:1
+POSTGRES_IMAGE=local/postgres:15
+REDIS_IMAGE=local/redis:7
+# The PostgreSQL/Redis root filesystem: its name changes when what goes into it changes.
+DATA_ROOTFS_PACKAGES=postgresql-15,redis-server
+DATA_ROOTFS=$CACHE_ROOT/images/bookworm-minbase-postgresql-15-redis-v1.tar
+K8S_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubelet)
 # Order matters: started left to right, stopped right to left.
-SERVICES=(etcd kube-apiserver kube-controller-manager kube-scheduler dockerd)
+SERVICES=(etcd kube-apiserver kube-controller-manager kube-scheduler dockerd kubelet)
+# socat: the kubelet's port-forward runs it inside the pod's network namespace.
+# dnsmasq-base: a real DNS server on loopback for the name checks' tests.
 PACKAGES=(etcd-server golang-go rsync make dpkg-dev openssl docker.io busybox-static
-  gnome-keyring dbus dbus-user-session libsecret-tools tmux curl iproute2
-  golang-github-modern-go-reflect2-dev golang-github-json-iterator-go-dev)
+  gnome-keyring dbus dbus-user-session libsecret-tools tmux curl iproute2 socat debootstrap
+  dnsmasq-base golang-github-modern-go-reflect2-dev golang-github-json-iterator-go-dev)
 # The last two are Go sources, used to repair the Kubernetes build (see build_k8s).
 
 # A failing command under `set -e` would otherwise end the script without a word.
@@ -123,7 +135,7 @@ build_k8s() {
     mkdir -p .go/src/k8s.io
     ln -sfn ../../.. .go/src/k8s.io/kubernetes
     env GOPATH="$src/.go" HOME="$work/home" CGO_ENABLED=0 \
-      make WHAT="cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler"
+      make WHAT="${K8S_BINARIES[*]/#/cmd/}"
   ) >"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log" >&2; die "kubernetes build failed"; }
   local dest=$CACHE_ROOT/kubernetes-$version bin
   mkdir -p "$dest.partial"
@@ -134,6 +146,29 @@ build_k8s() {
   log "built in $((SECONDS - started)) s, cached in $dest"
   rm -rf "$work"
   trap - EXIT
+}
+
+# The root filesystem of the PostgreSQL 15 + Redis image: Debian's own packages (no registry is
+# reachable), from the mirror the machine already uses. About 2 minutes; cached as one tar.
+build_data_rootfs() {
+  local mirror root started=$SECONDS
+  mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources | grep -v security | head -n 1)
+  [[ -n $mirror ]] || die "no Debian mirror in /etc/apt/sources.list.d/debian.sources"
+  root=$(mktemp -d /tmp/cutover-rootfs.XXXXXX)
+  BUILD_DIR=$root
+  trap 'rm -rf "$BUILD_DIR"' EXIT
+  log "debootstrap of $DATA_ROOTFS_PACKAGES from $mirror (about 2 minutes)"
+  debootstrap --variant=minbase --include="$DATA_ROOTFS_PACKAGES" bookworm "$root" "$mirror" \
+    >"$root.log" 2>&1 || { tail -n 30 "$root.log" >&2; die "debootstrap failed"; }
+  # What a container never needs: downloaded .debs, package lists, docs, translations.
+  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* \
+    "$root"/usr/share/doc "$root"/usr/share/man "$root"/usr/share/locale
+  mkdir -p "$(dirname "$DATA_ROOTFS")"
+  tar -C "$root" -cf "$DATA_ROOTFS.partial" .
+  mv "$DATA_ROOTFS.partial" "$DATA_ROOTFS"
+  rm -rf "$root" "$root.log"
+  trap - EXIT
+  log "rootfs built in $((SECONDS - started)) s: $DATA_ROOTFS ($(du -h "$DATA_ROOTFS" | cut -f1))"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -282,7 +317,7 @@ start_kubernetes() {
   api_port=$(free_port)
   cm_port=$(free_port)
   sched_port=$(free_port)
-  APISERVER=https://127.0.0.1:$api_port
+  APISERVER=https://$HOST_IP:$api_port
 
   start etcd etcd --name cutover-test --data-dir "$k8s/etcd" \
     --listen-client-urls "http://127.0.0.1:$etcd_port" \
@@ -309,9 +344,9 @@ start_kubernetes() {
     --service-account-signing-key-file="$k8s/sa.key" \
     --service-account-issuer=https://kubernetes.default.svc \
     --cert-dir="$k8s/certs" --secure-port="$api_port" \
-    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 \
+    --bind-address="$HOST_IP" --advertise-address="$HOST_IP" \
     --authorization-mode=RBAC --token-auth-file="$k8s/tokens.csv" \
-    --service-cluster-ip-range=10.0.0.0/24
+    --service-cluster-ip-range=10.0.0.0/24 --kubelet-preferred-address-types=InternalIP
   wait_for kube-apiserver 60 apiserver_ready
 
   write_kubeconfig "$STATE/admin.kubeconfig" admin
@@ -351,8 +386,10 @@ default_sa_has_token() {
   kube_api GET /api/v1/namespaces/default/serviceaccounts/default | grep -q '"secrets"'
 }
 
-# There is no kubelet: Nodes are plain objects that say they are Ready, so the real scheduler
-# places pods on them; tests then play kubelet by patching pod status (tests/support/fake_kubelet.py).
+# Two Nodes with no kubelet behind them: plain objects that say they are Ready, for what needs
+# thousands of pods (the 5,000-pod benchmark), which put pods on them by `nodeName` and play
+# kubelet by patching pod status (tests/support/fake_kubelet.py). Their taint keeps the scheduler
+# from ever placing an ordinary pod there: those all go to the real kubelet's node.
 # The addresses are from TEST-NET-1: documentation only, nothing ever connects to them.
 create_node() {
   local name=$1 ip=$2 now
@@ -377,7 +414,9 @@ create_node() {
       {\"type\": \"DiskPressure\", \"status\": \"False\", \"reason\": \"KubeletHasNoDiskPressure\", \"lastHeartbeatTime\": \"$now\", \"lastTransitionTime\": \"$now\"},
       {\"type\": \"PIDPressure\", \"status\": \"False\", \"reason\": \"KubeletHasSufficientPID\", \"lastHeartbeatTime\": \"$now\", \"lastTransitionTime\": \"$now\"}
     ]}}" >/dev/null
-  kube_api PATCH "/api/v1/nodes/$name" '{"spec": {"taints": null}}' >/dev/null
+  # Replaces the not-ready taint the TaintNodesByCondition admission plugin added on create.
+  kube_api PATCH "/api/v1/nodes/$name" '{"spec": {"taints": [
+    {"key": "cutover.test/no-kubelet", "value": "true", "effect": "NoSchedule"}]}}' >/dev/null
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -386,47 +425,202 @@ create_node() {
 
 docker_ready() { DOCKER_HOST=$DOCKER_URL docker version --format '{{.Server.Version}}'; }
 
-# The daemon's own network namespace, named after the state dir so that two environments
-# (a developer's `make env-up` and a `make test` run) never share one.
-netns_name() { printf 'cutover-%s\n' "$(printf '%s' "$STATE" | md5sum | cut -c1-8)"; }
+# The environment's own network namespace, named after the state dir so that two environments
+# (a developer's `make env-up`, a `make test` run, a sandbox) never share one. dockerd and the
+# kubelet run in it (entered with nsenter, which unlike `ip netns exec` keeps the host's cgroup
+# mounts they need): docker0, the project bridges and dockerd's iptables chains (it rewrites the
+# DOCKER chains and sets FORWARD to DROP on start) stay in there, so another environment or a
+# host dockerd can't break its traffic, nor it theirs; and the kubelet reaches pod IPs on
+# docker0 directly, as a node does (readiness probes by HTTP need that).
+#
+# A veth pair joins it to the host, on a /30 of 10.213.0.0/16 picked from the same hash:
+#   HOST_IP  (host side)       the API server binds here, so the kubelet inside can reach it;
+#   NODE_IP  (namespace side)  the node's InternalIP: the API server dials the kubelet here for
+#                              exec, logs and port-forward, and Compose's published ports answer
+#                              here (the "Docker host" address as seen from the host).
+# Neither address exists outside this machine.
+env_hash() { printf '%s' "$STATE" | md5sum | cut -c1-8; }
+netns_name() { printf 'cutover-%s\n' "$(env_hash)"; }
+node_name() { printf 'cutover-node-%s\n' "$(env_hash)"; }
+
+network_addresses() {
+  local hash a b
+  hash=$(env_hash)
+  a=$((16#${hash:0:2}))
+  b=$(((16#${hash:2:2}) & 252))
+  HOST_IP=10.213.$a.$((b + 1))
+  NODE_IP=10.213.$a.$((b + 2))
+  VETH_HOST=cvh-${hash:0:8}
+  VETH_NODE=cvn-${hash:0:8}
+}
+
+setup_network() {
+  local netns
+  netns=$(netns_name)
+  network_addresses
+  [[ -e /run/netns/$netns ]] || ip netns add "$netns"
+  ip netns exec "$netns" ip link set lo up
+  if ! ip link show "$VETH_HOST" >/dev/null 2>&1; then
+    ip link add "$VETH_HOST" type veth peer name "$VETH_NODE"
+    ip link set "$VETH_NODE" netns "$netns"
+  fi
+  ip addr replace "$HOST_IP/30" dev "$VETH_HOST"
+  ip link set "$VETH_HOST" up
+  ip netns exec "$netns" ip addr replace "$NODE_IP/30" dev "$VETH_NODE"
+  ip netns exec "$netns" ip link set "$VETH_NODE" up
+}
+
+teardown_network() {
+  local netns
+  netns=$(netns_name)
+  network_addresses
+  # Deleting one end of a veth deletes both; the namespace's end goes with the namespace too.
+  if ip link show "$VETH_HOST" >/dev/null 2>&1; then ip link delete "$VETH_HOST"; fi
+  if [[ -e /run/netns/$netns ]]; then ip netns delete "$netns"; fi
+}
+
+# This machine refuses a negative oom_score_adj even to root ("can't get final child's PID from
+# pipe: EOF"), and the kubelet's dockershim asks -998 for every pod sandbox (-997 for Guaranteed
+# pods). dockerd's default runtime is therefore runc behind this wrapper, which raises a negative
+# "oomScoreAdj" in the OCI bundle to 0 before runc reads it. Nothing else changes.
+write_runc_wrapper() {
+  local wrapper=$1 runc
+  runc=$(command -v runc) || die "runc not found (package runc, a docker.io dependency)"
+  cat >"$wrapper" <<EOF
+#!/bin/sh
+# Written by scripts/testenv.sh: runc with a negative oomScoreAdj raised to 0 (see there).
+bundle= prev=
+for arg in "\$@"; do
+  case \$prev in --bundle | -b) bundle=\$arg ;; esac
+  case \$arg in --bundle=*) bundle=\${arg#--bundle=} ;; esac
+  prev=\$arg
+done
+if [ -n "\$bundle" ] && [ -f "\$bundle/config.json" ]; then
+  sed -i -E 's/"oomScoreAdj":-[0-9]+/"oomScoreAdj":0/' "\$bundle/config.json"
+fi
+exec $runc "\$@"
+EOF
+  chmod 0755 "$wrapper"
+}
 
 start_docker() {
   local d=$STATE/docker netns
   mkdir -p "$d"
   DOCKER_URL=unix://$d/docker.sock
   # A private daemon on its own socket, data and exec roots: the packaged service and
-  # /var/run/docker.sock are never touched. It also runs in a network namespace of its own
-  # (entered with nsenter, which unlike `ip netns exec` keeps the host's cgroup mounts that
-  # dockerd needs): its docker0, project bridges and iptables chains (dockerd rewrites the
-  # DOCKER chains and sets FORWARD to DROP on start) stay in there, so a second environment or
-  # a host dockerd can't break its container-to-container traffic, nor it theirs. The unix
-  # socket is a file, reachable from the host. The cost: published ports listen inside the
-  # namespace (reach them with `ip netns exec NAME ...`), not on the host's 127.0.0.1.
+  # /var/run/docker.sock are never touched. The unix socket is a file, reachable from the host.
   netns=$(netns_name)
-  [[ -e /run/netns/$netns ]] || ip netns add "$netns"
-  ip netns exec "$netns" ip link set lo up
+  write_runc_wrapper "$d/runc-wrapper"
   # --shutdown-timeout: test containers are disposable; don't wait 15 s for each on `down`.
   start dockerd nsenter --net="/run/netns/$netns" dockerd --host "$DOCKER_URL" \
-    --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/docker.pid" --shutdown-timeout 2
+    --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/docker.pid" --shutdown-timeout 2 \
+    --add-runtime "cutover-runc=$d/runc-wrapper" --default-runtime cutover-runc
   wait_for dockerd 60 docker_ready
+  ensure_images
+}
 
-  if ! DOCKER_HOST=$DOCKER_URL docker image inspect "$IMAGE" >/dev/null 2>&1; then
-    # No registry is reachable: build the image from Debian's static busybox.
-    log "importing $IMAGE from busybox-static"
-    local rootfs applet
-    rootfs=$(mktemp -d /tmp/cutover-busybox.XXXXXX)
-    mkdir -p "$rootfs"/{bin,etc,tmp,var/www,root}
-    cp /bin/busybox "$rootfs/bin/busybox"
-    for applet in $("$rootfs/bin/busybox" --list); do
-      [[ -e $rootfs/bin/$applet ]] || ln -s busybox "$rootfs/bin/$applet"
-    done
-    printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$rootfs/etc/passwd"
-    printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
-    chmod 1777 "$rootfs/tmp"
-    tar -C "$rootfs" -c . | DOCKER_HOST=$DOCKER_URL docker import \
-      --change 'ENV PATH=/bin' --change 'CMD ["sh"]' - "$IMAGE" >/dev/null
-    rm -rf "$rootfs"
+dock() { DOCKER_HOST=$DOCKER_URL docker "$@"; }
+
+# Images are made here, never pulled (no registry is reachable): busybox from Debian's static
+# build (every applet: tar, sha256sum, find, head, httpd, nc ...); a pause image for pod sandboxes;
+# PostgreSQL 15 and Redis from Debian's packages (the cached debootstrap root filesystem plus
+# scripts/images/). dockerd's data root is the environment's, so this runs on every `up`.
+ensure_images() {
+  local rootfs applet
+  rootfs=$(mktemp -d /tmp/cutover-busybox.XXXXXX)
+  mkdir -p "$rootfs"/{bin,etc,tmp,var/www,root}
+  cp /bin/busybox "$rootfs/bin/busybox"
+  for applet in $("$rootfs/bin/busybox" --list); do
+    [[ -e $rootfs/bin/$applet ]] || ln -s busybox "$rootfs/bin/$applet"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$rootfs/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
+  chmod 1777 "$rootfs/tmp"
+  tar -C "$rootfs" -c . | dock import --change 'ENV PATH=/bin' --change 'CMD ["sh"]' - "$IMAGE" >/dev/null
+  # The pause container holds a pod's namespaces. A bare `sleep` as PID 1 ignores SIGTERM and
+  # every pod would take its whole grace period to stop; this one stops at once.
+  tar -C "$rootfs" -c . | dock import --change 'ENV PATH=/bin' \
+    --change 'ENTRYPOINT ["sh", "-c", "trap \"exit 0\" TERM INT; while :; do sleep 3600 & wait $!; done"]' \
+    - "$PAUSE_IMAGE" >/dev/null
+  rm -rf "$rootfs"
+
+  [[ -f $DATA_ROOTFS ]] || build_data_rootfs
+  log "importing $POSTGRES_IMAGE and $REDIS_IMAGE"
+  dock import - local/debian-data:base <"$DATA_ROOTFS" >/dev/null
+  dock build -q -t "$POSTGRES_IMAGE" -f "$ROOT/scripts/images/Dockerfile.postgres" "$ROOT/scripts/images" >/dev/null
+  dock build -q -t "$REDIS_IMAGE" -f "$ROOT/scripts/images/Dockerfile.redis" "$ROOT/scripts/images" >/dev/null
+}
+
+# ---------------------------------------------------------------------------------------------
+# The kubelet: a real node on the private dockerd (v1.20 has the dockershim built in)
+# ---------------------------------------------------------------------------------------------
+
+node_ready() {
+  kube_api GET "/api/v1/nodes/$(node_name)" |
+    python3 -c 'import json, sys
+conditions = json.load(sys.stdin)["status"].get("conditions", [])
+sys.exit(0 if any(c["type"] == "Ready" and c["status"] == "True" for c in conditions) else 1)'
+}
+
+start_kubelet() {
+  local bin=$1 k=$STATE/kubelet node
+  node=$(node_name)
+  mkdir -p "$k/pki" "$k/dockershim"
+  # The kubelet's own kubeconfig: admin's token, the API server on the host side of the veth.
+  cp "$STATE/admin.kubeconfig" "$k/kubeconfig"
+  # Flags, and why:
+  #  --node-ip/--address       the namespace side of the veth: the API server reaches it there
+  #  --anonymous-auth, AlwaysAllow, no webhook: the API server calls exec/logs/port-forward
+  #                            without a client certificate (test environment only)
+  #  cgroups-per-qos off, no node allocatable, cgroupfs: no systemd, shared machine
+  #  eviction thresholds, image GC at 100%: a busy developer disk must not evict test pods
+  #  --experimental-dockershim-root-directory: per environment (the default is machine-wide)
+  #  --make-iptables-util-chains=false: dockerd owns the namespace's iptables
+  #  --cluster-dns: an address in the service range (nothing answers there: no pod here looks
+  #                 names up); without one every pod gets a MissingClusterDNS Warning event,
+  #                 which no real cluster shows and the Pod health step would list
+  start kubelet nsenter --net="/run/netns/$(netns_name)" "$bin/kubelet" \
+    --kubeconfig="$k/kubeconfig" --hostname-override="$node" \
+    --node-ip="$NODE_IP" --address="$NODE_IP" --port=10250 \
+    --container-runtime=docker --docker-endpoint="$DOCKER_URL" \
+    --pod-infra-container-image="$PAUSE_IMAGE" \
+    --root-dir="$k" --cert-dir="$k/pki" --experimental-dockershim-root-directory="$k/dockershim" \
+    --anonymous-auth=true --authorization-mode=AlwaysAllow --authentication-token-webhook=false \
+    --fail-swap-on=false --cgroups-per-qos=false --enforce-node-allocatable= --cgroup-driver=cgroupfs \
+    --read-only-port=0 --healthz-port=0 --make-iptables-util-chains=false \
+    --eviction-hard='memory.available<1Mi,nodefs.available<1%,imagefs.available<1%' \
+    --image-gc-high-threshold=100 --image-gc-low-threshold=99 \
+    --cluster-dns=10.0.0.10 --cluster-domain=cluster.local \
+    --node-labels=cutover.test/kubelet=real
+  wait_for kubelet 90 node_ready
+  # The node registered with the not-ready taint, which only the node-lifecycle controller (off
+  # here, see start_kubernetes) would take away once Ready.
+  kube_api PATCH "/api/v1/nodes/$node" '{"spec": {"taints": null}}' >/dev/null
+}
+
+# Pod containers the kubelet started: its dockershim labels every one. Removed by that label on
+# our own dockerd only.
+remove_pod_containers() {
+  local ids
+  ids=$(dock ps -aq --filter label=io.kubernetes.docker.type 2>/dev/null) || return 0
+  if [[ -n $ids ]]; then
+    log "removing $(wc -w <<<"$ids") pod container(s)"
+    # shellcheck disable=SC2086 # one id a word
+    dock rm -f $ids >/dev/null 2>&1 || true
   fi
+}
+
+# The kubelet writes per-pod log folders under /var/log/pods (fixed in v1.20) as links into the
+# engine's data root; remove ours (their links point into this state dir), nobody else's.
+remove_pod_logs() {
+  local dir link
+  [[ -d /var/log/pods ]] || return 0
+  for dir in /var/log/pods/*/; do
+    link=$(find "$dir" -type l -print -quit 2>/dev/null)
+    if [[ -n $link && $(readlink "$link") == "$STATE"/* ]]; then rm -rf "$dir"; fi
+  done
+  find /var/log/containers -maxdepth 1 -type l -lname "/var/log/pods/*" 2>/dev/null |
+    while read -r link; do [[ -e $link ]] || rm -f "$link"; done
 }
 
 compose_bin() {
@@ -471,8 +665,10 @@ cmd_up() {
   compose=$(compose_bin)
 
   mkdir -p "$STATE/pids" "$STATE/logs"
+  setup_network
   start_kubernetes "$k8s_dir"
   start_docker
+  start_kubelet "$k8s_dir"
 
   cat >"$STATE/env.sh" <<EOF
 # Written by scripts/testenv.sh up; source it to point tests at the real services.
@@ -484,6 +680,10 @@ export CUTOVER_TEST_MULTI_KUBECONFIG=$STATE/multi.kubeconfig
 export CUTOVER_TEST_DOCKER_HOST=$DOCKER_URL
 export CUTOVER_TEST_COMPOSE_BIN=$compose
 export CUTOVER_TEST_IMAGE=$IMAGE
+export CUTOVER_TEST_POSTGRES_IMAGE=$POSTGRES_IMAGE
+export CUTOVER_TEST_REDIS_IMAGE=$REDIS_IMAGE
+export CUTOVER_TEST_NODE=$(node_name)
+export CUTOVER_TEST_DOCKER_ADDRESS=$NODE_IP
 EOF
   log "up in $((SECONDS - started)) s; source $STATE/env.sh"
 }
@@ -493,10 +693,14 @@ cmd_down() {
     "" | / | "$HOME") die "refusing to remove state dir '$STATE'" ;;
   esac
   local i
+  DOCKER_URL=unix://$STATE/docker/docker.sock
+  # The kubelet first, then the pod containers it left (by its label, while dockerd still
+  # answers), then everything else in reverse start order.
+  stop kubelet
+  if running dockerd; then remove_pod_containers; fi
   for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do stop "${SERVICES[i]}"; done
-  local netns
-  netns=$(netns_name)
-  if [[ -e /run/netns/$netns ]]; then ip netns delete "$netns"; fi
+  remove_pod_logs
+  teardown_network
   # A dockerd that had to be killed can leave overlay/shm mounts under its roots; rm -rf would
   # fail on them.
   local mnt
@@ -522,16 +726,34 @@ cmd_status() {
       printf '%-24s stopped\n' "$name"
     fi
   done
-  [[ -f $STATE/env.sh ]] && grep '^export' "$STATE/env.sh" | sed 's/^export /  /'
+  if [[ -f $STATE/env.sh ]]; then
+    # shellcheck disable=SC1091
+    APISERVER=$(. "$STATE/env.sh" && echo "$CUTOVER_TEST_APISERVER")
+    if node_ready >/dev/null 2>&1; then
+      printf '%-24s Ready\n' "node $(node_name)"
+    else
+      printf '%-24s not Ready (or the API server does not answer)\n' "node $(node_name)"
+    fi
+    grep '^export' "$STATE/env.sh" | sed 's/^export /  /'
+  fi
   return 0
 }
 
+# Packages, binaries and images only: what `up` needs and caches, without starting anything.
+cmd_build() {
+  [[ $(id -u) == 0 ]] || die "needs root (apt-get)"
+  ensure_packages
+  cached_k8s_dir >/dev/null || build_k8s
+  [[ -f $DATA_ROOTFS ]] || build_data_rootfs
+}
+
 case ${1:-} in
+  build) cmd_build ;;
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
   *)
-    echo "usage: $0 up|down|status" >&2
+    echo "usage: $0 build|up|down|status" >&2
     exit 2
     ;;
 esac

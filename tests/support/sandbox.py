@@ -6,15 +6,19 @@ values of ``scripts/testenv.sh up``'s env.sh, see tests/support/testenv.py):
 - the Kubernetes side: namespace ``namespace`` with the sample's manifests (assets/demo/k8s),
   KEDA's ScaledObject CRD, and the PersistentVolumes the sample's story assumes were made by hand
   (there is no provisioner): redis', rabbitmq's, upload-data's, chroma-data's (class ``standard``,
-  ReadWriteOnce, as planted) and an nfs ReadWriteMany one for the fixed chroma-data. Not one for
+  ReadWriteOnce, as planted) and a ReadWriteMany one for the fixed chroma-data. Not one for
   ``data-postgres-0``: that claim staying Pending is a planted problem, fixed by
   assets/demo/k8s-fixed/postgres-volume.yaml. PV names start with the namespace, and each PV is
-  pre-bound (``claimRef``) to its claim in that namespace, so two sandboxes never meet.
+  pre-bound (``claimRef``) to its claim in that namespace, so two sandboxes never meet. The
+  sample's PVs are NFS exports; here each is a ``hostPath`` folder in the environment's state dir
+  (no NFS server runs here), so the real kubelet really mounts them.
   ``fixed=True`` applies k8s-fixed/ over k8s/ (same kind and name replaces) from the start.
-- the fake kubelet (tests/support/fake_kubelet.py) as a process of its own, pid in the workdir,
-  with ``--check-config``: pods whose Secret key is missing wait in CreateContainerConfigError.
+- the pods run on the environment's real kubelet: postgres and redis are real (the environment's
+  images from Debian's packages, tagged with the sample's names); a pod whose Secret key is
+  missing waits in the kubelet's own CreateContainerConfigError until step 2 writes it.
 - the Compose side: the sample's Compose file and a ``.env`` from ``.env.example`` in the workdir,
-  project ``project`` up on the private dockerd, busybox standing in for every image it names.
+  project ``project`` up on the private dockerd, on the same images: real postgres and redis,
+  busybox standing in for the application's images (it serves HTTP on 80 and 8000).
 
 ``Sandbox.stop()`` takes all of it away again (the workdir is the caller's). It is also the engine
 of ``make sandbox`` (scripts/sandbox.sh)::
@@ -31,7 +35,6 @@ import io
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tarfile
@@ -64,28 +67,31 @@ FIXED = SAMPLE / "k8s-fixed"
 COMPOSE_NAME = "docker-compose.prod.yml"
 OVERRIDE_NAME = "sandbox.override.yml"
 STATE_NAME = "sandbox.json"
-KUBELET_PID = "fake-kubelet.pid"
-KUBELET_LOG = "fake-kubelet.log"
 LABEL = "cutover-sandbox"  # on the namespace and the PVs; its value is the namespace
 STANDIN_LABEL = "cutover-sandbox.standin"
-NFS_SERVER = "nfs.email-rag.internal"
 
-# The healthcheck commands of the sample's Compose file, and the server commands it runs: in the
-# stand-in image they are scripts that succeed at once.
-STANDIN_TOOLS = (
-    "curl",
-    "pg_isready",
-    "redis-cli",
-    "rabbitmq-diagnostics",
-    "celery",
-    "redis-server",
-)
+# The sample's images that are real here: the environment's own, tagged with the sample's names.
+REAL_IMAGES = {"postgres:15-alpine": "postgres_image", "redis:7-alpine": "redis_image"}
+# The commands the sample's Compose file and manifests run in the application's images (checks,
+# the migration, the worker): in the stand-in image, scripts (see TOOL).
+STANDIN_TOOLS = ("curl", "rabbitmq-diagnostics", "celery", "alembic")
 ENTRYPOINT = """#!/bin/sh
-# Stand-in for the sample's real images: whatever the command, wait until stopped.
+# Stand-in for the sample's application images: serves HTTP on 80 (the frontend) and 8000 (the
+# backend; /health answers), whatever the command, until stopped.
+mkdir -p /tmp/www
+echo "email-rag stand-in" >/tmp/www/index.html
+echo ok >/tmp/www/health
+httpd -p 80 -h /tmp/www
+httpd -p 8000 -h /tmp/www
 trap 'exit 0' TERM INT
 while :; do sleep 3600 & wait $!; done
 """
-TOOL = "#!/bin/sh\n# Stand-in: the real tool's check always passes here.\nexit 0\n"
+TOOL = """#!/bin/sh
+# Stand-in for a tool of the sample's images: a worker runs (serves and waits) until stopped;
+# anything else (a check, a migration) succeeds at once.
+case " $* " in *" worker "*) exec /bin/entrypoint ;; esac
+exit 0
+"""
 
 # Only for `docker-compose up` here; cutover reads the sample's file alone. Healthchecks every
 # second, else Compose's depends_on: service_healthy waits out 30 s intervals twice; host ports
@@ -129,7 +135,6 @@ class Sandbox:
     docker_host: str
     fixed: bool = False
     compose_bin: str = ""
-    kubelet_pid: int | None = None
     persistent_volumes: list[str] = field(default_factory=list)
     made_keda_crd: bool = False
 
@@ -172,11 +177,10 @@ class Sandbox:
     # -- taking it down --------------------------------------------------------------------------
 
     def stop(self) -> None:
-        """Fake kubelet stopped, namespace deleted (its pods at once), Compose project removed
-        with its volumes, the PVs made for it deleted; waits until they are gone. Goes as far
-        as it can when a service is unreachable, then raises SandboxError saying what is left."""
+        """Namespace deleted (its pods at once), Compose project removed with its volumes, the
+        PVs made for it deleted with their folders; waits until they are gone. Goes as far as it
+        can when a service is unreachable, then raises SandboxError saying what is left."""
         problems: list[str] = []
-        self._stop_kubelet()
         try:
             self._delete_from_cluster()
         except Exception as exc:  # unreachable API server and such: still take Compose down
@@ -196,8 +200,7 @@ class Sandbox:
             core = client.CoreV1Api(api)
             with contextlib.suppress(ApiException):
                 core.delete_namespace(self.namespace, propagation_policy="Background")
-            # No kubelet any more: a pod bound to a node would stay Terminating (and so would
-            # the namespace); a kubelet would confirm the deletion once its containers stopped.
+            # At once: the kubelet stops their containers when it sees them gone.
             with contextlib.suppress(ApiException):
                 core.delete_collection_namespaced_pod(self.namespace, grace_period_seconds=0)
             for name in self.persistent_volumes:
@@ -224,45 +227,15 @@ class Sandbox:
             poll(f"namespace {self.namespace} and its PVs to be gone", all_gone, timeout=90)
             if self.made_keda_crd:
                 _remove_keda_crd_if_unused(api)
+        for name in self.persistent_volumes:
+            shutil.rmtree(volume_folder(name), ignore_errors=True)
         self.persistent_volumes, self.made_keda_crd = [], False
 
-    def _stop_kubelet(self) -> None:
-        pid_file = self.workdir / KUBELET_PID
-        pid = self.kubelet_pid
-        if pid is None and pid_file.is_file():
-            pid = int(pid_file.read_text())
-        if pid is not None and _is_ours(pid, "tests.support.fake_kubelet"):
-            os.kill(pid, signal.SIGTERM)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)  # ours when started by this process
-            try:
-                poll(f"fake kubelet (pid {pid}) to exit", lambda: not _alive(pid), timeout=10)
-            except TimedOut:
-                os.kill(pid, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
-        pid_file.unlink(missing_ok=True)
-        self.kubelet_pid = None
 
-
-def _alive(pid: int) -> bool:
-    """Running, not a zombie (an exited child nobody reaped yet counts as gone)."""
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def _is_ours(pid: int, needle: str) -> bool:
-    """Alive, and still the program we started (guards against a recycled pid)."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return False
-    return needle in cmdline and _alive(pid)
+def volume_folder(pv_name: str) -> Path:
+    """Where a sandbox PV keeps its files: in the environment's state dir, so that the
+    environment's `down` removes whatever a sandbox left."""
+    return testenv.load().state / "volumes" / pv_name
 
 
 @contextlib.contextmanager
@@ -320,14 +293,34 @@ def _fixed_docs(namespace: str) -> tuple[list[dict[str, Any]], list[dict[str, An
 
 def write_manifests(workdir: Path, namespace: str, fixed: bool) -> Path:
     """The sample's manifests in `namespace` under workdir/k8s (what cutover compares with);
-    with `fixed`, k8s-fixed/'s objects replace those of the same kind and name."""
+    with `fixed`, k8s-fixed/'s objects replace those of the same kind and name. CPU requests
+    are cut to fit the node (see fit_node)."""
     folder = sample_for(namespace, workdir / "k8s")
+    replacing = {}
     if fixed:
         replacing = {(d["kind"], d["metadata"]["name"]): d for d in _fixed_docs(namespace)[0]}
-        for path in sorted(folder.glob("*.yaml")):
-            docs = [replacing.get((d["kind"], d["metadata"]["name"]), d) for d in _docs(path)]
-            path.write_text(yaml.safe_dump_all(docs, sort_keys=False))
+    for path in sorted(folder.glob("*.yaml")):
+        docs = [replacing.get((d["kind"], d["metadata"]["name"]), d) for d in _docs(path)]
+        path.write_text(yaml.safe_dump_all([fit_node(d) for d in docs], sort_keys=False))
     return folder
+
+
+# The sample asks 3.8 CPUs in requests (backend 2 x 500m, celery 2 x 1 ...); the environment's one
+# real node has the machine's cores (2 here), and the scheduler would leave pods Pending with
+# "Insufficient cpu". The sandbox divides every CPU request by this: the manifests cutover reads
+# and the objects applied agree, and limits (not scheduled against) stay as the sample has them.
+CPU_REQUEST_DIVISOR = 10
+
+
+def fit_node(doc: dict[str, Any]) -> dict[str, Any]:
+    pod = ((doc.get("spec") or {}).get("template") or {}).get("spec") or {}
+    for container in [*pod.get("initContainers", []), *pod.get("containers", [])]:
+        requests = (container.get("resources") or {}).get("requests") or {}
+        if "cpu" in requests:
+            cpu = str(requests["cpu"])
+            millis = int(cpu[:-1]) if cpu.endswith("m") else int(float(cpu) * 1000)
+            requests["cpu"] = f"{max(millis // CPU_REQUEST_DIVISOR, 1)}m"
+    return doc
 
 
 # ---------------------------------------------------------------------------------------------
@@ -348,7 +341,7 @@ def _volume(
         "accessModes": modes,
         "persistentVolumeReclaimPolicy": "Retain",
         "claimRef": {"namespace": namespace, "name": claim},
-        "nfs": {"server": NFS_SERVER, "path": f"/exports/{name}"},
+        "hostPath": _host_path(f"{namespace}-{name}"),
     }
     if storage_class:
         spec["storageClassName"] = storage_class
@@ -364,11 +357,18 @@ def _volume(
 
 
 def _own_volume(doc: dict[str, Any], namespace: str) -> dict[str, Any]:
-    """A PV of k8s-fixed/, renamed after the sandbox's namespace and pre-bound to its claim."""
+    """A PV of k8s-fixed/, renamed after the sandbox's namespace, pre-bound to its claim, and
+    kept in a folder instead of its NFS export."""
     doc["metadata"]["name"] = f"{namespace}-{doc['metadata']['name']}"
     doc["metadata"].setdefault("labels", {})[LABEL] = namespace
     doc["spec"]["claimRef"]["namespace"] = namespace
+    doc["spec"].pop("nfs", None)
+    doc["spec"]["hostPath"] = _host_path(doc["metadata"]["name"])
     return doc
+
+
+def _host_path(pv_name: str) -> dict[str, str]:
+    return {"path": str(volume_folder(pv_name)), "type": "DirectoryOrCreate"}
 
 
 def sandbox_volumes(namespace: str) -> list[dict[str, Any]]:
@@ -461,39 +461,6 @@ def _remove_keda_crd_if_unused(api: Any) -> None:
         raw(api, "DELETE", f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{KEDA_CRD}")
 
 
-def _start_kubelet(sandbox: Sandbox) -> None:
-    """The fake kubelet as a process of its own (own session: it outlives `make sandbox`'s
-    shell), pid and log in the workdir; returns once it drives the namespace's pods."""
-    log_path = sandbox.workdir / KUBELET_LOG
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.support.fake_kubelet",
-                "--kubeconfig",
-                sandbox.kubeconfig,
-                "--namespace",
-                sandbox.namespace,
-                "--check-config",
-            ],
-            cwd=REPO_ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    sandbox.kubelet_pid = process.pid
-    (sandbox.workdir / KUBELET_PID).write_text(f"{process.pid}\n")
-
-    def started() -> bool:
-        if process.poll() is not None:
-            raise SandboxError(f"fake kubelet exited ({process.returncode}); see {log_path}")
-        return b"driving pods" in log_path.read_bytes()
-
-    poll("the fake kubelet to start", started, timeout=30)
-
-
 # ---------------------------------------------------------------------------------------------
 # Docker
 # ---------------------------------------------------------------------------------------------
@@ -504,10 +471,39 @@ def compose_images(compose_file: Path) -> list[str]:
     return sorted({s["image"] for s in model["services"].values() if s.get("image")})
 
 
+def manifest_images(namespace: str, fixed: bool) -> list[str]:
+    """Every image the applied manifests run, but `:latest` ones: the kubelet pulls those
+    always (no registry answers here), as it would on a cluster without that tag."""
+    docs = [d for path in sorted((SAMPLE / "k8s").glob("*.yaml")) for d in _docs(path)]
+    if fixed:
+        docs += _fixed_docs(namespace)[0]
+    found = set()
+    for doc in docs:
+        pod = ((doc.get("spec") or {}).get("template") or {}).get("spec") or {}
+        for c in [*pod.get("initContainers", []), *pod.get("containers", [])]:
+            if not str(c.get("image", "")).endswith(":latest"):
+                found.add(str(c["image"]))
+    return sorted(found)
+
+
+def tag_real_images(docker_host: str, env: testenv.TestEnv, images: Sequence[str]) -> None:
+    """The environment's PostgreSQL and Redis images under the sample's names for them."""
+    import docker
+
+    client = docker.DockerClient(base_url=docker_host)
+    try:
+        for tag in images:
+            image = client.images.get(getattr(env, REAL_IMAGES[tag]))
+            repository, _, version = tag.rpartition(":")
+            image.tag(repository, version)
+    finally:
+        client.close()
+
+
 def build_standin(docker_host: str, base: str, images: Sequence[str]) -> None:
     """One image FROM `base` (busybox), tagged with every name in `images`: its entrypoint
-    waits until stopped, and the sample's healthcheck tools are scripts that exit 0. Built
-    offline; skipped when an image with the same content is already tagged."""
+    serves HTTP until stopped, and the sample's tools are scripts (a worker runs, a check
+    passes). Built offline; skipped when an image with the same content is already tagged."""
     import docker
 
     files = {"Dockerfile": "", "entrypoint": ENTRYPOINT, **dict.fromkeys(STANDIN_TOOLS, TOOL)}
@@ -558,7 +554,6 @@ def start_sandbox(
     namespace: str = "email-rag",
     project: str = "email-rag",
     fixed: bool = False,
-    kubelet: bool = True,
 ) -> Sandbox:
     """The sample running on the current test environment; see the module's docstring.
     On any failure, what was made so far is taken down again before the error is raised."""
@@ -578,7 +573,9 @@ def start_sandbox(
     )
     try:
         # Compose comes up (healthchecks and all) while the cluster side is made.
-        build_standin(env.docker_host, env.image, compose_images(compose_file))
+        images = sorted({*compose_images(compose_file), *manifest_images(namespace, fixed)})
+        tag_real_images(env.docker_host, env, [i for i in images if i in REAL_IMAGES])
+        build_standin(env.docker_host, env.image, [i for i in images if i not in REAL_IMAGES])
         compose_up = subprocess.Popen(
             [
                 env.compose_bin,
@@ -614,8 +611,6 @@ def start_sandbox(
                 apply_object(api, volume, namespace)
                 sandbox.persistent_volumes.append(volume["metadata"]["name"])
             sandbox.save()
-            if kubelet:
-                _start_kubelet(sandbox)
             _apply_claims_first(api, folder, namespace)
         output, _ = compose_up.communicate(timeout=120)
         if compose_up.returncode != 0:
@@ -649,10 +644,6 @@ def fix_sandbox(sandbox: Sandbox) -> None:
         selector = "app=email-rag,component in (backend,celery)"
 
         def no_pods() -> bool:
-            # What a kubelet does once the containers stopped: the pods go at once.
-            core.delete_collection_namespaced_pod(
-                namespace, label_selector=selector, grace_period_seconds=0
-            )
             return not core.list_namespaced_pod(namespace, label_selector=selector).items
 
         poll("backend and celery pods to be gone", no_pods, timeout=60)
@@ -678,7 +669,7 @@ def fix_sandbox(sandbox: Sandbox) -> None:
                 sandbox.persistent_volumes.append(volume["metadata"]["name"])
         sandbox.save()
         for doc in namespaced:
-            apply_object(api, doc, namespace)
+            apply_object(api, fit_node(doc), namespace)
         fixed_names = {d["metadata"]["name"] for d in namespaced}
         for name in users:
             if name not in fixed_names:
@@ -698,7 +689,6 @@ def fix_sandbox(sandbox: Sandbox) -> None:
 def describe(sandbox: Sandbox) -> str:
     """The block `make sandbox` prints: what runs, how to open cutover again, fix, stop."""
     mode = "with k8s-fixed/ applied" if sandbox.fixed else "as planted"
-    kubelet = f"pid {sandbox.kubelet_pid}" if sandbox.kubelet_pid else "not running"
     work = sandbox.workdir
     env_sh = work / "env.sh"
     env_sh.write_text(
@@ -708,8 +698,9 @@ def describe(sandbox: Sandbox) -> str:
     )
     return f"""\
 Sandbox up: the Email-RAG sample, {mode}.
-  Kubernetes  namespace {sandbox.namespace}, pods run by a fake kubelet ({kubelet})
-  Docker      Compose project {sandbox.project}, busybox standing in for its images
+  Kubernetes  namespace {sandbox.namespace}, pods run by the environment's real kubelet
+  Docker      Compose project {sandbox.project}: real postgres and redis, busybox standing in
+              for the application's images
   files       {work}
 Open cutover again: make sandbox-run, or by hand:
   source {env_sh}; cd {work}
@@ -719,8 +710,8 @@ Stop everything: make sandbox-down"""
 
 
 def _still_up(workdir: Path) -> Sandbox | None:
-    """The workdir's sandbox when its namespace is still there (its fake kubelet started again
-    if it died); None, with any leftovers cleared, when it is not (e.g. a new test environment)."""
+    """The workdir's sandbox when its namespace is still there; None, with any leftovers
+    cleared, when it is not (e.g. a new test environment)."""
     if not (workdir / STATE_NAME).is_file():
         return None
     sandbox = Sandbox.load(workdir)
@@ -735,10 +726,6 @@ def _still_up(workdir: Path) -> Sandbox | None:
             sandbox.stop()
         shutil.rmtree(workdir, ignore_errors=True)
         return None
-    pid = sandbox.kubelet_pid
-    if pid is None or not _is_ours(pid, "tests.support.fake_kubelet"):
-        _start_kubelet(sandbox)
-        sandbox.save()
     return sandbox
 
 
@@ -764,9 +751,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"(not {wanted}: make sandbox-down first to change)", file=sys.stderr)
             else:
                 started = time.monotonic()
-                sandbox = start_sandbox(
-                    workdir, args.namespace, args.project, fixed=args.fixed, kubelet=True
-                )
+                sandbox = start_sandbox(workdir, args.namespace, args.project, fixed=args.fixed)
                 print(f"sandbox up in {time.monotonic() - started:.0f} s", file=sys.stderr)
             print(describe(sandbox))
         elif args.command == "info":

@@ -6,8 +6,10 @@ Raw clients only; the product's gateways have their own integration tests.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -181,7 +183,10 @@ def test_real_postgres_in_compose_and_in_kubernetes(
     del container["command"]  # the image's own entry point
     client.CoreV1Api(admin_api).create_namespaced_pod(
         namespace,
-        {"metadata": {"name": "db", "labels": {"app": "db"}}, "spec": template({}, [container])["spec"]},
+        {
+            "metadata": {"name": "db", "labels": {"app": "db"}},
+            "spec": template({}, [container])["spec"],
+        },
     )
     wait_for_pods(admin_api, namespace, "app=db", lambda ps: is_ready(ps[0]), timeout=90)
     from kubernetes.stream import stream
@@ -272,3 +277,41 @@ def test_no_keyring_raises_no_keyring_error(no_keyring: None) -> None:
 
     with pytest.raises(NoKeyringError):
         keyring.set_password("cutover-test", "user", "pw")
+
+
+def test_a_vanished_keyring_daemon_fails_loudly(tmp_path: Any) -> None:
+    """with-keyring.sh owns its daemon: when it is gone, the bus cannot activate a locked
+    stranger in its place, the fixture's check says so, and the script's exit code does too."""
+    import subprocess
+    import sys
+
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import os, signal, time\n"
+        "from tests.support.fixtures import _the_scripts_keyring_daemon\n"
+        "_the_scripts_keyring_daemon()\n"
+        "print('owned by the script')\n"
+        "pid = int(os.environ['CUTOVER_KEYRING_DAEMON_PID'])\n"
+        "os.kill(pid, signal.SIGTERM)\n"
+        "deadline = time.monotonic() + 10\n"
+        "while os.path.exists(f'/proc/{pid}') and time.monotonic() < deadline:\n"
+        "    time.sleep(0.05)\n"
+        "try:\n"
+        "    _the_scripts_keyring_daemon()\n"
+        "except BaseException as exc:\n"
+        "    print('refused:', exc)\n"
+    )
+    script = Path(__file__).parents[2] / "scripts" / "with-keyring.sh"
+    env = {k: v for k, v in os.environ.items() if k != "CUTOVER_KEYRING_DAEMON_PID"}
+    env["PYTHONPATH"] = str(Path(__file__).parents[2])
+    run = subprocess.run(
+        [str(script), sys.executable, str(probe)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert "owned by the script" in run.stdout, run.stderr
+    assert "refused: the keyring is served by nobody" in run.stdout, run.stdout
+    assert "was gone before the command ended" in run.stderr
+    assert run.returncode == 3

@@ -316,9 +316,42 @@ def real_keyring() -> Iterator[KeyringScratch]:
             "run the tests through scripts/with-keyring.sh (make test does)",
             pytrace=False,
         )
+    _the_scripts_keyring_daemon()
     scratch = KeyringScratch()
     yield scratch
     scratch.cleanup(backend)
+
+
+def _the_scripts_keyring_daemon() -> None:
+    """Fail loudly unless org.freedesktop.secrets is served by the daemon scripts/with-keyring.sh
+    started (its pid in CUTOVER_KEYRING_DAEMON_PID), alive: never by a stranger holding a locked
+    keyring, whose prompt would fail every keyring test after it for a reason nobody sees."""
+    from jeepney import DBusAddress, MessageType, new_method_call
+    from jeepney.io.blocking import open_dbus_connection
+
+    expected = os.environ.get("CUTOVER_KEYRING_DAEMON_PID", "")
+    if not expected:
+        pytest.fail(
+            "CUTOVER_KEYRING_DAEMON_PID is not set: run the tests through "
+            "scripts/with-keyring.sh (make test does)",
+            pytrace=False,
+        )
+    bus = DBusAddress(
+        "/org/freedesktop/DBus", bus_name="org.freedesktop.DBus", interface="org.freedesktop.DBus"
+    )
+    call = new_method_call(bus, "GetConnectionUnixProcessID", "s", ("org.freedesktop.secrets",))
+    with open_dbus_connection(bus="SESSION") as connection:
+        reply = connection.send_and_get_reply(call, timeout=5)
+    if reply.header.message_type is MessageType.error:
+        owner = f"nobody ({reply.body[0] if reply.body else 'no owner'})"
+    else:
+        owner = str(reply.body[0])
+    if owner != expected:
+        pytest.fail(
+            f"the keyring is served by {owner}, not by with-keyring.sh's daemon (pid {expected}): "
+            "that daemon has gone; see the end of the test run's output for its last words",
+            pytrace=False,
+        )
 
 
 @pytest.fixture

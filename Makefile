@@ -46,6 +46,8 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/lint-imports
 
 env-up: venv
 	CUTOVER_TESTENV=$(CUTOVER_TESTENV) PYTHON=$(PY) scripts/testenv.sh up
@@ -58,7 +60,7 @@ env-status:
 	@CUTOVER_TESTENV=$(CUTOVER_TESTENV) scripts/testenv.sh status
 
 # A rehearsal on real services: the test environment (its own state dir), the Email-RAG sample's
-# Compose project and manifests on it, a fake kubelet, then cutover in the foreground. It stays up
+# Compose project and manifests on it (pods on the real kubelet), then cutover in the foreground. It stays up
 # when cutover exits: sandbox-run opens cutover again, sandbox-fix applies assets/demo/k8s-fixed/,
 # sandbox-down stops everything by pid.
 sandbox: venv

@@ -58,9 +58,9 @@ def main() -> None:
     import assets
     from screens import live
     from screens.health import HealthBody
-    from wizard.cluster import KubeCluster, connect_cluster
     from wizard.config import CutoverConfig
-    from wizard.factory import Gateways
+    from wizard.gateways import Gateways
+    from wizard.gateways.kube.cluster import KubeCluster, connect_cluster
     from wizard.health.watch import WatchUpdate
     from wizard.steps import step_by_id
 

@@ -1,4 +1,4 @@
-"""CutoverApp: wiring only. Gateways come in through the constructor, built by wizard.factory."""
+"""CutoverApp: wiring only. Gateways come in through the constructor, built by wizard.gateways.factory."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ from screens.header import CutoverHeader
 from screens.mutations import QUIT_QUESTIONS
 from wizard.config import CutoverConfig
 from wizard.errors import CutoverError
-from wizard.factory import Gateways, build_gateways
-from wizard.gateways import Cluster
+from wizard.gateways import Gateways
+from wizard.gateways.factory import build_gateways
+from wizard.gateways.protocols import Cluster
 from wizard.model import ClusterIdentity
 
 CSS_FILE = Path(assets.__file__).parent / "cutover.tcss"

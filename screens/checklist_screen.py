@@ -26,20 +26,19 @@ from screens.commands import GoToStepProvider
 from screens.header import CutoverHeader
 from screens.help_panel import StepHelp
 from screens.messages import StepChosen, StepStateChanged
-from screens.not_yet import NotYetBody
 from screens.preflight import PreflightBody
 from screens.sidebar import ChecklistSidebar
 from screens.step_body import StepBody
 from wizard.config import CutoverConfig
-from wizard.factory import Gateways
+from wizard.gateways import Gateways
 from wizard.state.progress import SavedPlace, when_shown
 from wizard.steps import CHECKLIST, Step
 
 BodyFactory = Callable[[Step, CutoverConfig, Gateways], StepBody]
 FIRST_FRAME_S = 0.1  # after the first refresh: the driver has written the frame by then
 
-# The steps that are built, as "module:factory" so that only the open step's module is imported
-# before the first paint. Anything else, or a step marked unavailable, gets NotYetBody.
+# Each step's body, as "module:factory" so that only the open step's module is imported before
+# the first paint. A step of wizard.steps.CHECKLIST without an entry here is a bug (KeyError).
 BODIES: dict[str, BodyFactory | str] = {
     "preflight": PreflightBody,
     "secrets": "screens.secrets:secrets_body",
@@ -50,8 +49,8 @@ BODIES: dict[str, BodyFactory | str] = {
 }
 
 
-def body_factory(step_id: str) -> BodyFactory | None:
-    factory = BODIES.get(step_id)
+def body_factory(step_id: str) -> BodyFactory:
+    factory = BODIES[step_id]
     if isinstance(factory, str):
         module, _, name = factory.partition(":")
         factory = cast(BodyFactory, getattr(importlib.import_module(module), name))
@@ -152,10 +151,7 @@ class ChecklistScreen(Screen[None]):
         return switcher.mount(body)
 
     def _body(self, step: Step) -> StepBody:
-        factory = body_factory(step.id)
-        if not step.available or factory is None:
-            return NotYetBody(step)
-        return factory(step, self.config, self.gateways)
+        return body_factory(step.id)(step, self.config, self.gateways)
 
     def on_mount(self) -> None:
         self._show_step()
@@ -274,8 +270,6 @@ class ChecklistScreen(Screen[None]):
     def _show_title(self) -> None:
         step = self.step
         title = f"Step {self.step_index + 1} of {len(self.steps)} · {step.title}"
-        if not step.available:
-            title += " (not available yet)"
         if self.show_help:
             title += " · help, ? closes it"
         self.query_one("#step-title", Static).update(title)

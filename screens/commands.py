@@ -18,7 +18,7 @@ class StepNavigator(Protocol):
 
 
 class GoToStepProvider(Provider):
-    """Offers every step, available or not (a not-yet step opens on its honest placeholder)."""
+    """Offers every step."""
 
     def _commands(self) -> list[tuple[str, str, str]]:
         total = len(CHECKLIST)
@@ -26,7 +26,7 @@ class GoToStepProvider(Provider):
             (
                 f"Go to step: {step.title}",
                 step.id,
-                f"Step {n} of {total}" + ("" if step.available else " · not available yet"),
+                f"Step {n} of {total}",
             )
             for n, step in enumerate(CHECKLIST, start=1)
         ]

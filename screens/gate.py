@@ -31,7 +31,6 @@ from wizard.checks import Finding, Severity
 from wizard.compose import load_project
 from wizard.config import CutoverConfig
 from wizard.errors import CutoverError
-from wizard.factory import Gateways
 from wizard.gate import (
     Acknowledgement,
     DownPreview,
@@ -49,6 +48,7 @@ from wizard.gate import (
     save_acknowledgements,
     take_down,
 )
+from wizard.gateways import Gateways
 from wizard.model import ClusterIdentity
 from wizard.state.audit import AuditLog, MemoryAuditLog, audit_log_for, os_user
 from wizard.state.store import StateFile, state_file_for

@@ -32,7 +32,7 @@ from wizard.checks import Finding, Severity, worst
 from wizard.compose.loader import load_project
 from wizard.config import CutoverConfig
 from wizard.errors import CutoverError
-from wizard.factory import Gateways
+from wizard.gateways import Gateways
 from wizard.health.report import REASON_FIX, service_findings, service_names
 from wizard.health.status import EventRow, PodRow, ServiceHealth, WorkloadHealth, rollup
 from wizard.health.watch import WatchHandle

@@ -15,7 +15,7 @@ from screens.messages import StepStateChanged
 from screens.step_body import StepBody
 from screens.step_state import StepState
 from wizard.config import CutoverConfig
-from wizard.factory import Gateways
+from wizard.gateways import Gateways
 from wizard.health.watch import WatchHandle, WatchStatus
 from wizard.steps import Step
 

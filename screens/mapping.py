@@ -37,7 +37,7 @@ from screens.step_state import SEVERITY_LABEL, STATE_CLASSES, StepState
 from wizard.checks import Finding, Severity, worst
 from wizard.config import CutoverConfig
 from wizard.errors import CutoverError
-from wizard.factory import Gateways
+from wizard.gateways import Gateways
 from wizard.mapping.build import build_plan
 from wizard.mapping.model import DiffRow, Plan, ServicePlan
 from wizard.steps import Step

@@ -24,7 +24,7 @@ from screens.step_state import SEVERITY_LABEL, STATE_CLASSES, StepState
 from wizard import preflight
 from wizard.checks import Finding, Severity, worst
 from wizard.config import CutoverConfig
-from wizard.factory import Gateways
+from wizard.gateways import Gateways
 from wizard.preflight import PreflightCheck
 from wizard.steps import Step
 

@@ -34,7 +34,7 @@ from screens.step_state import STATE_CLASSES, StepState
 from wizard.checks import Finding, Severity, worst
 from wizard.config import CutoverConfig
 from wizard.errors import CutoverError
-from wizard.factory import Gateways
+from wizard.gateways import Gateways
 from wizard.secrets.apply import Applied, SecretDiff, apply_secret, diff_secret, failure_finding
 from wizard.secrets.overview import SecretsOverview, gather, take_from_env
 from wizard.secrets.spec import INIT_ONLY_WHY, URL_WHY, SecretEntry

@@ -56,10 +56,7 @@ class ChecklistSidebar(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("Checklist", id="sidebar-title")
         yield ListView(
-            *(
-                StepItem(n, step, StepState.NOT_RUN if step.available else StepState.NOT_YET)
-                for n, step in enumerate(self.steps, start=1)
-            ),
+            *(StepItem(n, step, StepState.NOT_RUN) for n, step in enumerate(self.steps, start=1)),
             id="checklist",
         )
         yield Static("1-6: open that step", id="sidebar-hint")

@@ -15,7 +15,6 @@ class StepState(Enum):
     OK = ("✔", "ok", "-ok")
     WARN = ("▲", "warn", "-warn")
     BLOCK = ("✖", "block", "-block")
-    NOT_YET = ("–", "not yet", "-not-yet")  # noqa: RUF001  (an en dash, on purpose)
 
     @property
     def glyph(self) -> str:

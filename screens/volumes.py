@@ -29,7 +29,7 @@ from wizard.compose.loader import load_project
 from wizard.compose.model import ComposeProject
 from wizard.config import CutoverConfig
 from wizard.errors import CutoverError
-from wizard.factory import Gateways
+from wizard.gateways import Gateways
 from wizard.health.watch import WatchHandle
 from wizard.steps import Step
 from wizard.storage.volumes import VolumeRow, VolumesReport, analyse_volumes, data_sizes

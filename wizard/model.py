@@ -62,6 +62,25 @@ class ClusterIdentity:
 
 
 @dataclass(frozen=True)
+class Operation:
+    """What a request was for, in kubectl's words (`create secrets`), to explain its failure."""
+
+    verb: str
+    resource: str
+    name: str = ""
+    namespaced: bool = True
+    sensitive: bool = False  # the request carries secret values: never quote the server back
+
+    def describe(self, namespace: str) -> str:
+        what = f"{self.resource} {self.name!r}" if self.name else self.resource
+        return (
+            f"{self.verb} {what} in namespace {namespace!r}"
+            if self.namespaced
+            else (f"{self.verb} {what}")
+        )
+
+
+@dataclass(frozen=True)
 class AccessVerdict:
     """One SelfSubjectAccessReview answer."""
 

@@ -15,9 +15,10 @@ import yaml
 from wizard.checks import Finding, Severity
 from wizard.config import CutoverConfig
 from wizard.errors import CutoverError, Forbidden
-from wizard.factory import Gateways
-from wizard.gateways import Cluster
+from wizard.gateways import Gateways
+from wizard.gateways.protocols import Cluster
 from wizard.paths import shown
+from wizard.steps import Round
 
 CheckFn = Callable[[CutoverConfig, Gateways], list[Finding]]
 
@@ -323,3 +324,8 @@ PREFLIGHT_CHECKS: tuple[PreflightCheck, ...] = (
 def run_preflight(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
     """Every preflight check in order (for `cutover status` and tests; the UI runs them in parallel)."""
     return [finding for check in PREFLIGHT_CHECKS for finding in check.run(config, gateways)]
+
+
+def check(round: Round) -> list[Finding]:
+    """The Preflight step (wizard.steps): every preflight check, in turn."""
+    return run_preflight(round.config, round.gateways)

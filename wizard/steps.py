@@ -1,12 +1,27 @@
-"""The checklist: every step the operator goes through, in order, with its help text.
+"""The checklist: every step the operator goes through, in order, with its help and its check.
 
-Screens render this list in the sidebar and the help panel; `cutover status` prints it. A step
-whose checks are not built yet says so (`available=False`) instead of pretending to pass.
+One registry (CHECKLIST) and one way to run it (`Round`, `run_step`, `run_all`): the wizard's
+step bodies, `cutover status` and the gate all run the same check function of a step. A check is
+named as "module:function" and imported when it first runs, so that the sidebar and the help can
+be drawn before the heavy modules load (the first paint). Adding a step: a core module with a
+`check(round) -> list[Finding]`, an entry here, a body in screens/ (BODIES), nothing else.
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
+
+from wizard.checks import Finding, Severity, worst
+from wizard.errors import CutoverError
+
+if TYPE_CHECKING:
+    from wizard.config import CutoverConfig
+    from wizard.gateways import Gateways
+
+StepCheck = Callable[["Round"], list[Finding]]
 
 
 @dataclass(frozen=True)
@@ -16,13 +31,82 @@ class Step:
     checks: str  # what the step checks
     why: str  # why it matters before Compose goes down
     how_to_fix: str  # the usual fixes when it does not pass
-    available: bool = True
-    not_yet: str = ""  # shown instead of the screen while the step is not built
+    # The check: "module:function", imported when the step first runs; or the function itself.
+    check: str | StepCheck
+
+    def check_function(self) -> StepCheck:
+        if not isinstance(self.check, str):
+            return self.check
+        module, _, name = self.check.partition(":")
+        return cast(StepCheck, getattr(importlib.import_module(module), name))
+
+
+@dataclass(frozen=True)
+class StepStatus:
+    """One step's result in one round: its state and its findings."""
+
+    id: str
+    title: str
+    state: str  # ok | info | warn | block | unknown
+    findings: tuple[Finding, ...] = ()
+    note: str = ""
+
+
+class Round:
+    """One round of checks over the checklist: each step's check runs at most once, now.
+
+    A step that consumes others (the gate) asks for `earlier(step)`: the results of every step
+    before it, run now when this round has not run them yet (the gate opened on its own), taken
+    as they are when it has (`cutover status`, which runs them all in order). Blocking I/O:
+    from a worker thread in the UI."""
+
+    def __init__(
+        self, config: CutoverConfig, gateways: Gateways, steps: Sequence[Step] | None = None
+    ) -> None:
+        self.config = config
+        self.gateways = gateways
+        self.steps = tuple(steps if steps is not None else CHECKLIST)
+        self._results: dict[str, StepStatus] = {}
+
+    def run(self, step: Step) -> StepStatus:
+        """The step's result in this round; its check runs the first time it is asked for.
+
+        A gateway or configuration error the check lets through is the step's inconclusive
+        blocker with the error's own fix; any other exception is a bug and propagates."""
+        if step.id not in self._results:
+            try:
+                findings = tuple(step.check_function()(self))
+            except CutoverError as exc:
+                findings = (
+                    Finding(step.id, Severity.BLOCK, exc.message, exc.fix, inconclusive=True),
+                )
+            state = "unknown" if any(f.inconclusive for f in findings) else worst(findings).value
+            self._results[step.id] = StepStatus(step.id, step.title, state, findings)
+        return self._results[step.id]
+
+    def earlier(self, step_id: str) -> list[StepStatus]:
+        """The results of every step before `step_id`, in checklist order."""
+        ids = [s.id for s in self.steps]
+        return [self.run(s) for s in self.steps[: ids.index(step_id)]]
+
+    def all(self) -> list[StepStatus]:
+        return [self.run(s) for s in self.steps]
+
+
+def run_step(step: Step, config: CutoverConfig, gateways: Gateways) -> StepStatus:
+    """One step's check, now (a round of its own: a step that consumes others runs them too)."""
+    return Round(config, gateways).run(step)
+
+
+def run_all(config: CutoverConfig, gateways: Gateways) -> list[StepStatus]:
+    """Every step's check, in checklist order, each once."""
+    return Round(config, gateways).all()
 
 
 CHECKLIST: tuple[Step, ...] = (
     Step(
         id="preflight",
+        check="wizard.preflight:check",
         title="Preflight",
         checks=(
             "Which Compose files and project this is; that the Docker host answers and runs the "
@@ -41,6 +125,7 @@ CHECKLIST: tuple[Step, ...] = (
     ),
     Step(
         id="secrets",
+        check="wizard.secrets.overview:check",
         title="Secrets",
         checks=(
             "The secret keys the Compose environment and .env use, entered masked or generated, "
@@ -62,6 +147,7 @@ CHECKLIST: tuple[Step, ...] = (
     ),
     Step(
         id="volumes",
+        check="wizard.storage.volumes:check",
         title="Volumes",
         checks=(
             "Every Compose named volume next to the PVC that replaces it (cutover.yaml "
@@ -84,6 +170,7 @@ CHECKLIST: tuple[Step, ...] = (
     ),
     Step(
         id="mapping",
+        check="wizard.mapping.build:check",
         title="Mapping diff",
         checks=(
             "Each Compose service next to the workload it became (by the `services:` map of "
@@ -109,6 +196,7 @@ CHECKLIST: tuple[Step, ...] = (
     ),
     Step(
         id="health",
+        check="wizard.health.report:check",
         title="Pod health",
         checks=(
             "Live, per Compose service: its Deployment or StatefulSet's desired / ready / "
@@ -129,6 +217,7 @@ CHECKLIST: tuple[Step, ...] = (
     ),
     Step(
         id="gate",
+        check="wizard.gate.verdict:check",
         title="Gate: compose down",
         checks=(
             "Every check above, run again now (never a cached result); each warning needs an "

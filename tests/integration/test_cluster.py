@@ -17,8 +17,8 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from tests.support.fake_kubelet import ready
-from wizard.cluster import KubeCluster, connect_cluster
 from wizard.errors import Conflict, Forbidden, ReadOnlyRefused, Unauthorized, Unreachable
+from wizard.gateways.kube.cluster import KubeCluster, connect_cluster
 from wizard.model import Pvc, Workload
 
 PASSWORD = "pg-" + secrets.token_hex(8)

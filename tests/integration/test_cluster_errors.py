@@ -21,7 +21,6 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from tests.support.fake_kubelet import ready
-from wizard.cluster import KubeCluster, connect_cluster
 from wizard.errors import (
     Forbidden,
     GatewayError,
@@ -30,6 +29,7 @@ from wizard.errors import (
     ReadOnlyRefused,
     Unauthorized,
 )
+from wizard.gateways.kube.cluster import KubeCluster, connect_cluster
 
 SECRET_VALUE = "Hunter2-" + secrets.token_hex(8)
 ENCODED = base64.b64encode(SECRET_VALUE.encode()).decode()

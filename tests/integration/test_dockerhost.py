@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from wizard.dockerhost import EngineComposeHost, connect_compose_host
 from wizard.errors import Unreachable
+from wizard.gateways.dockerhost import EngineComposeHost, connect_compose_host
 from wizard.model import ComposeContainer
 
 

@@ -21,9 +21,7 @@ import pytest
 from wizard.checks import Severity
 from wizard.compose import load_project
 from wizard.config import CutoverConfig, Flags, resolve_config
-from wizard.dockerhost import connect_compose_host
 from wizard.errors import ReadOnlyRefused, Unreachable
-from wizard.factory import build_gateways
 from wizard.gate import (
     DownProgress,
     NotConfirmed,
@@ -33,6 +31,8 @@ from wizard.gate import (
     rollback,
     take_down,
 )
+from wizard.gateways.dockerhost import connect_compose_host
+from wizard.gateways.factory import build_gateways
 from wizard.state.audit import AuditLog
 from wizard.state.store import StateFile
 from wizard.status import StepStatus

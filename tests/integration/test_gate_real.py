@@ -17,9 +17,9 @@ from kubernetes import client
 from tests.support.workloads import CountingHost
 from wizard.compose import load_project
 from wizard.config import CutoverConfig, Flags, resolve_config
-from wizard.dockerhost import connect_compose_host
-from wizard.factory import build_gateways
 from wizard.gate import GateClosed, evaluate_gate, take_down
+from wizard.gateways.dockerhost import connect_compose_host
+from wizard.gateways.factory import build_gateways
 from wizard.state.store import StateFile
 
 

@@ -17,10 +17,10 @@ from tests.support.fake_kubelet import crashloop
 from tests.support.workloads import CLAIM, CountingHost, create_deployment, project_config
 from wizard.compose import load_project
 from wizard.config import CutoverConfig
-from wizard.dockerhost import connect_compose_host
-from wizard.factory import build_gateways
 from wizard.gate import GateClosed, evaluate_gate, take_down
 from wizard.gate.verdict import GateItem, GateVerdict
+from wizard.gateways.dockerhost import connect_compose_host
+from wizard.gateways.factory import build_gateways
 from wizard.state.store import StateFile
 
 

@@ -12,7 +12,7 @@ from kubernetes import client
 
 from tests.support.fake_kubelet import crashloop, image_pull_backoff, oomkilled, ready
 from tests.support.seen import Seen
-from wizard.cluster import KubeCluster, connect_cluster
+from wizard.gateways.kube.cluster import KubeCluster, connect_cluster
 from wizard.health.status import PodRow, WorkloadHealth, rollup
 from wizard.health.watch import WatchState
 

@@ -22,7 +22,7 @@ from screens.volumes import VolumesBody
 from tests.support.fake_kubelet import crashloop
 from tests.support.workloads import CLAIM, create_deployment, project_config
 from tests.ui.conftest import SMALL, screen_text, settle
-from wizard.factory import build_gateways
+from wizard.gateways.factory import build_gateways
 
 TIMEOUT_S = 20.0
 

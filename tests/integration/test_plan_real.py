@@ -38,7 +38,7 @@ def problems(report: dict[str, Any]) -> set[tuple[str, str, str]]:
 
 def run_plan(*args: str, sample: Path | None = None) -> subprocess.CompletedProcess[str]:
     sample = sample or demo_dir()
-    command = [sys.executable, "-m", "wizard.cli", "plan", "--json"]
+    command = [sys.executable, "-m", "cutover", "plan", "--json"]
     command += [
         "-f",
         str(sample / "docker-compose.prod.yml"),

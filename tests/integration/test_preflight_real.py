@@ -20,7 +20,7 @@ from tests.support.workloads import project_config
 from tests.ui.conftest import settle
 from wizard.checks import Finding, Severity
 from wizard.config import CutoverConfig
-from wizard.factory import build_gateways
+from wizard.gateways.factory import build_gateways
 from wizard.preflight import check_access
 
 SERVICES = {"web": {}, "db": {"volumes": ["db_data:/data"]}}
@@ -121,7 +121,7 @@ def test_status_command_on_real_services(
     args = ["status", "-f", str(project.file), "-p", project.name, "-n", namespace]
     args += ["--kubeconfig", admin_kubeconfig, "-H", docker_host]
     result = subprocess.run(
-        [sys.executable, "-m", "wizard.cli", *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "cutover", *args], capture_output=True, text=True, timeout=60
     )
     # Preflight passes; nothing is deployed in the fresh namespace, so the mapping blocks.
     assert result.returncode == 1, result.stdout + result.stderr
@@ -129,7 +129,7 @@ def test_status_command_on_real_services(
     assert "4. Mapping diff: block" in result.stdout and "web/match" in result.stdout
 
     other = subprocess.run(
-        [sys.executable, "-m", "wizard.cli", *args[:3], "-p", "no-such-project", *args[5:]],
+        [sys.executable, "-m", "cutover", *args[:3], "-p", "no-such-project", *args[5:]],
         capture_output=True,
         text=True,
         timeout=60,

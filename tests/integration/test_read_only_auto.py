@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 from screens.app import CutoverApp
 from tests.support.workloads import project_config
 from tests.ui.conftest import SMALL, screen_text, settle
-from wizard.factory import build_gateways
+from wizard.gateways.factory import build_gateways
 
 TIMEOUT_S = 20.0
 

@@ -3,7 +3,7 @@
 With the ADMIN identity (which may change anything) and `--read-only`, walk everything the App
 does on the sample: Preflight, the Secrets overview, the mapping plan, then the App itself at
 80x24 visiting every step. Every request the Kubernetes gateway sent is recorded by its
-transport's observer (wizard.cluster); every request the docker SDK sent, by wrapping its
+transport's observer (wizard.gateways.kube.cluster); every request the docker SDK sent, by wrapping its
 session's `send`. Only reads may be among them (get/list/watch as GET): not even the access
 reviews, which are POSTs that change nothing; read-only mode does not send them.
 """
@@ -23,16 +23,16 @@ from textual.widgets import Static
 
 from screens.app import CutoverApp
 from tests.support.sample_k8s import SELECTOR, apply_folder, sample_for
-from wizard.cluster import SSAR_PATH, connect_cluster
 from wizard.config import CutoverConfig, Flags, demo_dir, resolve_config
-from wizard.dockerhost import connect_compose_host
-from wizard.factory import Gateways
-from wizard.gateways import Cluster, ComposeHost, Vault
+from wizard.gateways import Gateways
+from wizard.gateways.dockerhost import connect_compose_host
+from wizard.gateways.kube.cluster import SSAR_PATH, connect_cluster
+from wizard.gateways.protocols import Cluster, ComposeHost, Vault
+from wizard.gateways.vault import OsKeyring
 from wizard.mapping.build import build_plan
 from wizard.preflight import run_preflight
 from wizard.secrets import overview
 from wizard.steps import CHECKLIST
-from wizard.vault import OsKeyring
 
 READS = {"GET", "HEAD"}
 WORKERS_TIMEOUT = 30.0  # seconds for a step's workers; a live watch never ends, and need not

@@ -50,7 +50,7 @@ def sandboxes(
 
 def cutover(sandbox: Sandbox, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "wizard.cli", *args, *sandbox.cutover_args()],
+        [sys.executable, "-m", "cutover", *args, *sandbox.cutover_args()],
         cwd=sandbox.workdir,
         env=sandbox.env(),
         capture_output=True,

@@ -16,17 +16,18 @@ import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from wizard.cluster import connect_cluster
 from wizard.compose.loader import load_project
 from wizard.compose.model import ComposeProject
 from wizard.config import CutoverConfig
 from wizard.errors import Forbidden, ReadOnlyRefused
-from wizard.factory import Gateways, build_gateways
+from wizard.gateways import Gateways
+from wizard.gateways.factory import build_gateways
+from wizard.gateways.kube.cluster import connect_cluster
+from wizard.gateways.vault import OsKeyring
 from wizard.secrets.apply import apply_secret, failure_finding
 from wizard.secrets.overview import SecretsOverview, gather
 from wizard.secrets.spec import MANAGED_BY, keyring_service
 from wizard.state.audit import AuditLog
-from wizard.vault import OsKeyring
 
 SECRET = "shop-secrets"
 DB_PW = "dbpw-" + secrets.token_hex(8)

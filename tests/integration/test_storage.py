@@ -12,8 +12,8 @@ import pytest
 from kubernetes import client
 
 from wizard.checks import Severity
-from wizard.cluster import KubeCluster, connect_cluster
 from wizard.compose.model import ComposeProject, ComposeService, Mount, NamedVolume
+from wizard.gateways.kube.cluster import KubeCluster, connect_cluster
 from wizard.health.watch import WatchUpdate
 from wizard.model import Pvc
 from wizard.storage.volumes import VolumesReport, gather_volumes

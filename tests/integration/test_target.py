@@ -31,7 +31,7 @@ from tests.support.sample_k8s import (
     sample_for,
 )
 from wizard.checks import Severity
-from wizard.cluster import KubeCluster, connect_cluster
+from wizard.gateways.kube.cluster import KubeCluster, connect_cluster
 from wizard.target.compare import compare_sources
 from wizard.target.manifests import load_manifests
 from wizard.target.model import TargetState

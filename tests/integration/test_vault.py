@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from wizard.errors import KeyringUnavailable
-from wizard.vault import LOCKED_FIX, OsKeyring
+from wizard.gateways.vault import LOCKED_FIX, OsKeyring
 
 VALUE = "pw-" + secrets.token_hex(8)
 
@@ -67,7 +67,7 @@ pids="$pids $(bash -c "$FIX" | pid_of)"
 """
 LOCK_AND_CHECK = """
 import json, time, secretstorage
-from wizard.vault import OsKeyring
+from wizard.gateways.vault import OsKeyring
 with secretstorage.dbus_init() as bus:
     secretstorage.Collection(bus).lock()
 started = time.monotonic()
@@ -77,7 +77,7 @@ print(json.dumps({"usable": status.usable, "reason": status.reason, "fix": statu
 """
 CHECK = """
 import json
-from wizard.vault import OsKeyring
+from wizard.gateways.vault import OsKeyring
 vault = OsKeyring(timeout=3)
 vault.set("compose-cutover-test", "k", "v")
 print(json.dumps({"usable": vault.status().usable, "value": vault.get("compose-cutover-test", "k")}))

@@ -21,7 +21,7 @@ from tests.support.fixtures import KeyringScratch
 from tests.support.sandbox import Sandbox, start_sandbox
 from tests.support.walk import SAMPLE_SECRET_VALUES, walk_to_down
 from wizard.config import Flags, resolve_config
-from wizard.factory import build_gateways
+from wizard.gateways.factory import build_gateways
 from wizard.secrets.spec import keyring_service
 
 SECRET = "email-rag-secrets"

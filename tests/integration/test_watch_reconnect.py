@@ -24,7 +24,7 @@ from tests.support.private_apiserver import (
     write_kubeconfig,
 )
 from tests.support.seen import Seen
-from wizard.cluster import connect_cluster
+from wizard.gateways.kube.cluster import connect_cluster
 from wizard.health.status import PodRow
 from wizard.health.watch import WatchState
 

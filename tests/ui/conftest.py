@@ -14,8 +14,9 @@ from screens.app import CutoverApp
 from screens.step_body import StepBody
 from wizard.config import CutoverConfig, Flags, resolve_config
 from wizard.errors import Unreachable
-from wizard.factory import Gateways, build_gateways
-from wizard.gateways import Cluster, ComposeHost, Vault
+from wizard.gateways import Gateways
+from wizard.gateways.factory import build_gateways
+from wizard.gateways.protocols import Cluster, ComposeHost, Vault
 from wizard.model import VaultStatus
 
 SMALL = (80, 24)
@@ -55,25 +56,6 @@ async def settle(pilot: Pilot[None]) -> None:
             flush()
     await pilot.pause()
     await pilot.pause()
-
-
-def not_yet(monkeypatch: pytest.MonkeyPatch, step_id: str) -> None:
-    """Make one step unavailable in the checklist screen, to see the not-yet placeholder (every
-    step is built now, so none is unavailable on its own)."""
-    import dataclasses
-
-    import screens.checklist_screen
-    from wizard.steps import CHECKLIST
-
-    steps = tuple(
-        dataclasses.replace(
-            s, available=False, not_yet="Not available yet: made unavailable for this test."
-        )
-        if s.id == step_id
-        else s
-        for s in CHECKLIST
-    )
-    monkeypatch.setattr(screens.checklist_screen, "CHECKLIST", steps)
 
 
 def screen_text(app: App[None]) -> str:

@@ -22,8 +22,8 @@ from wizard.checks import Finding, Severity
 from wizard.config import CutoverConfig
 from wizard.demo import DemoComposeHost
 from wizard.errors import Unreachable
-from wizard.factory import Gateways
 from wizard.gate import Acknowledgement, GateVerdict, Rollback, combine, rollback
+from wizard.gateways import Gateways
 from wizard.status import StepStatus
 
 EVALUATED_AT = "2025-03-01T09:59:30+00:00"

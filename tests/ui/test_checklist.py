@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
 from textual.widgets import ContentSwitcher, Static
 
 from screens.app import CutoverApp
 from screens.checklist_screen import ChecklistScreen
 from screens.help_panel import StepHelp
-from screens.not_yet import NotYetBody
 from screens.sidebar import CURRENT_MARKER, ChecklistSidebar, StepItem
 from screens.step_state import StepState
-from tests.ui.conftest import SMALL, not_yet, screen_text, settle, shown
+from tests.ui.conftest import SMALL, screen_text, settle, shown
 from wizard.checks import worst
 from wizard.config import CutoverConfig
-from wizard.factory import Gateways
+from wizard.gateways import Gateways
 from wizard.preflight import run_preflight
 from wizard.steps import CHECKLIST
 
@@ -41,14 +39,8 @@ async def test_sidebar_shows_every_step_with_its_state(
         sidebar = demo_app.screen.query_one(ChecklistSidebar)
         expected = StepState.from_severity(worst(run_preflight(demo_config, demo_gateways)))
         assert sidebar.state_of("preflight") is expected
-        for step in CHECKLIST[1:]:
-            # A built step shows its own verdict (its tests check which); the rest say "not yet".
-            state = sidebar.state_of(step.id)
-            assert (state is StepState.NOT_YET) is (not step.available)
         text = screen_text(demo_app)
         assert f"{expected.glyph} {expected.word}" in text
-        if not all(step.available for step in CHECKLIST):
-            assert StepState.NOT_YET.label in text
         assert f"{CURRENT_MARKER}1 Preflight" in text  # the open step is marked without colour
 
 
@@ -101,23 +93,6 @@ async def test_help_toggles_and_follows_the_step(demo_app: CutoverApp) -> None:
         assert shown(help_panel)
         await pilot.press("f1")
         assert not shown(help_panel)
-
-
-async def test_not_yet_step_says_so(monkeypatch: pytest.MonkeyPatch, demo_app: CutoverApp) -> None:
-    not_yet(monkeypatch, "gate")  # every step is built now: one made unavailable for the test
-    async with demo_app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
-        await pilot.press("6")
-        body = demo_app.screen.query_one("#gate", NotYetBody)
-        assert shown(body)
-        text = screen_text(demo_app)
-        assert "Not available yet" in text
-        assert "made unavailable for this test" in text.lower()
-        assert CHECKLIST[5].checks in text
-        assert "(not available yet)" in _title(demo_app)
-        await pilot.press("r")  # nothing to re-run, and nothing pretends to
-        await pilot.pause()
-        assert demo_app.screen.query_one(ChecklistSidebar).state_of("gate") is StepState.NOT_YET
 
 
 async def test_command_palette_goes_to_a_step(demo_app: CutoverApp) -> None:

@@ -25,8 +25,8 @@ from tests.ui.gate_support import (
 )
 from wizard.config import CutoverConfig
 from wizard.demo import DemoComposeHost
-from wizard.factory import Gateways
 from wizard.gate import load_acknowledgements
+from wizard.gateways import Gateways
 
 
 def _gate(app: CutoverApp) -> GateView:

@@ -19,7 +19,7 @@ from screens.app import CutoverApp
 from tests.ui.conftest import SMALL, WIDE, settle
 from tests.ui.gate_support import blocked, ready_once_acknowledged
 from wizard.config import CutoverConfig
-from wizard.factory import Gateways
+from wizard.gateways import Gateways
 
 SnapCompare = Callable[..., bool]
 SIZES = pytest.mark.parametrize("size", [SMALL, WIDE], ids=["80x24", "160x48"])

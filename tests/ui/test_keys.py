@@ -11,7 +11,7 @@ from screens.help_panel import KeyRow, StepHelp
 from screens.secrets import SecretInput, SecretsBody
 from tests.ui.conftest import SMALL, settle
 from wizard.config import Flags, resolve_config
-from wizard.factory import build_gateways
+from wizard.gateways.factory import build_gateways
 
 
 def _keys(app: CutoverApp) -> dict[str, KeyRow]:

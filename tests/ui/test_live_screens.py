@@ -17,7 +17,8 @@ from tests.ui.conftest import SMALL, WIDE, screen_text, settle
 from wizard.config import CutoverConfig
 from wizard.demo import DemoCluster
 from wizard.errors import Unreachable
-from wizard.factory import Gateways, build_gateways
+from wizard.gateways import Gateways
+from wizard.gateways.factory import build_gateways
 from wizard.health.status import PodRow
 from wizard.health.watch import WatchState, WatchStatus, WatchUpdate
 

@@ -22,7 +22,7 @@ from tests.ui.conftest import SMALL, WIDE, screen_text, settle, shown
 from tests.ui.plans import ALL_OK_PLAN, MASK, SAMPLE_PLAN, SECRET_REF
 from wizard.config import CutoverConfig
 from wizard.errors import ConfigError
-from wizard.factory import Gateways
+from wizard.gateways import Gateways
 from wizard.mapping.build import build_plan
 from wizard.mapping.model import Plan
 

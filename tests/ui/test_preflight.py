@@ -15,7 +15,7 @@ from tests.ui.conftest import SMALL, screen_text, settle, unreachable_gateways
 from wizard import preflight
 from wizard.checks import Finding, Severity
 from wizard.config import CutoverConfig
-from wizard.factory import Gateways
+from wizard.gateways import Gateways
 from wizard.preflight import PREFLIGHT_CHECKS, PreflightCheck, run_preflight
 
 

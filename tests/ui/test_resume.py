@@ -14,17 +14,18 @@ from pathlib import Path
 import pytest
 from textual.widgets import Button, Input
 
+from cutover.cli import main
 from screens.app import CutoverApp
 from screens.checklist_screen import ChecklistScreen
 from screens.confirm import ConfirmScreen
 from screens.sidebar import ChecklistSidebar
 from tests.ui.conftest import SMALL, settle
 from tests.ui.gate_support import stable
-from wizard.cli import main
 from wizard.config import CutoverConfig
 from wizard.demo import DemoCluster, DemoVault
-from wizard.factory import Gateways, build_gateways
 from wizard.gate import load_acknowledgements
+from wizard.gateways import Gateways
+from wizard.gateways.factory import build_gateways
 from wizard.state.store import state_file_for
 
 

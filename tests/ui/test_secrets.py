@@ -10,7 +10,8 @@ from screens.confirm import ConfirmScreen
 from screens.secrets import SecretInput, SecretsBody, SecretsView
 from tests.ui.conftest import SMALL, screen_text, settle
 from wizard.config import CutoverConfig, Flags, resolve_config
-from wizard.factory import Gateways, build_gateways
+from wizard.gateways import Gateways
+from wizard.gateways.factory import build_gateways
 from wizard.state.audit import MemoryAuditLog
 
 TYPED = "typed-Zq7-" + "x" * 6

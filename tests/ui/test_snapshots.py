@@ -13,10 +13,10 @@ from textual.pilot import Pilot
 
 import screens.mapping
 from screens.app import CutoverApp
-from tests.ui.conftest import SMALL, WIDE, not_yet, settle, unreachable_gateways
+from tests.ui.conftest import SMALL, WIDE, settle, unreachable_gateways
 from wizard.config import CutoverConfig
 from wizard.errors import ConfigError
-from wizard.factory import Gateways
+from wizard.gateways import Gateways
 from wizard.mapping.model import Plan
 
 SnapCompare = Callable[..., bool]
@@ -32,14 +32,6 @@ def test_preflight_80x24(snap_compare: SnapCompare, demo_app: CutoverApp) -> Non
 
 def test_preflight_160x48(snap_compare: SnapCompare, demo_app: CutoverApp) -> None:
     assert snap_compare(demo_app, terminal_size=WIDE, run_before=_checks_done)
-
-
-def test_not_yet_step_80x24(
-    snap_compare: SnapCompare, monkeypatch: pytest.MonkeyPatch, demo_app: CutoverApp
-) -> None:
-    # Every step is built now: the gate (step 6) is made unavailable for this test.
-    not_yet(monkeypatch, "gate")
-    assert snap_compare(demo_app, terminal_size=SMALL, run_before=_checks_done, press=["6"])
 
 
 def test_help_80x24(snap_compare: SnapCompare, demo_app: CutoverApp) -> None:
@@ -100,7 +92,7 @@ def test_mapping_error_80x24(
 
 def _read_only_by_itself(config: CutoverConfig) -> CutoverApp:
     from wizard.demo import DemoCluster, DemoVault
-    from wizard.factory import build_gateways
+    from wizard.gateways.factory import build_gateways
 
     denied = [("create", "secrets"), ("patch", "secrets")]
 

@@ -15,7 +15,7 @@ from tests.support.walk import SAMPLE_SECRET_VALUES, walk_to_down
 from tests.ui.conftest import SMALL
 from wizard.config import Flags, resolve_config
 from wizard.demo import DemoCluster
-from wizard.factory import build_gateways
+from wizard.gateways.factory import build_gateways
 
 
 async def test_walk_the_fixed_demo_from_preflight_to_down(monkeypatch: pytest.MonkeyPatch) -> None:

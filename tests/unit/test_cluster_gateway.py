@@ -21,7 +21,6 @@ import urllib3.exceptions
 import yaml
 from kubernetes.client import CoreV1Api
 
-from wizard.cluster import connect_cluster, pod, pvc, secret_keys, workload
 from wizard.errors import (
     Conflict,
     Forbidden,
@@ -32,8 +31,9 @@ from wizard.errors import (
     Unauthorized,
     Unreachable,
 )
-from wizard.kubeerrors import Operation, error_for_status, error_for_transport
-from wizard.model import ClusterIdentity
+from wizard.gateways.kube.cluster import connect_cluster, pod, pvc, secret_keys, workload
+from wizard.gateways.kube.errors import error_for_status, error_for_transport
+from wizard.model import ClusterIdentity, Operation
 
 SECRET_VALUE = "s3cr3t-Hunter2-value"
 WHO = ClusterIdentity("viewer@test", "https://127.0.0.1:6443", "viewer", "apps")

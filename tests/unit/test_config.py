@@ -105,7 +105,7 @@ def test_invalid_namespace_is_refused(project: Path) -> None:
 
 def test_cli_reports_missing_file_in_one_line_and_exit_2(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "wizard.cli", "-f", "missing.yml"],
+        [sys.executable, "-m", "cutover", "-f", "missing.yml"],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -118,7 +118,7 @@ def test_cli_reports_missing_file_in_one_line_and_exit_2(tmp_path: Path) -> None
 
 def test_cli_help_explains_every_option() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "wizard.cli", "--help"], capture_output=True, text=True
+        [sys.executable, "-m", "cutover", "--help"], capture_output=True, text=True
     )
     assert result.returncode == 0
     for option in (

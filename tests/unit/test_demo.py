@@ -22,11 +22,11 @@ import pytest
 import yaml
 
 from wizard.config import CutoverConfig, Flags, demo_dir, load_cutover_file, resolve_config
-from wizard.demo import DemoCluster, DemoComposeHost, DemoVault, demo_gateways
+from wizard.demo import DemoCluster, DemoComposeHost, DemoVault
 from wizard.demo.selector import parse_selector
 from wizard.errors import Conflict, Forbidden, Invalid, ReadOnlyRefused
-from wizard.factory import build_gateways
-from wizard.gateways import Cluster, ComposeHost, Vault
+from wizard.gateways.factory import build_gateways, demo_gateways
+from wizard.gateways.protocols import Cluster, ComposeHost, Vault
 
 DEMO = demo_dir()
 COMPOSE_FILE = DEMO / "docker-compose.prod.yml"
@@ -541,7 +541,7 @@ def test_demo_plan_finds_exactly_the_planted_problems() -> None:
     import sys
 
     result = subprocess.run(
-        [sys.executable, "-m", "wizard.cli", "--demo", "plan", "--json"],
+        [sys.executable, "-m", "cutover", "--demo", "plan", "--json"],
         capture_output=True,
         text=True,
         timeout=60,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from cutover.cli import EXIT_USAGE, main
 from tests.unit.test_demo import SECRET_VALUES
-from wizard.cli import EXIT_USAGE, main
 from wizard.config import CutoverConfig, Flags, demo_dir, resolve_config
 from wizard.demo import DemoCluster
 from wizard.demo.cluster import HAND_MADE_VOLUMES, bind_claims

@@ -13,14 +13,14 @@ import pytest
 import requests
 import requests.exceptions
 
-from wizard.dockerhost import (
+from wizard.errors import Forbidden, GatewayError, NotFound, Unreachable
+from wizard.gateways.dockerhost import (
     EngineComposeHost,
     connect_compose_host,
     container,
     error_for_docker,
     volume,
 )
-from wizard.errors import Forbidden, GatewayError, NotFound, Unreachable
 
 
 def test_missing_socket_is_unreachable_with_the_host_and_a_fix(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import contextlib
 import threading
 from pathlib import Path
 
-import wizard.factory as factory
+import wizard.gateways.factory as factory
 from wizard.config import CutoverConfig
 
 

@@ -23,7 +23,7 @@ from wizard.health.watch import (
     WatchState,
     WatchUpdate,
 )
-from wizard.kubeerrors import Operation
+from wizard.model import Operation
 
 END = object()  # ends a live stream as the server does at timeoutSeconds
 

@@ -26,7 +26,7 @@ def plan(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     command = [
         sys.executable,
         "-m",
-        "wizard.cli",
+        "cutover",
         "plan",
         "-f",
         str(folder / "docker-compose.prod.yml"),

@@ -7,7 +7,7 @@ from pathlib import Path
 from wizard.checks import Severity, worst
 from wizard.config import Flags, resolve_config
 from wizard.errors import Unreachable
-from wizard.factory import Gateways
+from wizard.gateways import Gateways
 from wizard.preflight import PREFLIGHT_CHECKS, check_compose
 
 

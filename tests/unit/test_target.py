@@ -15,7 +15,7 @@ from wizard.checks import Severity
 from wizard.config import Flags, demo_dir, resolve_config
 from wizard.demo import DemoCluster
 from wizard.errors import ConfigError, Forbidden, NotFound
-from wizard.kubeerrors import Operation
+from wizard.model import Operation
 from wizard.target.compare import compare_sources
 from wizard.target.fetch import TargetReader
 from wizard.target.manifests import load_manifests

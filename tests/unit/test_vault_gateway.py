@@ -14,7 +14,7 @@ from keyring.backend import KeyringBackend
 from keyring.backends import SecretService, fail, null
 
 from wizard.errors import KeyringUnavailable
-from wizard.vault import LOCKED_FIX, OsKeyring
+from wizard.gateways.vault import LOCKED_FIX, OsKeyring
 
 SECRET = "pa55-word-that-must-not-leak"
 

@@ -24,7 +24,7 @@ from wizard.config import CutoverConfig
 from wizard.errors import CutoverError, Forbidden, NotFound, ReadOnlyRefused
 from wizard.gate.preview import DownPreview, confirms, preview_down
 from wizard.gate.verdict import GateVerdict
-from wizard.gateways import ComposeHost
+from wizard.gateways.protocols import ComposeHost
 from wizard.model import ClusterIdentity, ComposeContainer, ComposeVolume
 from wizard.state.audit import AuditLog, os_user, record
 from wizard.state.store import StateFile

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
-from wizard.gateways import ComposeHost
+from wizard.gateways.protocols import ComposeHost
 from wizard.model import ComposeContainer, ComposeNetwork, ComposeVolume
 
 

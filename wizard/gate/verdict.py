@@ -1,6 +1,7 @@
 """The gate's verdict: every step's checks run again now, and whether Compose may go down.
 
-Nothing is cached: each evaluation runs every step's checks afresh (wizard.status.STEP_CHECKS).
+The gate is a step like the others (wizard.steps): its check consumes the results of the steps
+before it in the same round. Nothing is cached: a round opened for the gate runs them afresh.
 Ready only when nothing blocks, nothing is inconclusive, every step could be checked at all, and
 every warning has been acknowledged by a person (who and when, in UTC).
 """
@@ -11,18 +12,15 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from wizard.checks import Finding, Severity, worst
+from wizard.checks import Finding, Severity
 from wizard.config import CutoverConfig
 from wizard.errors import CutoverError
-from wizard.factory import Gateways
+from wizard.gateways import Gateways
 from wizard.state.audit import os_user
 from wizard.state.store import StateFile, state_file_for
-from wizard.steps import CHECKLIST
-
-if TYPE_CHECKING:  # wizard.status lists the gate among its steps: imported where used
-    from wizard.status import StepStatus
+from wizard.steps import Round, StepStatus
 
 GATE_STEP = "gate"
 ACK_SECTION = "acknowledgements"
@@ -149,21 +147,8 @@ def evaluate_gate(
     gateways: Gateways,
     acknowledgements: Iterable[Acknowledgement] = (),
 ) -> GateVerdict:
-    """Run every step's checks now and combine them (blocking I/O: call from a worker thread)."""
-    from wizard.status import STEP_CHECKS, StepStatus
-
-    steps = []
-    for step in CHECKLIST:
-        if step.id == GATE_STEP:
-            continue
-        run = STEP_CHECKS.get(step.id)
-        if run is None:
-            steps.append(StepStatus(step.id, step.title, "unknown", note="not available yet"))
-            continue
-        findings = tuple(run(config, gateways))
-        state = "unknown" if any(f.inconclusive for f in findings) else worst(findings).value
-        steps.append(StepStatus(step.id, step.title, state, findings))
-    return combine(steps, acknowledgements)
+    """Run every step before the gate now and combine them (blocking I/O: from a worker)."""
+    return combine(Round(config, gateways).earlier(GATE_STEP), acknowledgements)
 
 
 def combine(
@@ -231,11 +216,11 @@ def save_acknowledgements(state: StateFile, acknowledgements: Iterable[Acknowled
     state.write_section(ACK_SECTION, [latest[k].as_json() for k in sorted(latest)])
 
 
-def gate_findings(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
-    """The `gate` step of `cutover status`: the verdict with the acknowledgements on record.
-    Read-only: it shows the verdict and never acts (nor records anything)."""
+def check(round: Round) -> list[Finding]:
+    """The gate step (wizard.steps): the verdict over the steps before it in this round, with
+    the acknowledgements on record. It shows the verdict and never acts (nor records anything)."""
     try:
-        acks = load_acknowledgements(state_file_for(config))
+        acks = load_acknowledgements(state_file_for(round.config))
     except CutoverError as exc:
         return [Finding("gate.state", Severity.BLOCK, exc.message, exc.fix, inconclusive=True)]
-    return evaluate_gate(config, gateways, acks).as_findings()
+    return combine(round.earlier(GATE_STEP), acks).as_findings()

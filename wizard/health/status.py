@@ -48,6 +48,9 @@ class PodRow:
     workload: str = ""  # the Deployment or StatefulSet that owns it ("" for a bare pod)
     claims: tuple[str, ...] = ()  # the PVCs it mounts
     deleting: bool = False
+    # Why the last run of a restarted container ended (OOMKilled, Error ...): a real kubelet shows
+    # CrashLoopBackOff between restarts, and only this says the container ran out of memory.
+    last_reason: str = ""
 
     @property
     def ready_text(self) -> str:
@@ -81,6 +84,7 @@ def pod_row(pod: Mapping[str, Any]) -> PodRow:
     restarts = 0
     ready = 0
     last_restart: float | None = None
+    last_reason = ""
 
     init_specs = spec.get("initContainers") or ()
     initializing = False
@@ -118,6 +122,8 @@ def pod_row(pod: Mapping[str, Any]) -> PodRow:
             restarts += int(c.get("restartCount") or 0)
             if c.get("restartCount"):
                 last_restart = _later(last_restart, _last_finish(c))
+                ended = (c.get("lastState") or {}).get("terminated") or {}
+                last_reason = str(ended.get("reason") or last_reason)
             state = c.get("state") or {}
             waiting = state.get("waiting")
             terminated = state.get("terminated")
@@ -164,6 +170,7 @@ def pod_row(pod: Mapping[str, Any]) -> PodRow:
             if v.get("persistentVolumeClaim")
         ),
         deleting=deleting,
+        last_reason=sys.intern(last_reason),
     )
 
 

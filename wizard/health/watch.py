@@ -52,7 +52,7 @@ from typing import Any, Protocol
 
 from wizard.errors import Forbidden, GatewayError, NotFound, Unauthorized
 from wizard.health.status import event_row, pod_row, workload_health
-from wizard.kubeerrors import Operation
+from wizard.model import Operation
 from wizard.storage.claims import pvc_from_json
 
 # The server ends each watch after this long (plus up to 20 % jitter, so many watches do not

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+from wizard.checks import Finding
 from wizard.compose.loader import load_project
 from wizard.config import CutoverConfig
 from wizard.errors import (
@@ -22,10 +23,11 @@ from wizard.errors import (
     NotFound,
     Unreachable,
 )
-from wizard.factory import Gateways
+from wizard.gateways import Gateways
 from wizard.mapping.diff import plan
 from wizard.mapping.model import Plan
 from wizard.paths import shown
+from wizard.steps import Round
 from wizard.target.compare import compare_sources
 from wizard.target.manifests import load_manifests
 from wizard.target.model import TargetState
@@ -104,3 +106,10 @@ def _namespace(config: CutoverConfig, gateways: Gateways) -> str:
         return gateways.cluster().identity.namespace
     except GatewayError:
         return "default"
+
+
+def check(round: Round) -> list[Finding]:
+    """The Mapping step (wizard.steps): the diff as findings named `<service>/<field>`."""
+    built = build_plan(round.config, round.gateways)
+    named = [replace(f, check=f"{s.service}/{f.check}") for s in built.services for f in s.findings]
+    return named + list(built.extra)

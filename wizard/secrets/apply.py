@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from wizard.checks import Finding, Severity
 from wizard.errors import CutoverError, Forbidden, GatewayError, ReadOnlyRefused
-from wizard.gateways import Cluster
+from wizard.gateways.protocols import Cluster
 from wizard.model import SecretKeys
 from wizard.secrets.spec import SecretSpec
 from wizard.state.audit import AuditLog, record

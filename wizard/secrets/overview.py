@@ -17,7 +17,7 @@ from wizard.compose.loader import load_project
 from wizard.compose.model import ComposeProject
 from wizard.config import CutoverConfig
 from wizard.errors import CutoverError, Forbidden, KeyringUnavailable
-from wizard.factory import Gateways
+from wizard.gateways import Gateways
 from wizard.model import SecretKeys, VaultStatus
 from wizard.secrets.references import (
     KeyRow,
@@ -28,6 +28,7 @@ from wizard.secrets.references import (
 )
 from wizard.secrets.spec import SecretSpec, build_spec, env_value, secrets_config
 from wizard.secrets.store import SESSION_ONLY, SecretValues
+from wizard.steps import Round
 from wizard.target.model import TargetState
 
 ProjectLoader = Callable[[CutoverConfig], ComposeProject]
@@ -157,3 +158,11 @@ def take_from_env(
     if entry.env in env:
         return env[entry.env]
     return env_value(entry, loader(config), env)
+
+
+def check(round: Round) -> list[Finding]:
+    """The Secrets step (wizard.steps): which keys the workloads reference and whether the
+    Secret has them. Never the keyring: the step's check is also what watchers run
+    (`cutover status`), and their terminal has nothing to do with the operator's keyring."""
+    session_only = SecretValues(None, "", "", "")
+    return gather(round.config, round.gateways, store=session_only).findings

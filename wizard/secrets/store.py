@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 
-from wizard.gateways import Vault
+from wizard.gateways.protocols import Vault
 from wizard.model import VaultStatus
 from wizard.secrets.spec import keyring_service
 

@@ -41,8 +41,9 @@ from wizard.storage.claims import format_bytes, parse_quantity
 from wizard.target.model import TargetState, TargetWorkload
 
 if TYPE_CHECKING:
-    from wizard.factory import Gateways
-    from wizard.gateways import Cluster
+    from wizard.gateways import Gateways
+    from wizard.gateways.protocols import Cluster
+    from wizard.steps import Round
 
 RWX = "ReadWriteMany"
 RWO = "ReadWriteOnce"
@@ -394,3 +395,20 @@ def _pending_fix(pvc: Pvc, view: ClaimView, ns: str, describe: str) -> str:
         f"Check StorageClass {pvc.storage_class!r} and its provisioner "
         f"(`kubectl get storageclass {pvc.storage_class}`); see {describe}."
     )
+
+
+def check(round: Round) -> list[Finding]:
+    """The Volumes step (wizard.steps): every Compose named volume next to its PVC, read once."""
+    from wizard.compose.loader import load_project
+
+    config, gateways = round.config, round.gateways
+    project = load_project(config)
+    report = gather_volumes(
+        gateways.cluster(),
+        project,
+        config.volumes,
+        config.services,
+        config.selector,
+        data_sizes(gateways, project.name),
+    )
+    return list(report.findings)

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from wizard.errors import Forbidden, NotFound
-from wizard.kubeerrors import Operation
+from wizard.model import Operation
 from wizard.target.model import TargetState
 from wizard.target.parse import TargetBuilder
 

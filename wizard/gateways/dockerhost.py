@@ -23,8 +23,8 @@ import docker
 import docker.errors
 import requests.exceptions
 
-from wizard.blocking import Overdue, call_with_deadline, exception_chain
 from wizard.errors import Forbidden, GatewayError, NotFound, ReadOnlyRefused, Unreachable
+from wizard.gateways.blocking import Overdue, call_with_deadline, exception_chain
 from wizard.model import ComposeContainer, ComposeNetwork, ComposeVolume, EngineInfo
 
 T = TypeVar("T")

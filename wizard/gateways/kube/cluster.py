@@ -32,13 +32,14 @@ from kubernetes.client.exceptions import OpenApiException
 from kubernetes.config.config_exception import ConfigException
 
 from wizard.errors import GatewayError, NotFound, ReadOnlyRefused, Unauthorized
+from wizard.gateways.kube.errors import error_for_status, error_for_transport
+from wizard.gateways.kube.kubeconfig import KubeTarget, load_target
 from wizard.health.status import EventRow, event_row
 from wizard.health.watch import OnChange, Watcher
-from wizard.kubeconfig import KubeTarget, load_target
-from wizard.kubeerrors import Operation, error_for_status, error_for_transport
 from wizard.model import (
     AccessVerdict,
     ClusterIdentity,
+    Operation,
     Pod,
     Pvc,
     SecretKeys,

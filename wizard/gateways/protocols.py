@@ -1,6 +1,6 @@
 """The three gateways to the real world, as protocols.
 
-The real implementations live in `wizard.cluster`, `wizard.dockerhost` and `wizard.vault`; the
+The real implementations live beside this module (`kube.cluster`, `dockerhost`, `vault`); the
 demo's simulated ones in `wizard.demo`. Screens and checks only ever see these protocols.
 Every method raises a `wizard.errors.GatewayError` subclass on failure, never a library error.
 """

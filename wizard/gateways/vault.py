@@ -21,8 +21,8 @@ import keyring.errors
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 
-from wizard.blocking import Overdue, call_with_deadline
 from wizard.errors import KeyringUnavailable
+from wizard.gateways.blocking import Overdue, call_with_deadline
 from wizard.model import VaultStatus
 
 T = TypeVar("T")

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import json
 import socket
-from dataclasses import dataclass
 from typing import Any
 
 import urllib3.exceptions
 
-from wizard.blocking import exception_chain
 from wizard.errors import (
     Conflict,
     Forbidden,
@@ -25,26 +23,8 @@ from wizard.errors import (
     Unauthorized,
     Unreachable,
 )
-from wizard.model import ClusterIdentity
-
-
-@dataclass(frozen=True)
-class Operation:
-    """What a request was for, in kubectl's words (`create secrets`), to explain its failure."""
-
-    verb: str
-    resource: str
-    name: str = ""
-    namespaced: bool = True
-    sensitive: bool = False  # the request carries secret values: never quote the server back
-
-    def describe(self, namespace: str) -> str:
-        what = f"{self.resource} {self.name!r}" if self.name else self.resource
-        return (
-            f"{self.verb} {what} in namespace {namespace!r}"
-            if self.namespaced
-            else (f"{self.verb} {what}")
-        )
+from wizard.gateways.blocking import exception_chain
+from wizard.model import ClusterIdentity, Operation
 
 
 def error_for_status(status: int, body: bytes, op: Operation, who: ClusterIdentity) -> GatewayError:

@@ -16,7 +16,7 @@ from wizard.errors import ConfigError
 
 if TYPE_CHECKING:
     from wizard.config import CutoverConfig
-    from wizard.factory import Gateways
+    from wizard.gateways import Gateways
 
 EXIT_OK, EXIT_BLOCKED, EXIT_USAGE = 0, 1, 2
 
@@ -179,7 +179,7 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"cutover: {exc.message} {exc.fix}".rstrip(), file=sys.stderr)
         return EXIT_USAGE
 
-    from wizard.factory import build_gateways
+    from wizard.gateways.factory import build_gateways
 
     if config.demo and args.command == "status":
         # Status reads once: the demo's simulation is shown where it ends, not at its start.

@@ -388,7 +388,7 @@ default_sa_has_token() {
 
 # Two Nodes with no kubelet behind them: plain objects that say they are Ready, for what needs
 # thousands of pods (the 5,000-pod benchmark), which put pods on them by `nodeName` and play
-# kubelet by patching pod status (tests/support/fake_kubelet.py). Their taint keeps the scheduler
+# kubelet by patching pod status (benchmarks/_support.py). Their taint keeps the scheduler
 # from ever placing an ordinary pod there: those all go to the real kubelet's node.
 # The addresses are from TEST-NET-1: documentation only, nothing ever connects to them.
 create_node() {
@@ -409,7 +409,7 @@ create_node() {
       \"operatingSystem\": \"linux\", \"architecture\": \"amd64\", \"osImage\": \"fake\", \"kernelVersion\": \"fake\",
       \"kubeProxyVersion\": \"v1.20.2\", \"machineID\": \"\", \"systemUUID\": \"\", \"bootID\": \"\"},
     \"conditions\": [
-      {\"type\": \"Ready\", \"status\": \"True\", \"reason\": \"KubeletReady\", \"message\": \"fake kubelet is posting ready status\", \"lastHeartbeatTime\": \"$now\", \"lastTransitionTime\": \"$now\"},
+      {\"type\": \"Ready\", \"status\": \"True\", \"reason\": \"KubeletReady\", \"message\": \"no kubelet: this Node is an object, for pods bound by nodeName\", \"lastHeartbeatTime\": \"$now\", \"lastTransitionTime\": \"$now\"},
       {\"type\": \"MemoryPressure\", \"status\": \"False\", \"reason\": \"KubeletHasSufficientMemory\", \"lastHeartbeatTime\": \"$now\", \"lastTransitionTime\": \"$now\"},
       {\"type\": \"DiskPressure\", \"status\": \"False\", \"reason\": \"KubeletHasNoDiskPressure\", \"lastHeartbeatTime\": \"$now\", \"lastTransitionTime\": \"$now\"},
       {\"type\": \"PIDPressure\", \"status\": \"False\", \"reason\": \"KubeletHasSufficientPID\", \"lastHeartbeatTime\": \"$now\", \"lastTransitionTime\": \"$now\"}

@@ -16,7 +16,7 @@ import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from tests.support.fake_kubelet import ready
+from tests.support.pods import crashing, running, template
 from wizard.errors import Conflict, Forbidden, ReadOnlyRefused, Unauthorized, Unreachable
 from wizard.gateways.kube.cluster import KubeCluster, connect_cluster
 from wizard.model import Pvc, Workload
@@ -142,10 +142,10 @@ def test_contexts_of_a_multi_context_kubeconfig(
 
 
 def test_deployment_becomes_available(
-    admin: KubeCluster, admin_api: Any, namespace: str, fake_kubelet: Any
+    admin: KubeCluster, admin_api: Any, namespace: str, kubelet_node: str
 ) -> None:
     apps = client.AppsV1Api(admin_api)
-    for name, replicas in (("web", 2), ("other", 1)):
+    for name, replicas, container in (("web", 2, running("web")), ("other", 1, crashing("other"))):
         labels = {"app": name}
         apps.create_namespaced_deployment(
             namespace,
@@ -154,14 +154,10 @@ def test_deployment_becomes_available(
                 "spec": {
                     "replicas": replicas,
                     "selector": {"matchLabels": labels},
-                    "template": {
-                        "metadata": {"labels": labels},
-                        "spec": {"containers": [{"name": name, "image": "local/busybox:1"}]},
-                    },
+                    "template": template(labels, [container]),
                 },
             },
         )
-    fake_kubelet.run(namespace, "app=web", ready(after=0.2))
 
     def web_available() -> Workload | None:
         [web] = admin.list_workloads("app=web")
@@ -172,9 +168,9 @@ def test_deployment_becomes_available(
     pods = admin.list_pods("app=web")
     assert len(pods) == 2
     assert all(p.phase == "Running" and p.ready_containers == p.total_containers == 1 for p in pods)
-    assert all(p.node for p in pods)
+    assert all(p.node == kubelet_node for p in pods)
     [other] = admin.list_workloads("app=other")
-    assert other.available == 0  # its pods have no kubelet driving them
+    assert other.available == 0  # its container exits: never available
 
 
 def test_pvc_pending_until_a_pv_binds_it(

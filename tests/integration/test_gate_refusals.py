@@ -1,7 +1,7 @@
 """The gate's refusals for a crash-looping pod and a Pending claim, on the real services.
 
-evaluate_gate runs every step's checks against the real API server (the fake kubelet plays the
-crash loop); take_down must refuse with GateClosed before it sends the Docker Engine anything.
+evaluate_gate runs every step's checks against the real API server (the real kubelet runs a container
+that exits); take_down must refuse with GateClosed before it sends the Docker Engine anything.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from tests.support.fake_kubelet import crashloop
+from tests.support.pods import crashing, restarts, wait_for_pods, waiting_reason
 from tests.support.workloads import CLAIM, CountingHost, create_deployment, project_config
 from wizard.compose import load_project
 from wizard.config import CutoverConfig
@@ -52,15 +52,24 @@ def test_gate_refuses_while_a_pod_crash_loops(
     admin_kubeconfig: str,
     admin_api: Any,
     namespace: str,
-    fake_kubelet: Any,
     docker_host: str,
     compose_bin: str,
     real_keyring: Any,
     tmp_path: Path,
 ) -> None:
     project = compose_project({"web": {}})
-    create_deployment(admin_api, namespace, "web", replicas=2)
-    pods = fake_kubelet.run(namespace, "app=web", crashloop(restarts=2)).wait(pods=2)
+    create_deployment(admin_api, namespace, "web", replicas=2, container=crashing("web"))
+    crash_looping = wait_for_pods(
+        admin_api,
+        namespace,
+        "app=web",
+        lambda ps: (
+            len(ps) == 2
+            and all(waiting_reason(p) == "CrashLoopBackOff" and restarts(p) for p in ps)
+        ),
+        "both pods in a real CrashLoopBackOff",
+    )
+    pods = [p.metadata.name for p in crash_looping]
     config = project_config(project, admin_kubeconfig, namespace, docker_host)
 
     verdict = evaluate_gate(config, build_gateways(config), [])

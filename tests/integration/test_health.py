@@ -1,18 +1,27 @@
-"""Live pod health through our own watch, on the real control plane with the fake kubelet.
+"""Live pod health through our own watch, on the real control plane and a real kubelet.
 
 Every wait is a deadline on what the watch callback has delivered: nothing sleeps to sync."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from kubernetes import client
 
-from tests.support.fake_kubelet import crashloop, image_pull_backoff, oomkilled, ready
+from tests.support.pods import (
+    crashing,
+    missing_image,
+    never_ready,
+    out_of_memory,
+    running,
+    template,
+)
 from tests.support.seen import Seen
 from wizard.gateways.kube.cluster import KubeCluster, connect_cluster
+from wizard.health.report import gather_health
 from wizard.health.status import PodRow, WorkloadHealth, rollup
 from wizard.health.watch import WatchState
 
@@ -32,8 +41,11 @@ def watches() -> Iterator[list[Any]]:
         handle.stop()
 
 
-def create_deployment(api: Any, namespace: str, name: str, replicas: int = 1) -> None:
+def create_deployment(api: Any, namespace: str, name: str, replicas: int = 1, **pod: Any) -> None:
+    """A Deployment labelled app=health, component=<name>; `pod` holds its containers and
+    volumes (default: one busybox container that runs until stopped)."""
     labels = {"app": "health", "component": name}
+    containers = pod.pop("containers", [running(name)])
     client.AppsV1Api(api).create_namespaced_deployment(
         namespace,
         {
@@ -41,78 +53,148 @@ def create_deployment(api: Any, namespace: str, name: str, replicas: int = 1) ->
             "spec": {
                 "replicas": replicas,
                 "selector": {"matchLabels": labels},
-                "template": {
-                    "metadata": {"labels": labels},
-                    "spec": {"containers": [{"name": name, "image": "local/busybox:1"}]},
-                },
+                "template": template(labels, containers, **pod),
             },
         },
     )
 
 
-def test_fake_kubelet_scenarios_show_with_kubectls_reasons(
-    cluster: KubeCluster,
-    admin_api: Any,
-    namespace: str,
-    fake_kubelet: Any,
-    watches: list[Any],
+def nfs_claim(api: Any, namespace: str) -> str:
+    """A claim bound to an NFS PersistentVolume whose server is nowhere: it binds, but no node can
+    mount it. Returns the PV's name (cluster-wide: the caller deletes it)."""
+    core = client.CoreV1Api(api)
+    pv = f"{namespace}-media"[:63]
+    core.create_persistent_volume(
+        {
+            "metadata": {"name": pv},
+            "spec": {
+                "capacity": {"storage": "1Gi"},
+                "accessModes": ["ReadWriteMany"],
+                "persistentVolumeReclaimPolicy": "Retain",
+                "nfs": {"server": "nfs.example.invalid", "path": "/exports/media"},
+                "claimRef": {"namespace": namespace, "name": "media"},
+            },
+        }
+    )
+    core.create_namespaced_persistent_volume_claim(
+        namespace,
+        {
+            "metadata": {"name": "media"},
+            "spec": {
+                "accessModes": ["ReadWriteMany"],
+                "storageClassName": "",
+                "resources": {"requests": {"storage": "1Gi"}},
+            },
+        },
+    )
+    return pv
+
+
+def test_the_real_kubelets_reasons_read_as_kubectl_shows_them(
+    cluster: KubeCluster, admin_api: Any, namespace: str, watches: list[Any]
 ) -> None:
+    """Every way a pod goes wrong, run for real; the watch reads each as `kubectl get pods` shows
+    it, with the kubelet's own words behind it."""
     seen = Seen()
     watches.append(cluster.watch("pods", "app=health", seen))
     seen.wait("the first list", lambda: seen.updates and seen.updates[0].reset)
     assert seen.items == {}
-    for name in ("ok", "crash", "pull", "oom"):
-        create_deployment(admin_api, namespace, name)
-    fake_kubelet.run_rules(
-        namespace,
-        [
-            ("component=ok", ready(after=0.2)),
-            ("component=crash", crashloop(restarts=2)),
-            ("component=pull", image_pull_backoff()),
-            ("component=oom", oomkilled()),
-        ],
+    client.CoreV1Api(admin_api).create_namespaced_secret(
+        namespace, {"metadata": {"name": "app"}, "stringData": {"present": "x"}}
     )
+    missing_key = running("config")
+    missing_key["env"] = [
+        {"name": "KEY", "valueFrom": {"secretKeyRef": {"name": "app", "key": "openai-api-key"}}}
+    ]
+    create_deployment(admin_api, namespace, "ok")
+    create_deployment(admin_api, namespace, "crash", containers=[crashing("crash")])
+    create_deployment(admin_api, namespace, "pull", containers=[missing_image("pull")])
+    create_deployment(admin_api, namespace, "oom", containers=[out_of_memory("oom")])
+    create_deployment(admin_api, namespace, "unready", containers=[never_ready("unready")])
+    create_deployment(admin_api, namespace, "config", containers=[missing_key])
 
     def by_workload() -> dict[str, PodRow]:
         return {row.workload: row for row in seen.items.values()}
 
     want = {
-        "ok": ("Running", "1/1", 0),
-        "crash": ("CrashLoopBackOff", "0/1", 2),  # the scenario's end: two restarts
-        "pull": ("ImagePullBackOff", "0/1", 0),
-        "oom": ("OOMKilled", "0/1", 1),
+        "ok": ("Running", "1/1"),
+        "crash": ("CrashLoopBackOff", "0/1"),
+        "pull": ("ImagePullBackOff", "0/1"),
+        "oom": ("CrashLoopBackOff", "0/1"),  # between restarts; why is in last_reason
+        "unready": ("Running", "0/1"),
+        "config": ("CreateContainerConfigError", "0/1"),
     }
     seen.wait(
-        "every scenario's reason",
-        lambda: {w: (r.status, r.ready_text, r.restarts) for w, r in by_workload().items()} == want,
+        "every pod in its end state",
+        lambda: (
+            {w: (r.status, r.ready_text) for w, r in by_workload().items()} == want
+            and by_workload()["crash"].restarts >= 1
+            and by_workload()["oom"].last_reason == "OOMKilled"
+        ),
+        timeout=90,
     )
     rows = by_workload()
-    assert rows["crash"].last_restart is not None
+    assert rows["crash"].last_restart is not None and rows["crash"].last_reason == "Error"
     assert "back-off" in rows["crash"].why
-    assert "pull access denied" in "".join(
-        u.changed[k].why
-        for u in seen.updates
-        for k in u.changed
-        if u.changed[k] is not None and u.changed[k].status == "ErrImagePull"
-    )
-    assert all(r.node.startswith("node-") and r.created for r in rows.values())
-    assert rows["ok"].healthy and not rows["oom"].healthy
+    assert rows["config"].why == f"couldn't find key openai-api-key in Secret {namespace}/app"
+    assert "local/never-built:1" in rows["pull"].why
+    assert all(r.node == cluster_node(admin_api) and r.created for r in rows.values())
+    assert rows["ok"].healthy and not any(rows[w].healthy for w in want if w != "ok")
     # Only one list: everything after it came through the watch.
     assert sum(u.reset for u in seen.updates) == 1
     assert all(u.status.state is WatchState.LIVE for u in seen.updates)
+
+
+def cluster_node(admin_api: Any) -> str:
+    nodes = client.CoreV1Api(admin_api).list_node(label_selector="cutover.test/kubelet=real")
+    return str(nodes.items[0].metadata.name)
+
+
+def test_a_pod_that_cannot_mount_its_volume_says_why(
+    cluster: KubeCluster, admin_api: Any, namespace: str, tmp_path: Any
+) -> None:
+    """ContainerCreating has no reason of its own; the kubelet's FailedMount event has. The
+    finding (the step's and `cutover status`'s) carries it, with a fix about the volume."""
+    from wizard.compose.model import ComposeProject, ComposeService
+
+    pv = nfs_claim(admin_api, namespace)
+    try:
+        create_deployment(
+            admin_api,
+            namespace,
+            "media",
+            containers=[{**running("media"), "volumeMounts": [{"name": "m", "mountPath": "/m"}]}],
+            volumes=[{"name": "m", "persistentVolumeClaim": {"claimName": "media"}}],
+        )
+
+        def failed_mount() -> bool:
+            return any(e.reason == "FailedMount" for e in cluster.list_events("type=Warning"))
+
+        deadline = time.monotonic() + 60
+        while not failed_mount():
+            assert time.monotonic() < deadline, "no FailedMount event within 60 s"
+            time.sleep(0.2)
+        project = ComposeProject(name="p", services={"media": ComposeService(name="media")})
+        [finding] = gather_health(cluster, project, {}, "app=health")
+        assert finding.blocks
+        assert "ContainerCreating" in finding.message
+        assert "FailedMount: MountVolume.SetUp failed" in finding.message
+        assert "NFS" in finding.fix and "describe pod" in finding.fix
+    finally:
+        client.CoreV1Api(admin_api).delete_persistent_volume(pv)
 
 
 def test_deployment_turns_available_and_its_service_row_ready(
     cluster: KubeCluster,
     admin_api: Any,
     namespace: str,
-    fake_kubelet: Any,
     watches: list[Any],
 ) -> None:
     deployments, pods = Seen(), Seen()
     watches.append(cluster.watch("deployments", "app=health", deployments))
     watches.append(cluster.watch("pods", "app=health", pods))
-    create_deployment(admin_api, namespace, "web", replicas=2)
+    slow = running("web", readinessProbe={"exec": {"command": ["true"]}, "periodSeconds": 1})
+    create_deployment(admin_api, namespace, "web", replicas=2, containers=[slow])
     deployments.wait("the Deployment", lambda: "web" in deployments.items)
     first: WorkloadHealth = deployments.items["web"]
     assert first.desired == 2 and not first.is_ready
@@ -120,8 +202,7 @@ def test_deployment_turns_available_and_its_service_row_ready(
     def service_rows() -> Any:
         return rollup({"frontend": "web"}, deployments.items.values(), pods.items.values())
 
-    fake_kubelet.run(namespace, "component=web", ready(after=0.3))
-    deployments.wait("web ready", lambda: service_rows()[0].state == "ready")
+    deployments.wait("web ready", lambda: service_rows()[0].state == "ready", timeout=60)
     pods.wait(
         "both pods Running",
         lambda: len(pods.items) == 2 and all(p.healthy for p in pods.items.values()),

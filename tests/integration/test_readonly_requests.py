@@ -24,10 +24,9 @@ from textual.widgets import Static
 from screens.app import CutoverApp
 from tests.support.sample_k8s import SELECTOR, apply_folder, sample_for
 from wizard.config import CutoverConfig, Flags, demo_dir, resolve_config
-from wizard.gateways import Gateways
+from wizard.gateways import Cluster, ComposeHost, Gateways, Vault
 from wizard.gateways.dockerhost import connect_compose_host
 from wizard.gateways.kube.cluster import SSAR_PATH, connect_cluster
-from wizard.gateways.protocols import Cluster, ComposeHost, Vault
 from wizard.gateways.vault import OsKeyring
 from wizard.mapping.build import build_plan
 from wizard.preflight import run_preflight

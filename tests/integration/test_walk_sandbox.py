@@ -1,6 +1,6 @@
 """The same walk as tests/ui/test_walk_demo.py, Preflight to down, keyboard first at 80x24, on
 real services: the sample with its fixes (k8s-fixed/) on the test environment's kube-apiserver
-with the fake kubelet, its Compose project on the private dockerd, the real OS keyring (run
+with its pods on the real kubelet, its Compose project on the private dockerd, the real OS keyring (run
 through scripts/with-keyring.sh). Then what is left on those services is checked directly.
 """
 

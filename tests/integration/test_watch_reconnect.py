@@ -16,7 +16,7 @@ import pytest
 from kubernetes import client
 
 from tests.support import testenv
-from tests.support.fake_kubelet import FakeKubelet, ready
+from tests.support.pods import running, template
 from tests.support.private_apiserver import (
     PrivateApiServer,
     admin_token,
@@ -41,12 +41,13 @@ def poll(what: str, check: Callable[[], Any], timeout: float = 30.0) -> Any:
 
 
 def make_pod(api: Any, namespace: str, name: str) -> None:
+    """A pod the real kubelet runs (Running and ready within seconds)."""
     core: Any = client.CoreV1Api(api)  # takes plain dicts, whatever its stubs say
     core.create_namespaced_pod(
         namespace,
         {
             "metadata": {"name": name, "labels": {"app": "reconnect"}},
-            "spec": {"containers": [{"name": "c", "image": "local/busybox:1"}]},
+            "spec": template({}, [running("c")])["spec"],
         },
     )
 
@@ -73,7 +74,6 @@ def test_watch_resumes_after_the_api_server_is_killed_and_restarted(
     testenv_values: testenv.TestEnv,
     admin_api: Any,
     namespace: str,
-    fake_kubelet: FakeKubelet,
     tmp_path: Path,
 ) -> None:
     server = private_apiserver
@@ -125,7 +125,6 @@ def test_watch_resumes_after_the_api_server_is_killed_and_restarted(
 
             # --- meanwhile, through the shared server: a new pod, and both become Running --
             make_pod(admin_api, namespace, "c")
-            fake_kubelet.run(namespace, SELECTOR, ready()).wait(pods=3)
             core: Any = client.CoreV1Api(admin_api)
 
             def all_running_in_shared_server() -> bool:

@@ -1,22 +1,14 @@
 """Pod status reasons exactly as `kubectl get pods` prints them, from pod JSON shaped the way a
-v1.20 kubelet (and our fake kubelet) writes it; the per-service rollup; kubectl's durations."""
+v1.20 kubelet writes it (test_health_kubelet.py reads documents a real one wrote); the
+per-service rollup; kubectl's durations."""
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from tests.support.fake_kubelet import (
-    SCENARIOS,
-    PodDriver,
-    crashloop,
-    image_pull_backoff,
-    oomkilled,
-    ready,
-)
 from wizard.health.status import (
     PodRow,
     ServiceHealth,
@@ -341,42 +333,6 @@ def test_row_keeps_only_small_fields() -> None:
         claims=("upload-data",),
     )
     assert row.healthy
-
-
-# --- the fake kubelet's documents: every scenario ends with kubectl's reason -------------------
-
-
-def _driven(scenario_name: str, look_index: int = -1) -> PodRow:
-    body = pod([running()])
-    body["status"] = {}
-    scenario = SCENARIOS[scenario_name]()
-    driver = PodDriver(copy.deepcopy(body), "192.0.2.11", "10.244.0.5")
-    look = scenario.steps[look_index][1]
-    body["status"] = driver.status(look)
-    return pod_row(body)
-
-
-@pytest.mark.parametrize(
-    ("scenario", "status", "ready_text"),
-    [
-        ("ready", "Running", "1/1"),
-        ("crashloop", "CrashLoopBackOff", "0/1"),
-        ("image_pull_backoff", "ImagePullBackOff", "0/1"),
-        ("oomkilled", "OOMKilled", "0/1"),
-    ],
-)
-def test_fake_kubelet_end_states(scenario: str, status: str, ready_text: str) -> None:
-    row = _driven(scenario)
-    assert (row.status, row.ready_text) == (status, ready_text)
-
-
-def test_fake_kubelet_intermediate_states() -> None:
-    assert _driven("ready", 0).status == "ContainerCreating"
-    assert _driven("image_pull_backoff", 1).status == "ErrImagePull"
-    assert ready().name == "ready" and crashloop().name == "crashloop"
-    assert image_pull_backoff().steps and oomkilled().steps
-    crash = _driven("crashloop")
-    assert crash.restarts == 3 and crash.last_restart is not None and "back-off" in crash.why
 
 
 # --- workloads and the rollup ------------------------------------------------------------------

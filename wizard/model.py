@@ -157,3 +157,13 @@ class VaultStatus:
     backend: str
     reason: str = ""
     fix: str = ""
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    """What a command run in a pod's container (exec) gave back."""
+
+    exit_code: int
+    stdout: bytes
+    stderr: bytes
+    sent: int  # stdin bytes sent

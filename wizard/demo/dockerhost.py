@@ -11,11 +11,13 @@ memory (what later calls list), so the demo can walk the whole path, and nothing
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 from wizard.config import CutoverConfig
 from wizard.demo.sample import load_compose
-from wizard.errors import NotFound, ReadOnlyRefused
+from wizard.errors import GatewayError, NotFound, ReadOnlyRefused
 from wizard.model import ComposeContainer, ComposeNetwork, ComposeVolume, EngineInfo
 
 DEMO_HOST = "demo://localhost"
@@ -135,6 +137,13 @@ class DemoComposeHost:
                 continue
             networks.append(ComposeNetwork(name=name, driver=spec.get("driver") or "bridge"))
         return networks
+
+    def volume_archive(self, volume: str, image: str) -> AbstractContextManager[Iterator[bytes]]:
+        """The demo's volumes hold no files (the Data step simulates its copies instead)."""
+        raise GatewayError(
+            f"The demo cannot read volume {volume}: its volumes are simulated",
+            fix="Try data moves on `make sandbox`, which runs a real Docker Engine.",
+        )
 
     def volume_sizes(self, project: str) -> dict[str, int]:
         """Made-up but plausible sizes for the sample, each well inside its claim."""

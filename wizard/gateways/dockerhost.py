@@ -12,10 +12,11 @@ own timeout covers sockets, but not the pipe it reads from `ssh`, so each call a
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -38,6 +39,8 @@ ONE_OFF = "com.docker.compose.oneoff"
 VOLUME = "com.docker.compose.volume"
 _SCHEMES = ("unix", "tcp", "ssh", "http", "https", "npipe")
 _PREDEFINED_NETWORKS = {"bridge", "host", "none"}
+HELPER_LABEL = "cutover.volume-reader"  # on helper containers: the volume they read
+ARCHIVE_CHUNK = 1 << 20
 
 
 def connect_compose_host(
@@ -178,6 +181,46 @@ class EngineComposeHost:
     def remove_network(self, name: str) -> None:
         self._refuse_when_read_only(f"remove network {name}")
         self._call(f"remove network {name}", lambda api: api.remove_network(name))
+
+    # --- reading a volume's files (a helper container: a change at the engine) ---------------
+
+    @contextlib.contextmanager
+    def volume_archive(self, volume: str, image: str) -> Iterator[Iterator[bytes]]:
+        """The files of `volume` (the engine's name) as one tar stream, entries `./...` with
+        owners, modes and symlinks as stored. The engine reads them through a helper container
+        that mounts the volume read-only and is never started, so it works whether the service
+        runs or not and can change nothing in it; `image` is any image the engine has (the
+        service's own). The helper is removed afterwards, whatever happens. Refused in read-only
+        mode. Errors while reading arrive as GatewayErrors from the iterator."""
+        self._refuse_when_read_only(f"create a helper container to read volume {volume}")
+
+        def create(api: Any) -> str:
+            config = api.create_host_config(binds={volume: {"bind": "/volume", "mode": "ro"}})
+            made = api.create_container(
+                image, command=["true"], labels={HELPER_LABEL: volume}, host_config=config
+            )
+            return str(made["Id"])
+
+        helper = self._call(f"create a helper container for volume {volume}", create)
+        try:
+            stream, _ = self._call(
+                f"read volume {volume}",
+                lambda api: api.get_archive(helper, "/volume/.", chunk_size=ARCHIVE_CHUNK),
+            )
+            yield self._guarded(stream, f"read volume {volume}")
+        finally:
+            self._call(
+                f"remove the helper container of volume {volume}",
+                lambda api: api.remove_container(helper, force=True),
+            )
+
+    def _guarded(self, stream: Iterable[bytes], what: str) -> Iterator[bytes]:
+        try:
+            yield from stream
+        except GatewayError:
+            raise
+        except Exception as exc:
+            raise error_for_docker(exc, self._host) from None
 
     def _refuse_when_read_only(self, what: str) -> None:
         if self._read_only:

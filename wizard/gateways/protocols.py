@@ -7,7 +7,8 @@ Every method raises a `wizard.errors.GatewayError` subclass on failure, never a 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Protocol
 
 from wizard.health.status import EventRow
@@ -19,6 +20,7 @@ from wizard.model import (
     ComposeNetwork,
     ComposeVolume,
     EngineInfo,
+    ExecResult,
     Pod,
     Pvc,
     SecretKeys,
@@ -87,6 +89,21 @@ class Cluster(Protocol):
         `type=Warning` (field selectors, as `kubectl get events --field-selector`)."""
         ...
 
+    def exec_in(
+        self,
+        pod: str,
+        container: str,
+        command: Sequence[str],
+        stdin: Iterable[bytes] | None = None,
+        stdin_length: int = 0,
+        on_sent: Callable[[int], None] | None = None,
+        keep: int = 1 << 20,
+    ) -> ExecResult:
+        """Run `command` in a container of `pod`, fed exactly `stdin_length` bytes of `stdin`
+        (the command must read no more: a 1.20 server cannot close its stdin). A write at the
+        API server: ReadOnlyRefused in read-only mode, before anything is sent."""
+        ...
+
     def watch(
         self, kind: str, selector: str, on_change: OnChange, field_selector: str = ""
     ) -> WatchHandle:
@@ -125,6 +142,12 @@ class ComposeHost(Protocol):
         ...
 
     # The only changes: what `docker compose down` does, one object at a time. Volumes: never.
+
+    def volume_archive(self, volume: str, image: str) -> AbstractContextManager[Iterator[bytes]]:
+        """The files of `volume` as one tar stream (entries `./...`), read through a helper
+        container that mounts it read-only and never starts; removed on exit. ReadOnlyRefused
+        in read-only mode."""
+        ...
 
     def stop_container(self, name: str, timeout_s: float) -> None:
         """SIGTERM, then SIGKILL after `timeout_s`. Already stopped: nothing to do. Gone: NotFound.

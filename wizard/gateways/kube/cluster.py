@@ -22,23 +22,26 @@ import binascii
 import contextlib
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import urllib3
 from kubernetes.client import ApiClient
-from kubernetes.client.exceptions import OpenApiException
+from kubernetes.client.exceptions import ApiException, OpenApiException
 from kubernetes.config.config_exception import ConfigException
+from websocket import WebSocketException
 
 from wizard.errors import GatewayError, NotFound, ReadOnlyRefused, Unauthorized
 from wizard.gateways.kube.errors import error_for_status, error_for_transport
+from wizard.gateways.kube.exec import KEEP_DEFAULT, StdinMismatch, run_in_pod
 from wizard.gateways.kube.kubeconfig import KubeTarget, load_target
 from wizard.health.status import EventRow, event_row
 from wizard.health.watch import OnChange, Watcher
 from wizard.model import (
     AccessVerdict,
     ClusterIdentity,
+    ExecResult,
     Operation,
     Pod,
     Pvc,
@@ -86,6 +89,7 @@ class KubeCluster:
         configuration = target.configuration
         configuration.retries = False  # urllib3 would retry a refused connection 3 times
         self._api: Any = ApiClient(configuration=configuration)
+        self._observer = observer
         _guard_transport(self._api, read_only, timeout, observer)
         self._target = TargetReader(self._get, target.identity.namespace)
 
@@ -221,6 +225,45 @@ class KubeCluster:
         query = [("fieldSelector", field_selector)] if field_selector else []
         answer = self._request(Operation("list", "events"), "GET", path, query=query)
         return [event_row(item) for item in answer.get("items") or []]
+
+    def exec_in(
+        self,
+        pod: str,
+        container: str,
+        command: Sequence[str],
+        stdin: Iterable[bytes] | None = None,
+        stdin_length: int = 0,
+        on_sent: Callable[[int], None] | None = None,
+        keep: int = KEEP_DEFAULT,
+    ) -> ExecResult:
+        """Run `command` in a container of `pod` (see wizard.gateways.kube.exec for the stdin
+        rules). Exec is a write at the API server: refused in read-only mode before anything is
+        sent. StdinMismatch passes through; every other failure is a GatewayError."""
+        ns = self._identity.namespace
+        path = f"/api/v1/namespaces/{_seg(ns)}/pods/{_seg(pod)}/exec"
+        if self._read_only:
+            raise ReadOnlyRefused(
+                f"Read-only mode: refused to exec in pod {pod}; nothing was sent",
+                fix="Run without --read-only, with an identity allowed to exec in pods, to move "
+                "data.",
+            )
+        if self._observer is not None:
+            # The websocket bypasses the guarded pool: tell the observer here (an upgrade GET;
+            # the API server authorizes it as `create` on pods/exec).
+            self._observer("GET", path)
+        op = Operation("exec in", f"pod {pod}")
+        try:
+            return run_in_pod(
+                self._api, ns, pod, container, command, stdin, stdin_length, on_sent, keep
+            )
+        except StdinMismatch:
+            raise
+        except ApiException as exc:
+            raise error_for_status(exc.status or 0, _bytes(exc.body), op, self._identity) from None
+        except ConfigException as exc:
+            raise self._credentials_failed(exc) from None
+        except (urllib3.exceptions.HTTPError, OSError, WebSocketException, TimeoutError) as exc:
+            raise error_for_transport(exc, self._identity) from None
 
     def watch(
         self,
@@ -408,6 +451,12 @@ def _guard_transport(
         return send(method, url, *args, **kwargs)
 
     pool.urlopen = urlopen
+
+
+def _bytes(body: object) -> bytes:
+    if isinstance(body, bytes):
+        return body
+    return str(body or "").encode()
 
 
 def _seg(name: str) -> str:

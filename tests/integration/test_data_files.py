@@ -1,0 +1,199 @@
+"""The Data step's *files* method on the real services: a Compose volume with nested folders,
+symlinks, odd modes, other owners and a large file, streamed from the Docker Engine into a claim
+mounted by a pod the real kubelet runs, then verified file by file on both sides."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes import client
+
+from tests.support.pods import is_ready, running, template, wait_for_pods
+from wizard.data.files import CopyFailed, Progress, Target, compare, copy_volume, target_listing
+from wizard.errors import ReadOnlyRefused
+from wizard.gateways.dockerhost import connect_compose_host
+from wizard.gateways.kube.cluster import KubeCluster, connect_cluster
+
+# Written into the Compose volume by the service itself: the tree the copy must reproduce.
+SEED = r"""
+set -e
+cd /uploads
+mkdir -p inbox/2026/12 archive/.hidden empty
+i=0
+while [ $i -lt 300 ]; do echo "message $i" > inbox/2026/12/mail-$i.eml; i=$((i+1)); done
+head -c 20000000 /dev/urandom > archive/big.pst
+printf 'secret notes\n' > archive/.hidden/notes.txt
+chmod 0600 archive/.hidden/notes.txt
+chmod 2750 archive
+chown 33:44 inbox/2026/12/mail-7.eml
+ln -s inbox/2026/12/mail-1.eml latest
+ln -s /nowhere dangling
+touch -d '2020-01-02 03:04:05' inbox/2026/12/mail-0.eml
+echo seeded > /tmp/seeded
+"""
+
+
+def _compose(script: str) -> str:
+    """A shell script as a Compose command: Compose would interpolate its `$`."""
+    return script.replace("$", "$$")
+
+
+@pytest.fixture
+def uploads(compose_project: Callable[..., Any], docker_host: str) -> Iterator[tuple[Any, str]]:
+    """A Compose project whose `app` service wrote SEED into its named volume `uploads`;
+    (the project, the engine's name of the volume)."""
+    project = compose_project(
+        {
+            "services": {
+                "app": {
+                    "command": ["sh", "-c", _compose(SEED + "trap 'exit 0' TERM; sleep 3600 & wait")],
+                    "volumes": ["uploads:/uploads"],
+                    "healthcheck": {"test": ["CMD", "test", "-f", "/tmp/seeded"], "interval": "1s"},
+                }
+            },
+            "volumes": {"uploads": {}},
+        },
+        up=False,
+    )
+    project.compose("up", "-d", "--wait", "--wait-timeout", "60")
+    yield project, f"{project.name}_uploads"
+
+
+@pytest.fixture
+def claim_pod(admin_api: Any, namespace: str, tmp_path: Path) -> Iterator[Target]:
+    """A claim bound to a hostPath PV, mounted at /data by a busybox pod the kubelet runs."""
+    core = client.CoreV1Api(admin_api)
+    pv = f"{namespace}-uploads"[:63]
+    folder = tmp_path / "pv"
+    core.create_persistent_volume(
+        {
+            "metadata": {"name": pv},
+            "spec": {
+                "capacity": {"storage": "1Gi"},
+                "accessModes": ["ReadWriteMany"],
+                "persistentVolumeReclaimPolicy": "Retain",
+                "hostPath": {"path": str(folder), "type": "DirectoryOrCreate"},
+                "claimRef": {"namespace": namespace, "name": "uploads"},
+            },
+        }
+    )
+    core.create_namespaced_persistent_volume_claim(
+        namespace,
+        {
+            "metadata": {"name": "uploads"},
+            "spec": {
+                "accessModes": ["ReadWriteMany"],
+                "storageClassName": "",
+                "resources": {"requests": {"storage": "1Gi"}},
+            },
+        },
+    )
+    container = {**running("web"), "volumeMounts": [{"name": "u", "mountPath": "/data"}]}
+    volume = {"name": "u", "persistentVolumeClaim": {"claimName": "uploads"}}
+    core.create_namespaced_pod(
+        namespace,
+        {
+            "metadata": {"name": "web", "labels": {"app": "web"}},
+            "spec": template({}, [container], volumes=[volume])["spec"],
+        },
+    )
+    try:
+        wait_for_pods(admin_api, namespace, "app=web", lambda ps: is_ready(ps[0]))
+        yield Target(pod="web", container="web", path="/data")
+    finally:
+        core.delete_persistent_volume(pv)
+
+
+@pytest.fixture
+def admin(admin_kubeconfig: str, namespace: str) -> Iterator[KubeCluster]:
+    cluster = connect_cluster(admin_kubeconfig, None, namespace, read_only=False)
+    yield cluster
+    cluster.close()
+
+
+def test_a_volume_moves_whole_and_is_verified(
+    uploads: tuple[Any, str],
+    claim_pod: Target,
+    admin: KubeCluster,
+    docker_host: str,
+    busybox_image: str,
+    tmp_path: Path,
+) -> None:
+    _, volume = uploads
+    host = connect_compose_host(docker_host)
+    seen: list[Progress] = []
+    result = copy_volume(host, admin, volume, busybox_image, claim_pod, seen.append)
+
+    assert result.verified, result.differences
+    source = result.source
+    assert source.files == 302 and source.file_bytes > 20_000_000
+    entries = source.entries
+    assert (
+        entries["latest"].kind == "symlink" and entries["latest"].link == "inbox/2026/12/mail-1.eml"
+    )
+    assert entries["dangling"].link == "/nowhere"
+    assert entries["archive"].mode == 0o2750 and entries["archive/.hidden/notes.txt"].mode == 0o600
+    assert (entries["inbox/2026/12/mail-7.eml"].uid, entries["inbox/2026/12/mail-7.eml"].gid) == (
+        33,
+        44,
+    )
+    assert entries["empty"].kind == "dir"
+    # Progress went up to the whole stream, and the files really are in the claim's folder.
+    assert seen and seen[-1].done == source.stream_bytes and seen[-1].rate > 0
+    on_disk = tmp_path / "pv"
+    assert (on_disk / "archive" / ".hidden" / "notes.txt").read_text() == "secret notes\n"
+    assert (on_disk / "archive" / "big.pst").stat().st_size == 20_000_000
+    assert (on_disk / "latest").is_symlink()
+
+    # One byte changed on the target: verification names that file, and only that one.
+    big = on_disk / "archive" / "big.pst"
+    with big.open("r+b") as f:
+        f.seek(1234)
+        first = f.read(1)
+        f.seek(1234)
+        f.write(bytes([first[0] ^ 0xFF]))
+    differences = compare(source.entries, target_listing(admin, claim_pod))
+    assert len(differences) == 1 and differences[0].startswith("archive/big.pst: content differs")
+
+
+def test_a_volume_written_while_copied_is_not_trusted(
+    compose_project: Callable[..., Any],
+    claim_pod: Target,
+    admin: KubeCluster,
+    docker_host: str,
+    busybox_image: str,
+) -> None:
+    """A writer still running between the listing and the copy: the stream differs, and the
+    copy fails saying so (the source is never touched)."""
+    writer = "i=0; while :; do echo $i >> /log/app.log; i=$((i+1)); sleep 0.01; done"
+    project = compose_project(
+        {
+            "services": {"app": {"command": ["sh", "-c", _compose(writer)], "volumes": ["log:/log"]}},
+            "volumes": {"log": {}},
+        }
+    )
+    host = connect_compose_host(docker_host)
+    with pytest.raises(CopyFailed) as refused:
+        copy_volume(host, admin, f"{project.name}_log", busybox_image, claim_pod)
+    assert "changed while it was copied" in refused.value.message
+    assert "Stop the services that write it" in refused.value.fix
+
+
+def test_read_only_gateways_refuse_before_sending_anything(
+    admin_kubeconfig: str, namespace: str, docker_host: str
+) -> None:
+    sent: list[tuple[str, str]] = []
+    cluster = connect_cluster(
+        admin_kubeconfig, None, namespace, read_only=True, observer=lambda m, p: sent.append((m, p))
+    )
+    host = connect_compose_host(docker_host, read_only=True)
+    with pytest.raises(ReadOnlyRefused):
+        cluster.exec_in("web", "web", ["true"])
+    with pytest.raises(ReadOnlyRefused), host.volume_archive(f"v-{secrets.token_hex(3)}", "x"):
+        pass
+    assert sent == []
+    cluster.close()

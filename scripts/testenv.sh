@@ -625,6 +625,18 @@ remove_pod_logs() {
     while read -r link; do [[ -e $link ]] || rm -f "$link"; done
 }
 
+compose_bin() {
+  [[ -x $PYTHON ]] || die "no python at $PYTHON (run 'make venv', or set PYTHON)"
+  local site bin
+  site=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  bin=$site/compose/docker-compose
+  [[ -f $bin ]] || die "$bin missing: install the test extras (pip install -e '.[test]')"
+  # The wheel doesn't always keep the exec bit; and we call the binary itself because the
+  # package's wrapper script drops the exit code.
+  [[ -x $bin ]] || chmod +x "$bin"
+  printf '%s\n' "$bin"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Commands
 # ---------------------------------------------------------------------------------------------

@@ -611,12 +611,19 @@ remove_pod_containers() {
 }
 
 # The kubelet writes per-pod log folders under /var/log/pods (fixed in v1.20), named
-# <namespace>_<pod>_<uid>, with links into the engine's data root. Ours are those of the pods in
-# the kubelet's root dir; nobody else's are touched.
+# <namespace>_<pod>_<uid>, with links into the engine's data root. Ours are those whose links
+# point into this state dir, or whose pod the kubelet's root dir still knows (a pod that never
+# started a container has no link); nobody else's are touched.
 remove_pod_logs() {
-  local pod uid link
-  [[ -d /var/log/pods && -d $STATE/kubelet/pods ]] || return 0
+  local dir pod uid link
+  [[ -d /var/log/pods ]] || return 0
+  for dir in /var/log/pods/*/; do
+    [[ -d $dir ]] || continue
+    link=$(find "$dir" -type l -lname "$STATE/*" -print -quit 2>/dev/null)
+    if [[ -n $link ]]; then rm -rf "$dir"; fi
+  done
   for pod in "$STATE"/kubelet/pods/*/; do
+    [[ -d $pod ]] || continue
     uid=$(basename "$pod")
     [[ $uid =~ ^[0-9a-f-]{36}$ ]] || continue
     rm -rf /var/log/pods/*_"$uid"

@@ -11,23 +11,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import ClassVar
+from functools import partial
+from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Input, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import get_current_worker
 
-from screens.messages import StepStateChanged
 from screens.mutations import DOWN_GROUP
 from screens.preflight import FindingRow
-from screens.step_body import StepBody
-from screens.step_state import STATE_CLASSES, StepState
-from wizard.checks import Finding, Severity
+from screens.step_body import StepBody, StepSummary
+from screens.step_state import StepState
+from wizard.checks import Finding
 from wizard.compose import load_project
 from wizard.config import CutoverConfig
 from wizard.errors import CutoverError
@@ -54,7 +54,6 @@ from wizard.state.audit import AuditLog, MemoryAuditLog, audit_log_for, os_user
 from wizard.state.store import StateFile, state_file_for
 from wizard.steps import Step
 
-WORKER_GROUP = "gate"
 _GLYPH = {"started": "…", "done": "✔", "gone": "✔", "failed": "✖"}
 
 
@@ -65,8 +64,8 @@ class Interrupted(CutoverError):
 # --- messages from the workers ----------------------------------------------------------------
 
 
-@dataclass
-class Evaluated(Message):
+@dataclass(frozen=True)
+class Evaluated:
     """A fresh verdict, the acknowledgements on record, and the preview (or why there is none)."""
 
     verdict: GateVerdict
@@ -79,11 +78,6 @@ class Evaluated(Message):
 @dataclass
 class DownStepped(Message):
     progress: DownProgress
-
-
-@dataclass
-class DownFinished(Message):
-    result: DownResult
 
 
 # --- widgets ----------------------------------------------------------------------------------
@@ -140,22 +134,21 @@ def _titled(item: GateItem) -> Finding:
 class GateView(StepBody):
     """The verdict and the down preview; acts on nothing (read-only mode)."""
 
+    CRASH = ("stopped unexpectedly ({kind})", "")
+
     def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
-        super().__init__(step)
+        super().__init__(step, config, gateways)
         self.add_class("gate")
-        self.config = config
-        self.gateways = gateways
         # One state file for the screen's life (the demo's is in the user's state folder).
         self.state: StateFile = state_file_for(config)
         self.verdict: GateVerdict | None = None
         self.preview: DownPreview | None = None
         self.acks: list[Acknowledgement] = []
-        self._run = 0
 
     can_acknowledge: ClassVar[bool] = False
 
     def compose(self) -> ComposeResult:
-        yield Static("… evaluating every check, now", id="gate-summary", markup=False)
+        yield StepSummary("… evaluating every check, now", id="gate-summary")
         with VerticalScroll(id="gate-scroll", classes="body-scroll"):
             with Vertical(id="gate-checks"):
                 yield Static("Blockers", id="gate-blockers-title", classes="section-title")
@@ -186,15 +179,14 @@ class GateView(StepBody):
         self.rerun()
 
     def rerun(self) -> None:
-        self._run += 1
+        self.new_run()  # an evaluation still out is stale from here: its verdict is dropped
         self.verdict = None
-        self.query_one("#gate-summary", Static).update("… evaluating every check, now")
+        self.query_one("#gate-summary", StepSummary).show(None, "… evaluating every check, now")
         self._announce(StepState.RUNNING)
-        self._evaluate(self._run)
+        self.run_work(self._fresh, "evaluate")
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group=WORKER_GROUP)
-    def _evaluate(self, run: int, note: str = "") -> None:
-        self.post_message(self._fresh(note))
+    def work_done(self, part: str, value: Any) -> None:
+        self.call_next(self._evaluated, value)
 
     def _fresh(self, note: str = "") -> Evaluated:
         """Blocking: the acknowledgements on record, every check, the engine's view of down."""
@@ -206,9 +198,7 @@ class GateView(StepBody):
             return Evaluated(verdict, acks, None, exc, note)
         return Evaluated(verdict, acks, preview, None, note)
 
-    @on(Evaluated)
     async def _evaluated(self, message: Evaluated) -> None:
-        message.stop()
         self.acks = message.acknowledgements
         self.verdict = message.verdict
         self.preview = message.preview
@@ -261,10 +251,9 @@ class GateView(StepBody):
             state = StepState.OK
         else:
             state = StepState.BLOCK if verdict.blockers else StepState.WARN
-        summary = self.query_one("#gate-summary", Static)
-        summary.remove_class(*STATE_CLASSES)
-        summary.add_class(state.css_class)
-        summary.update(f"{state.glyph} {verdict.summary()}")
+        self.query_one("#gate-summary", StepSummary).show(
+            state, f"{state.glyph} {verdict.summary()}"
+        )
         self._announce(state)
         self.show_confirm()
 
@@ -272,7 +261,7 @@ class GateView(StepBody):
         """Whether down may be asked for (GateBody); the view has nothing to enable."""
 
     def _announce(self, state: StepState) -> None:
-        self.post_message(StepStateChanged(self.step.id, state))
+        self.set_state(state)
 
     def _show_preview(self, preview: DownPreview | None, error: CutoverError | None) -> None:
         text = self.query_one("#gate-preview", Static)
@@ -283,29 +272,14 @@ class GateView(StepBody):
             return
         text.update("\n".join(preview_lines(preview)))
 
-    @on(Worker.StateChanged)
-    def _worker_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is not WorkerState.ERROR:
-            return
-        event.stop()
-        self.worker_failed(event.worker.group, event.worker.error)
-
-    def worker_failed(self, group: str, error: BaseException | None) -> None:
-        self._failed(error, "The gate could not be evaluated")
-
-    def _failed(self, error: BaseException | None, what: str) -> None:
-        if isinstance(error, CutoverError):
-            reason, fix = error.message, error.fix
-        else:
-            reason = f"stopped unexpectedly ({type(error).__name__})"
-            fix = "Press r to try again; if it keeps failing, please report it."
-        summary = self.query_one("#gate-summary", Static)
-        summary.remove_class(*STATE_CLASSES)
-        summary.add_class(StepState.BLOCK.css_class)
-        summary.update(f"{StepState.BLOCK.glyph} {what}: {reason}")
+    def work_failed(self, part: str, finding: Finding, error: BaseException | None) -> None:
+        self.query_one("#gate-summary", StepSummary).show(
+            StepState.BLOCK,
+            f"{StepState.BLOCK.glyph} The gate could not be evaluated: {finding.message}",
+        )
         blockers = self.query_one("#gate-blockers", Vertical)
         blockers.remove_children()
-        blockers.mount(FindingRow(Finding("gate.error", Severity.BLOCK, reason, fix)))
+        blockers.mount(FindingRow(replace(finding, check="gate.error")))
         self._announce(StepState.BLOCK)
         self.show_confirm()
 
@@ -510,20 +484,16 @@ class GateBody(GateView):
         self.query_one("#gate-result", Static).update("")
         self.show_confirm()
         self._announce(StepState.RUNNING)
-        self._take_down(typed)
+        # Its outcome is shown whatever happens meanwhile: down changed the world.
+        self.run_work(partial(self._take_down, typed), "down", group=DOWN_GROUP, any_run=True)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group=DOWN_GROUP)
-    def _take_down(self, typed: str) -> None:
+    def _take_down(self, typed: str) -> Evaluated | DownResult:
+        """In the down worker's thread: the gate once more, then down (or why not)."""
         worker = get_current_worker()
         fresh = self._fresh()
         if not fresh.verdict.ready:
-            self.post_message(
-                replace(
-                    fresh,
-                    note="The gate closed since it was last evaluated: nothing was taken down.",
-                )
-            )
-            return
+            note = "The gate closed since it was last evaluated: nothing was taken down."
+            return replace(fresh, note=note)
         project = load_project(self.config)
 
         def progress(event: DownProgress) -> None:
@@ -544,7 +514,7 @@ class GateBody(GateView):
             audit=self.audit,
             identity=self._identity(),
         )
-        self.post_message(DownFinished(result))
+        return result
 
     def _identity(self) -> ClusterIdentity | None:
         """For the audit and state records; the cluster not answering must not stop down."""
@@ -579,25 +549,27 @@ class GateBody(GateView):
         )
         self._set_progress("\n".join(self._progress.values()))
 
-    @on(DownFinished)
-    def _finished(self, message: DownFinished) -> None:
-        message.stop()
+    def work_done(self, part: str, value: Any) -> None:
+        if part == "down" and isinstance(value, DownResult):
+            self._finished(value)
+        else:  # an evaluation, or down refused by a fresh one
+            super().work_done(part, value)
+
+    def _finished(self, result: DownResult) -> None:
         self._down_running = False
-        self.result = result = message.result
+        self.result = result
         # The record below lists every step done and not done: the progress lines are in it.
         self._set_progress("")
         self.set_class(result.ok, "-done")
         self.query_one("#gate-result", Static).update(
             "\n".join(result_lines(result, self.config, self.audit))
         )
-        summary = self.query_one("#gate-summary", Static)
-        summary.remove_class(*STATE_CLASSES)
         state = StepState.OK if result.ok else StepState.BLOCK
-        summary.add_class(state.css_class)
         if result.ok:
-            summary.update(f"{state.glyph} {result.project} is down; every named volume is kept.")
+            text = f"{state.glyph} {result.project} is down; every named volume is kept."
         else:
-            summary.update(f"{state.glyph} Down stopped midway: see what was and was not done.")
+            text = f"{state.glyph} Down stopped midway: see what was and was not done."
+        self.query_one("#gate-summary", StepSummary).show(state, text)
         self._announce(state)
         self.show_confirm()
         if result.ok:
@@ -607,9 +579,9 @@ class GateBody(GateView):
             self.call_after_refresh(lambda: down.scroll_visible(top=True, animate=False))
             self.query_one("#gate-confirm", Input).focus()
 
-    def worker_failed(self, group: str, error: BaseException | None) -> None:
-        if group != DOWN_GROUP:
-            super().worker_failed(group, error)
+    def work_failed(self, part: str, finding: Finding, error: BaseException | None) -> None:
+        if part != "down":
+            super().work_failed(part, finding, error)
             return
         self._down_running = False
         if isinstance(error, CutoverError):

@@ -16,29 +16,26 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from screens import live
-from screens.live_body import LiveFailed, LiveStepBody
+from screens.live_body import LiveStepBody
 from screens.preflight import FindingRow
 from screens.step_state import StepState
 from wizard.checks import Finding, Severity, worst
 from wizard.compose.loader import load_project
 from wizard.config import CutoverConfig
-from wizard.errors import CutoverError
 from wizard.gateways import Gateways
 from wizard.health.report import REASON_FIX, service_findings, service_names
 from wizard.health.status import EventRow, PodRow, ServiceHealth, WorkloadHealth, rollup
 from wizard.health.watch import WatchHandle
 from wizard.steps import Step
 
-WORKER_GROUP = "health"
 KINDS = ("deployments", "statefulsets", "pods", "events")
 SERVICE_COLUMNS = ("Service", "Ready", "Avail", "Updated", "State", "Workload")
 POD_COLUMNS = ("Pod", "Status", "Ready", "Restarts", "Age", "Node")
@@ -47,8 +44,7 @@ GLYPH = {Severity.OK: "✔", Severity.INFO: "•", Severity.WARN: "▲", Severit
 
 
 @dataclass
-class WatchesOpened(Message):
-    run: int
+class WatchesOpened:
     ns: str
     names: dict[str, str]  # Compose service -> workload name
     handles: list[WatchHandle]
@@ -58,7 +54,7 @@ class HealthBody(LiveStepBody):
     """Live per-service health; the selected service's pods; the selected pod's events."""
 
     KINDS = KINDS
-    UNEXPECTED = (
+    CRASH = (
         "The pod watch stopped unexpectedly ({kind}).",
         "Press r to open it again; `cutover status` reads the same once.",
     )
@@ -98,39 +94,26 @@ class HealthBody(LiveStepBody):
 
     # --- the watches ----------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group=WORKER_GROUP)
-    def _open(self, run: int) -> None:
-        # Runs in a thread: never touch widgets here, only post the result.
+    def open_watches(self) -> WatchesOpened:
+        # Runs in a thread: never touch widgets here, only return the result.
+        project = load_project(self.config)
+        cluster = self.gateways.cluster()
+        selector = self.config.selector
+        handles: list[WatchHandle] = []
         try:
-            project = load_project(self.config)
-            cluster = self.gateways.cluster()
-            selector = self.config.selector
-            handles: list[WatchHandle] = []
-            try:
-                for kind in KINDS:
-                    fields = "type=Warning" if kind == "events" else ""
-                    label = "" if kind == "events" else selector
-                    handles.append(cluster.watch(kind, label, self.feed, fields))
-            except BaseException:
-                for handle in handles:
-                    handle.stop(1.0)
-                raise
-        except CutoverError as error:
-            self.post_message(LiveFailed(run, error.message, error.fix))
-            return
-        names = service_names(project, self.config.services)
-        self.post_message(WatchesOpened(run, cluster.identity.namespace, names, handles))
-
-    @on(WatchesOpened)
-    def _opened(self, message: WatchesOpened) -> None:
-        message.stop()
-        if message.run != self._run or not self.is_mounted:
-            for handle in message.handles:
+            for kind in KINDS:
+                fields = "type=Warning" if kind == "events" else ""
+                label = "" if kind == "events" else selector
+                handles.append(cluster.watch(kind, label, self.feed, fields))
+        except BaseException:
+            for handle in handles:
                 handle.stop(1.0)
-            return
-        self._worker = None
+            raise
+        names = service_names(project, self.config.services)
+        return WatchesOpened(cluster.identity.namespace, names, handles)
+
+    def opened(self, message: WatchesOpened) -> None:
         self.error = None
-        self.handles = message.handles
         self.names = message.names
         self.namespace = message.ns
         self.query_one("#health-error").display = False
@@ -141,7 +124,6 @@ class HealthBody(LiveStepBody):
         self._repaint(live.now())
 
     def _fail(self, message: str, fix: str) -> None:
-        self._worker = None
         self.error = (message, fix)
         box = self.query_one("#health-error")
         box.remove_children()

@@ -3,53 +3,38 @@ LiveFeed, stopped on re-run and unmount, and the step's state reported once per 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar
-
-from textual import on
-from textual.message import Message
-from textual.worker import Worker, WorkerState
+from typing import Any, Protocol
 
 from screens import live
-from screens.messages import StepStateChanged
 from screens.step_body import StepBody
 from screens.step_state import StepState
+from wizard.checks import Finding
 from wizard.config import CutoverConfig
 from wizard.gateways import Gateways
 from wizard.health.watch import WatchHandle, WatchStatus
 from wizard.steps import Step
 
 
-@dataclass
-class LiveFailed(Message):
-    """The watches of run `run` could not be opened: what happened and the fix."""
+class Opened(Protocol):
+    """What `open_watches` returns: the watches it opened, and what the body needs besides."""
 
-    run: int
-    message: str
-    fix: str
+    handles: list[WatchHandle]
 
 
 class LiveStepBody(StepBody):
-    """A step body fed by watches. Subclasses set KINDS and UNEXPECTED, implement `_open` as a
-    thread worker that opens the watches into `self.feed` and posts its own "opened" message (or
-    LiveFailed), and `_fail` to show a failure in place of the data."""
+    """A step body fed by watches. Subclasses set KINDS and CRASH, implement `open_watches` (in a
+    worker thread: open the watches into `self.feed` and return an `Opened`; a CutoverError
+    raised there is shown with its fix), `opened` and `_fail` (a failure in place of the data)."""
 
     KINDS: tuple[str, ...] = ()
-    # A bug of ours ended the worker: the line shown ({kind}: the exception's type) and the fix.
-    UNEXPECTED: ClassVar[tuple[str, str]] = ("The watch stopped unexpectedly ({kind}).", "")
 
     def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
-        super().__init__(step)
-        self.config = config
-        self.gateways = gateways
+        super().__init__(step, config, gateways)
         self.feed = live.LiveFeed()
         self.rows: dict[str, dict[str, Any]] = {kind: {} for kind in self.KINDS}
         self.statuses: dict[str, WatchStatus] = {}
         self.handles: list[WatchHandle] = []
         self.repaints = 0  # how many times something changed on screen: for tests
-        self._run = 0
-        self._worker: Worker[None] | None = None
-        self._state: StepState | None = None
         self._last_feed = ""
 
     def on_unmount(self) -> None:
@@ -57,36 +42,31 @@ class LiveStepBody(StepBody):
 
     def rerun(self) -> None:
         self._stop_watches()
-        self._run += 1  # results of an older run are ignored when they arrive
+        self.new_run()  # watches an older run still opens are stopped when they arrive
         self.feed.drain()
         self.statuses = {}
-        self._worker = self._open(self._run)
+        self.run_work(self.open_watches, "open")
         self._set_state(StepState.RUNNING)
 
-    def action_rerun(self) -> None:
-        self.rerun()
+    def open_watches(self) -> Opened:
+        raise NotImplementedError
 
-    def _open(self, run: int) -> Worker[None]:
+    def opened(self, value: Any) -> None:
         raise NotImplementedError
 
     def _fail(self, message: str, fix: str) -> None:
         raise NotImplementedError
 
-    @on(LiveFailed)
-    def _failed(self, message: LiveFailed) -> None:
-        message.stop()
-        if message.run == self._run:  # a failure of an older run is no news
-            self._fail(message.message, message.fix)
+    def work_done(self, part: str, value: Any) -> None:
+        self.handles = value.handles
+        self.opened(value)
 
-    @on(Worker.StateChanged)
-    def _worker_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker is not self._worker or event.state is not WorkerState.ERROR:
-            return
-        event.stop()
-        error = event.worker.error
-        kind = type(error).__name__ if error is not None else "unknown error"
-        line, fix = self.UNEXPECTED
-        self._fail(line.format(kind=kind), fix)
+    def discard(self, part: str, value: Any) -> None:
+        for handle in value.handles:  # opened for a run nobody shows any more
+            handle.stop(1.0)
+
+    def work_failed(self, part: str, finding: Finding, error: BaseException | None) -> None:
+        self._fail(finding.message, finding.fix)
 
     def _stop_watches(self) -> None:
         handles, self.handles = self.handles, []
@@ -94,6 +74,4 @@ class LiveStepBody(StepBody):
             handle.stop(1.0)
 
     def _set_state(self, state: StepState) -> None:
-        if state is not self._state:
-            self._state = state
-            self.post_message(StepStateChanged(self.step.id, state))
+        self.set_state(state)

@@ -13,27 +13,23 @@ Every cell is display text the core has already masked; nothing here ever sees a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
 from rich.style import Style
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.events import DescendantBlur, DescendantFocus, Resize
-from textual.message import Message
 from textual.theme import Theme
 from textual.widgets import DataTable, Static
-from textual.worker import Worker, WorkerState
 
-from screens.messages import StepStateChanged
 from screens.preflight import FindingRow
-from screens.step_body import StepBody
-from screens.step_state import SEVERITY_LABEL, STATE_CLASSES, StepState
+from screens.step_body import StepBody, StepSummary
+from screens.step_state import SEVERITY_LABEL, StepState
 from wizard.checks import Finding, Severity, worst
 from wizard.config import CutoverConfig
 from wizard.errors import CutoverError
@@ -43,7 +39,6 @@ from wizard.mapping.model import DiffRow, Plan, ServicePlan
 from wizard.steps import Step
 
 T = TypeVar("T")
-WORKER_GROUP = "mapping"
 RUNNING_TEXT = "… comparing Compose with Kubernetes"
 # The services-list key of the "other findings" row; a NUL can never be in a Compose service name.
 OTHER_KEY = "\0other"
@@ -61,27 +56,6 @@ VERDICT_COLOUR = {
     Severity.WARN: "text-warning",
     Severity.BLOCK: "text-error",
 }
-
-
-@dataclass
-class PlanReady(Message):
-    """The comparison finished. `run` tells a result of a restarted run apart."""
-
-    run: int
-    plan: Plan
-
-
-@dataclass
-class PlanFailed(Message):
-    """The comparison could not be made at all: what failed and the fix."""
-
-    run: int
-    message: str
-    fix: str
-
-
-def is_problem(severity: Severity) -> bool:
-    return severity.rank >= Severity.WARN.rank
 
 
 def target_text(service: ServicePlan) -> str:
@@ -196,15 +170,18 @@ class MappingBody(StepBody):
         Binding("r", "rerun", "Re-run"),
     ]
 
+    CRASH = (
+        "The comparison stopped unexpectedly ({kind}).",
+        "Press r to compare again; if it keeps failing, run `cutover plan` to see the same "
+        "comparison on the command line, and please report it.",
+    )
+
     def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
-        super().__init__(step)
-        self.config = config
-        self.gateways = gateways
+        super().__init__(step, config, gateways)
         self.plan: Plan | None = None
         self.error: tuple[str, str] | None = None
         self.problems_only = False
-        self._run = 0
-        self._worker: Worker[None] | None = None
+        self.running = False
         self._service_key: str | None = None  # the selected services-list row
         self._row_key: str | None = None  # the selected diff row
         self._diff_shape: tuple[object, ...] = ()  # what the diff's columns were built for
@@ -213,7 +190,7 @@ class MappingBody(StepBody):
     # --- layout ---------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(RUNNING_TEXT, id="mapping-summary", markup=False)
+        yield StepSummary(RUNNING_TEXT, id="mapping-summary")
         yield Static(id="mapping-sources", markup=False)
         yield VerticalScroll(id="mapping-error")
         with Vertical(id="mapping-panes"):
@@ -240,73 +217,32 @@ class MappingBody(StepBody):
 
     # --- running the comparison -----------------------------------------------------------------
 
-    @property
-    def running(self) -> bool:
-        return self._worker is not None
-
     def rerun(self) -> None:
         """Compare again. The last plan stays on screen (marked as such) until the new one lands."""
-        self._run += 1
-        self._worker = self._compare(self._run)
+        self.new_run()
+        self.running = True
+        # The module's build_plan, looked up when the worker runs (tests stand in their own).
+        self.run_work(lambda: build_plan(self.config, self.gateways), "plan")
         self._show_summary()
-        self.post_message(StepStateChanged(self.step.id, StepState.RUNNING))
+        self.set_state(StepState.RUNNING)
 
-    def action_rerun(self) -> None:
-        self.rerun()
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group=WORKER_GROUP)
-    def _compare(self, run: int) -> None:
-        # Runs in a thread: never touch widgets here, only post the result.
-        try:
-            plan = build_plan(self.config, self.gateways)
-        except CutoverError as error:
-            self.post_message(PlanFailed(run, error.message, error.fix))
-            return
-        self.post_message(PlanReady(run, plan))
-
-    @on(PlanReady)
-    def _plan_ready(self, message: PlanReady) -> None:
-        message.stop()
-        if message.run != self._run:
-            return  # a run the operator has since restarted
-        self._worker = None
-        self.plan = message.plan
+    def work_done(self, part: str, value: Plan) -> None:
+        self.running = False
+        self.plan = value
         self.error = None
         self._show_plan()
-        state = StepState.from_severity(worst(message.plan.findings))
-        self.post_message(StepStateChanged(self.step.id, state))
+        self.set_state(StepState.from_severity(worst(value.findings)))
 
-    @on(PlanFailed)
-    def _plan_failed(self, message: PlanFailed) -> None:
-        message.stop()
-        if message.run == self._run:
-            self._fail(message.message, message.fix)
-
-    @on(Worker.StateChanged)
-    def _worker_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker is not self._worker or event.state is not WorkerState.ERROR:
-            return
-        event.stop()
-        error = event.worker.error
-        # Only the exception's type: its text may quote a value from the operator's environment.
-        kind = type(error).__name__ if error is not None else "unknown error"
-        self._fail(
-            f"The comparison stopped unexpectedly ({kind}).",
-            "Press r to compare again; if it keeps failing, run `cutover plan` to see the same "
-            "comparison on the command line, and please report it.",
-            hint=False,
-        )
-
-    def _fail(self, message: str, fix: str, hint: bool = True) -> None:
-        self._worker = None
-        self.error = (message, fix)
+    def work_failed(self, part: str, finding: Finding, error: BaseException | None) -> None:
+        self.running = False
+        self.error = (finding.message, finding.fix)
         box = self.query_one("#mapping-error")
         box.remove_children()
-        box.mount(FindingRow(Finding("mapping", Severity.BLOCK, message, fix)))
-        if hint:
+        box.mount(FindingRow(finding))
+        if isinstance(error, CutoverError):  # a bug is not fixed from outside
             box.mount(Static("r compares again once it is fixed.", classes="mapping-hint"))
         self._show_plan()
-        self.post_message(StepStateChanged(self.step.id, StepState.BLOCK))
+        self.set_state(StepState.BLOCK)
 
     # --- the filter -----------------------------------------------------------------------------
 
@@ -323,8 +259,7 @@ class MappingBody(StepBody):
     # --- what is shown --------------------------------------------------------------------------
 
     def _show_summary(self) -> None:
-        summary = self.query_one("#mapping-summary", Static)
-        summary.remove_class(*STATE_CLASSES)
+        summary = self.query_one("#mapping-summary", StepSummary)
         if self.running:
             state, text = StepState.RUNNING, RUNNING_TEXT
             if self.plan is not None and self.error is None:
@@ -336,8 +271,7 @@ class MappingBody(StepBody):
             text = f"{state.glyph} {summary_text(self.plan)}"
         else:
             state, text = StepState.NOT_RUN, ""
-        summary.add_class(state.css_class)
-        summary.update(text)
+        summary.show(state, text)
 
         sources = self.query_one("#mapping-sources", Static)
         if self.plan is not None and self.error is None:
@@ -370,11 +304,11 @@ class MappingBody(StepBody):
 
     def _services(self) -> list[ServicePlan]:
         assert self.plan is not None
-        return [s for s in self.plan.services if not self.problems_only or is_problem(s.severity)]
+        return [s for s in self.plan.services if not self.problems_only or s.severity.is_problem]
 
     def _extra(self) -> list[Finding]:
         assert self.plan is not None
-        return [f for f in self.plan.extra if not self.problems_only or is_problem(f.severity)]
+        return [f for f in self.plan.extra if not self.problems_only or f.severity.is_problem]
 
     def _fill_services(self) -> None:
         table = self.query_one("#mapping-services", ServiceTable)
@@ -445,14 +379,14 @@ class MappingBody(StepBody):
         else:
             service = self._service()
             severities = [r.finding.severity for r in self._rows(service)] if service else []
-        return next((i for i, severity in enumerate(severities) if is_problem(severity)), 0)
+        return next((i for i, severity in enumerate(severities) if severity.is_problem), 0)
 
     def _service(self) -> ServicePlan | None:
         assert self.plan is not None
         return next((s for s in self.plan.services if s.service == self._service_key), None)
 
     def _rows(self, service: ServicePlan) -> list[DiffRow]:
-        return [r for r in service.rows if not self.problems_only or is_problem(r.finding.severity)]
+        return [r for r in service.rows if not self.problems_only or r.finding.severity.is_problem]
 
     def _fill_rows(self, table: DiffTable) -> None:
         service = self._service()

@@ -1,43 +1,30 @@
 """The Preflight step: every preflight check in its own worker thread, findings grouped by check.
 
-Checks do blocking I/O (Docker, the API server, the keyring), so each runs in a thread worker and
-posts its findings back as a message; the event loop never waits on the network. A worker that
-dies anyway becomes a block finding on screen, never a traceback.
+Checks do blocking I/O (Docker, the API server, the keyring), so each runs in a thread worker of
+its own (StepBody.run_work); the event loop never waits on the network. A worker that dies anyway
+becomes a block finding on screen, never a traceback.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import replace
+from functools import partial
 
-from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Static
-from textual.worker import Worker, WorkerState
 
-from screens.messages import StepStateChanged
-from screens.step_body import StepBody
-from screens.step_state import SEVERITY_LABEL, STATE_CLASSES, StepState
+from screens.step_body import StepBody, StepSummary
+from screens.step_state import SEVERITY_LABEL, StepState
 from wizard import preflight
 from wizard.checks import Finding, Severity, worst
 from wizard.config import CutoverConfig
+from wizard.errors import CutoverError
 from wizard.gateways import Gateways
 from wizard.preflight import PreflightCheck
 from wizard.steps import Step
-
-WORKER_GROUP = "preflight"
-
-
-@dataclass
-class CheckFinished(Message):
-    """A preflight check's findings, from its worker thread. `run` tells stale results apart."""
-
-    run: int
-    check_id: str
-    findings: list[Finding]
 
 
 class FindingRow(Vertical):
@@ -55,7 +42,7 @@ class FindingRow(Vertical):
             yield Static(self._message(), classes="message", markup=False)
         if finding.detail:
             yield Static(finding.detail, classes="detail", markup=False)
-        if finding.fix and finding.severity in (Severity.WARN, Severity.BLOCK):
+        if finding.fix and finding.severity.is_problem:
             yield Static(f"Fix: {finding.fix}", classes="fix", markup=False)
 
     def _message(self) -> str:
@@ -89,20 +76,19 @@ class CheckGroup(Vertical):
 
 
 class PreflightBody(StepBody):
-    """Runs PREFLIGHT_CHECKS on mount and on `r`; shows a summary line and every finding."""
+    """Runs PREFLIGHT_CHECKS on mount and on `r`, each in its own worker; a summary line and
+    every finding, grouped by check."""
+
+    CRASH = ("the check stopped unexpectedly ({kind}).", "")
 
     def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
-        super().__init__(step)
-        self.config = config
-        self.gateways = gateways
+        super().__init__(step, config, gateways)
         # Looked up at construction (not import) so a test can swap the module's checks.
         self.checks: Sequence[PreflightCheck] = preflight.PREFLIGHT_CHECKS
-        self._run = 0
         self._results: dict[str, list[Finding]] = {}
-        self._workers: dict[Worker[None], tuple[int, PreflightCheck]] = {}
 
     def compose(self) -> ComposeResult:
-        yield Static(id="preflight-summary", markup=False)
+        yield StepSummary(id="preflight-summary")
         with VerticalScroll(id="preflight-findings", classes="body-scroll"):
             for check in self.checks:
                 yield CheckGroup(check)
@@ -121,57 +107,31 @@ class PreflightBody(StepBody):
 
     def rerun(self) -> None:
         """Start a fresh run; results of an older run still in flight are ignored."""
-        self._run += 1
+        self.new_run()
         self._results.clear()
-        self._workers.clear()
         for group in self.query(CheckGroup):
             group.findings = None
         self._show_progress()
         for check in self.checks:
-            worker = self._run_check(self._run, check)
-            self._workers[worker] = (self._run, check)
+            # Not exclusive: the checks of one run share the group and must not cancel each other.
+            self.run_work(partial(check.run, self.config, self.gateways), check.id, exclusive=False)
 
-    # Not `exclusive`: the five checks of one run share the group and must not cancel each other.
-    # A thread cannot be cancelled anyway; the run number makes a restarted run's results stale.
-    @work(thread=True, exit_on_error=False, group=WORKER_GROUP)
-    def _run_check(self, run: int, check: PreflightCheck) -> None:
-        # Runs in a thread: never touch widgets here, only post the result.
-        findings = check.run(self.config, self.gateways)
-        self.post_message(CheckFinished(run, check.id, findings))
+    def work_done(self, part: str, value: list[Finding]) -> None:
+        self._record(part, value)
 
-    @on(CheckFinished)
-    def _check_finished(self, message: CheckFinished) -> None:
-        message.stop()
-        self._record(message.run, message.check_id, message.findings)
+    def work_failed(self, part: str, finding: Finding, error: BaseException | None) -> None:
+        title = next((c.title for c in self.checks if c.id == part), part)
+        finding = replace(finding, check=part)  # the check's own id, as its findings have
+        if not isinstance(error, CutoverError):
+            finding = replace(finding, message=f"{title}: {finding.message}")
+        self._record(part, [finding])
 
-    @on(Worker.StateChanged)
-    def _worker_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is not WorkerState.ERROR or event.worker not in self._workers:
-            return
-        event.stop()
-        run, check = self._workers[event.worker]
-        error = event.worker.error
-        reason = f"{type(error).__name__}: {error}" if error is not None else "unknown error"
-        if len(reason) > 200:
-            reason = reason[:199] + "…"
-        finding = Finding(
-            check.id,
-            Severity.BLOCK,
-            f"{check.title}: the check stopped unexpectedly ({reason}).",
-            "Press r to run the checks again; if it keeps failing, please report it.",
-        )
-        self._record(run, check.id, [finding])
-
-    def _record(self, run: int, check_id: str, findings: list[Finding]) -> None:
-        if run != self._run:
-            return  # a result of a run the operator has since restarted
+    def _record(self, check_id: str, findings: list[Finding]) -> None:
         self._results[check_id] = findings
         self.query_one(f"#check-{check_id}", CheckGroup).findings = tuple(findings)
         self._show_progress()
 
     def _show_progress(self) -> None:
-        summary = self.query_one("#preflight-summary", Static)
-        summary.remove_class(*STATE_CLASSES)
         if self.running:
             pending = [c.title for c in self.checks if c.id not in self._results]
             state = StepState.RUNNING
@@ -179,9 +139,8 @@ class PreflightBody(StepBody):
         else:
             state = StepState.from_severity(worst(self.findings))
             text = f"{state.glyph} {summary_text(self.findings)}"
-        summary.add_class(state.css_class)
-        summary.update(text)
-        self.post_message(StepStateChanged(self.step.id, state))
+        self.query_one("#preflight-summary", StepSummary).show(state, text)
+        self.set_state(state)
 
 
 def summary_text(findings: Sequence[Finding]) -> str:

@@ -4,33 +4,32 @@ as one Kubernetes Secret after a key-level preview and a confirmation.
 Read-only is decided at construction (`secrets_body`): `SecretsView` shows the references table,
 which keys the Secret has and the findings, and has no entry field and no editing binding at
 all; `SecretsBody` adds one masked input per key and the actions. Every blocking call (Compose,
-the API server, the keyring) runs in a thread worker that posts a message; values live in the
-inputs and in the session store, never in a Static, a log or a message's text.
+the API server, the keyring) runs in a thread worker (StepBody.run_work) that returns its result
+and changes nothing shared; the body applies it on the event loop. Values live in the inputs and
+in the session store, never in a Static, a log or a message's text.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
-from typing import ClassVar
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.widgets import Input, Static
-from textual.worker import Worker, WorkerState
 
 from screens.confirm import ConfirmScreen
-from screens.messages import StepStateChanged
 from screens.mutations import SECRET_WRITE_GROUP
 from screens.preflight import FindingRow
-from screens.step_body import StepBody
-from screens.step_state import STATE_CLASSES, StepState
+from screens.step_body import StepBody, StepSummary
+from screens.step_state import StepState
 from wizard.checks import Finding, Severity, worst
 from wizard.config import CutoverConfig
 from wizard.errors import CutoverError
@@ -38,7 +37,6 @@ from wizard.gateways import Gateways
 from wizard.secrets.apply import Applied, SecretDiff, apply_secret, diff_secret, failure_finding
 from wizard.secrets.overview import SecretsOverview, gather, take_from_env
 from wizard.secrets.spec import INIT_ONLY_WHY, URL_WHY, SecretEntry
-from wizard.secrets.store import SecretValues
 from wizard.state.audit import AuditLog, audit_log_for
 from wizard.steps import Step
 
@@ -49,13 +47,8 @@ ENV_REMINDER = (
 )
 
 
-@dataclass
-class Loaded(Message):
-    view: SecretsOverview
-
-
-@dataclass
-class ValueFetched(Message):
+@dataclass(frozen=True)
+class ValueFetched:
     """A value for one field, from the keyring (reveal) or the env file. Never printed."""
 
     key: str
@@ -66,19 +59,14 @@ class ValueFetched(Message):
         return f"ValueFetched({self.key!r}, source={self.source!r})"
 
 
-@dataclass
-class Previewed(Message):
-    diff: SecretDiff
-    confirm: bool
-
-
-@dataclass
-class Done(Message):
+@dataclass(frozen=True)
+class Done:
     """A save or apply finished: a note for the operator, and findings (e.g. a 403)."""
 
     note: str
     findings: list[Finding]
     applied: Applied | None = None
+    saved: tuple[str, ...] = ()  # keys now in the keyring
 
 
 def secrets_body(step: Step, config: CutoverConfig, gateways: Gateways) -> StepBody:
@@ -91,19 +79,18 @@ def secrets_body(step: Step, config: CutoverConfig, gateways: Gateways) -> StepB
 class SecretsView(StepBody):
     """What the Secret has and who uses it; changes nothing."""
 
+    # Not the exception's text: it could quote a value it was handed.
+    CRASH = ("The Secrets step stopped unexpectedly ({kind}).", "")
+
     def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
-        super().__init__(step)
+        super().__init__(step, config, gateways)
         self.add_class("secrets")
-        self.config = config
-        self.gateways = gateways
         self.view: SecretsOverview | None = None
         self.extra: list[Finding] = []  # from saves and applies, until the next load
 
     def compose(self) -> ComposeResult:
-        yield Static(
-            "… reading the Compose environment, the Secret and the keyring",
-            id="secrets-summary",
-            markup=False,
+        yield StepSummary(
+            "… reading the Compose environment, the Secret and the keyring", id="secrets-summary"
         )
         with VerticalScroll(id="secrets-scroll", classes="body-scroll"):
             yield from self.compose_entry()
@@ -119,18 +106,23 @@ class SecretsView(StepBody):
         self.start()
 
     def rerun(self) -> None:
+        self.new_run()
         self.extra = []
-        self._load(self.view.store if self.view is not None else None)
+        store = self.view.store if self.view is not None else None
+        self.run_work(partial(gather, self.config, self.gateways, store), "load")
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group=WORKER_GROUP)
-    def _load(self, store: SecretValues | None) -> None:
-        self.post_message(Loaded(gather(self.config, self.gateways, store)))
+    def work_done(self, part: str, value: Any) -> None:
+        if part == "load":
+            self.view = value
+            self.show_view()
 
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
-        message.stop()
-        self.view = message.view
-        self.show_view()
+    def work_failed(self, part: str, finding: Finding, error: BaseException | None) -> None:
+        if isinstance(error, CutoverError):
+            finding = failure_finding(error)
+        else:
+            finding = replace(finding, check="secrets.error")
+        self.extra.append(finding)
+        self.show_findings()
 
     def show_view(self) -> None:
         view = self.view
@@ -157,30 +149,9 @@ class SecretsView(StepBody):
         title = self.query_one("#secrets-findings-title", Static)
         title.update("Findings" if findings else "")
         state = StepState.from_severity(worst(findings))
-        summary = self.query_one("#secrets-summary", Static)
-        summary.remove_class(*STATE_CLASSES)
-        summary.add_class(state.css_class)
-        summary.update(f"{state.glyph} {summary_text(view, findings)}")
-        self.post_message(StepStateChanged(self.step.id, state))
-
-    @on(Worker.StateChanged)
-    def _worker_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is not WorkerState.ERROR:
-            return
-        event.stop()
-        error = event.worker.error
-        if isinstance(error, CutoverError):
-            finding = failure_finding(error)
-        else:
-            # Not the exception's text: it could quote a value it was handed.
-            finding = Finding(
-                "secrets.error",
-                Severity.BLOCK,
-                f"The Secrets step stopped unexpectedly ({type(error).__name__}).",
-                "Press r to try again; if it keeps failing, please report it.",
-            )
-        self.extra.append(finding)
-        self.show_findings()
+        text = f"{state.glyph} {summary_text(view, findings)}"
+        self.query_one("#secrets-summary", StepSummary).show(state, text)
+        self.set_state(state)
 
 
 class SecretInput(Input):
@@ -376,14 +347,13 @@ class SecretsBody(SecretsView):
             field.password = True
             return
         field.password = False
-        if not field.value and self.view is not None and self.view.in_keyring.get(field.entry.key):
-            self._fetch_from_keyring(field.entry.key)
-
-    @work(thread=True, exit_on_error=False, group=WORKER_GROUP)
-    def _fetch_from_keyring(self, key: str) -> None:
-        store = self.view.store if self.view is not None else None
-        value = store.get(key) if store is not None else None
-        self.post_message(ValueFetched(key, value, "keyring"))
+        view = self.view
+        key = field.entry.key
+        if not field.value and view is not None and view.store and view.in_keyring.get(key):
+            store = view.store
+            self.run_work(
+                lambda: ValueFetched(key, store.get(key), "keyring"), "fetch", exclusive=False
+            )
 
     def action_generate(self) -> None:
         field = self._field()
@@ -405,17 +375,24 @@ class SecretsBody(SecretsView):
         if not self.view.env_values_known.get(field.entry.key):
             self.notify(f"The env file has no value for {field.entry.key}.", severity="warning")
             return
-        self._fetch_from_env(field.entry.key)
+        key, spec = field.entry.key, self.view.spec
+        self.run_work(
+            lambda: ValueFetched(key, take_from_env(self.config, key, spec), "env"),
+            "fetch",
+            exclusive=False,
+        )
 
-    @work(thread=True, exit_on_error=False, group=WORKER_GROUP)
-    def _fetch_from_env(self, key: str) -> None:
-        view = self.view
-        value = take_from_env(self.config, key, view.spec) if view is not None else None
-        self.post_message(ValueFetched(key, value, "env"))
+    def work_done(self, part: str, value: Any) -> None:
+        if isinstance(value, ValueFetched):
+            self._fetched(value)
+        elif isinstance(value, SecretDiff):
+            self._previewed(value)
+        elif isinstance(value, Done):
+            self._done(value)
+        else:
+            super().work_done(part, value)
 
-    @on(ValueFetched)
     def _fetched(self, message: ValueFetched) -> None:
-        message.stop()
         for field in self.query(SecretInput):
             if field.entry.key != message.key or message.value is None:
                 continue
@@ -443,23 +420,20 @@ class SecretsBody(SecretsView):
                 severity="warning",
             )
             return
-        self._save(view.store.pending())
+        store, keys = view.store, view.store.pending()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group=SECRET_WRITE_GROUP)
-    def _save(self, keys: list[str]) -> None:
-        view = self.view
-        if view is None or view.store is None:
-            return
-        saved = view.store.save(keys)
-        for key in saved:
-            view.in_keyring[key] = True
-            view.store.forget(key)
-        note = (
-            f"Saved {len(saved)} key(s) to the keyring: {', '.join(saved)}"
-            if saved
-            else "Nothing new to save."
-        )
-        self.post_message(Done(note, []))
+        def save() -> Done:
+            # In the thread: only the keyring is written; what the screen holds (which keys are
+            # in the keyring, what is pending) changes on the event loop, in _done.
+            saved = store.save(keys)
+            note = (
+                f"Saved {len(saved)} key(s) to the keyring: {', '.join(saved)}"
+                if saved
+                else "Nothing new to save."
+            )
+            return Done(note, [], saved=tuple(saved))
+
+        self.run_work(save, "save", group=SECRET_WRITE_GROUP, any_run=True)
 
     def action_apply(self) -> None:
         if self.view is None or not self.view.readable:
@@ -467,56 +441,55 @@ class SecretsBody(SecretsView):
                 "Cannot read the Secret with this identity: nothing to apply.", severity="warning"
             )
             return
-        self._preview(confirm=True)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group=SECRET_WRITE_GROUP)
-    def _preview(self, confirm: bool) -> None:
         view = self.view
-        if view is None or view.store is None:
+        if view.store is None:
             return
-        values = view.store.values(view.spec.keys)
-        existing = self.gateways.cluster().read_secret_keys(view.spec.name)
-        self.post_message(Previewed(diff_secret(view.spec, values, existing), confirm))
+        store, spec = view.store, view.spec
 
-    @on(Previewed)
-    def _previewed(self, message: Previewed) -> None:
-        message.stop()
-        self.query_one("#secrets-preview", Static).update("\n".join(message.diff.lines()))
-        if not message.confirm:
-            return
-        if not message.diff.writes:
+        def preview() -> SecretDiff:
+            values = store.values(spec.keys)
+            return diff_secret(spec, values, self.gateways.cluster().read_secret_keys(spec.name))
+
+        self.run_work(preview, "preview", group=SECRET_WRITE_GROUP)
+
+    def _previewed(self, diff: SecretDiff) -> None:
+        self.query_one("#secrets-preview", Static).update("\n".join(diff.lines()))
+        if not diff.writes:
             self.notify("The Secret already has these values: nothing to write.", timeout=4)
             return
-        question = f"Write these changes to Secret {message.diff.name}?"
+        question = f"Write these changes to Secret {diff.name}?"
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self._apply()
 
-        self.app.push_screen(ConfirmScreen(question, message.diff.lines()), answered)
+        self.app.push_screen(ConfirmScreen(question, diff.lines()), answered)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group=SECRET_WRITE_GROUP)
     def _apply(self) -> None:
         view = self.view
         if view is None or view.store is None:
             return
-        values = view.store.values(view.spec.keys)
-        try:
-            applied = apply_secret(self.gateways.cluster(), view.spec, values, self.audit)
-        except CutoverError as exc:
-            self.post_message(Done("The Secret was not written.", [failure_finding(exc)]))
-            return
-        verb = "Created" if not applied.diff.exists else "Patched"
-        note = (
-            f"{verb} Secret {view.spec.name}: {', '.join((*applied.diff.added, *applied.diff.changed, *applied.diff.removed))}"
-            if applied.wrote
-            else "Nothing to write."
-        )
-        self.post_message(Done(note, [], applied))
+        store, spec, cluster = view.store, view.spec, self.gateways.cluster
 
-    @on(Done)
+        def apply() -> Done:
+            try:
+                applied = apply_secret(cluster(), spec, store.values(spec.keys), self.audit)
+            except CutoverError as exc:
+                return Done("The Secret was not written.", [failure_finding(exc)])
+            verb = "Created" if not applied.diff.exists else "Patched"
+            diff = applied.diff
+            keys = ", ".join((*diff.added, *diff.changed, *diff.removed))
+            note = f"{verb} Secret {spec.name}: {keys}" if applied.wrote else "Nothing to write."
+            return Done(note, [], applied)
+
+        self.run_work(apply, "apply", group=SECRET_WRITE_GROUP, any_run=True)
+
     def _done(self, message: Done) -> None:
-        message.stop()
+        view = self.view
+        if view is not None and view.store is not None:
+            for key in message.saved:
+                view.in_keyring[key] = True
+                view.store.forget(key)
         self.notify(message.note, timeout=5)
         if message.findings:
             self.extra.extend(message.findings)

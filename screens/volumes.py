@@ -13,36 +13,31 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from screens import live
-from screens.live_body import LiveFailed, LiveStepBody
+from screens.live_body import LiveStepBody
 from screens.preflight import FindingRow
 from screens.step_state import StepState
 from wizard.checks import Finding, Severity, worst
 from wizard.compose.loader import load_project
 from wizard.compose.model import ComposeProject
 from wizard.config import CutoverConfig
-from wizard.errors import CutoverError
 from wizard.gateways import Gateways
 from wizard.health.watch import WatchHandle
 from wizard.steps import Step
 from wizard.storage.volumes import VolumeRow, VolumesReport, analyse_volumes, data_sizes
 from wizard.target.model import TargetState
 
-WORKER_GROUP = "volumes"
 KINDS = ("persistentvolumeclaims", "pods", "events")
 COLUMNS = ("Volume", "PVC", "Phase", "Requested/Bound", "Modes", "Class", "Mounted by")
 
 
 @dataclass
-class VolumesOpened(Message):
-    run: int
+class VolumesOpened:
     project: ComposeProject
     target: TargetState
     handles: list[WatchHandle]
@@ -53,7 +48,7 @@ class VolumesBody(LiveStepBody):
     """Compose volume -> PVC table, its findings and fixes beneath, live."""
 
     KINDS = KINDS
-    UNEXPECTED = (
+    CRASH = (
         "Reading the claims stopped unexpectedly ({kind}).",
         "Press r to read them again; `cutover status` reads the same once.",
     )
@@ -80,42 +75,27 @@ class VolumesBody(LiveStepBody):
         self.set_interval(live.FLUSH_S, self.flush)
         self.start()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group=WORKER_GROUP)
-    def _open(self, run: int) -> None:
-        # Runs in a thread: never touch widgets here, only post the result.
+    def open_watches(self) -> VolumesOpened:
+        # Runs in a thread: never touch widgets here, only return the result.
+        project = load_project(self.config)
+        sizes = data_sizes(self.gateways, project.name)
+        cluster = self.gateways.cluster()
+        target = cluster.read_target(self.config.selector)
+        handles: list[WatchHandle] = []
         try:
-            project = load_project(self.config)
-            sizes = data_sizes(self.gateways, project.name)
-            cluster = self.gateways.cluster()
-            target = cluster.read_target(self.config.selector)
-            handles: list[WatchHandle] = []
-            try:
-                # Every claim of the namespace: a StatefulSet's carry only its template's labels.
-                handles.append(cluster.watch("persistentvolumeclaims", "", self.feed))
-                handles.append(cluster.watch("pods", self.config.selector, self.feed))
-                handles.append(
-                    cluster.watch(
-                        "events", "", self.feed, "involvedObject.kind=PersistentVolumeClaim"
-                    )
-                )
-            except BaseException:
-                for handle in handles:
-                    handle.stop(1.0)
-                raise
-        except CutoverError as error:
-            self.post_message(LiveFailed(run, error.message, error.fix))
-            return
-        self.post_message(VolumesOpened(run, project, target, handles, sizes))
-
-    @on(VolumesOpened)
-    def _opened(self, message: VolumesOpened) -> None:
-        message.stop()
-        if message.run != self._run or not self.is_mounted:
-            for handle in message.handles:
+            # Every claim of the namespace: a StatefulSet's carry only its template's labels.
+            handles.append(cluster.watch("persistentvolumeclaims", "", self.feed))
+            handles.append(cluster.watch("pods", self.config.selector, self.feed))
+            handles.append(
+                cluster.watch("events", "", self.feed, "involvedObject.kind=PersistentVolumeClaim")
+            )
+        except BaseException:
+            for handle in handles:
                 handle.stop(1.0)
-            return
-        self._worker = None
-        self.handles = message.handles
+            raise
+        return VolumesOpened(project, target, handles, sizes)
+
+    def opened(self, message: VolumesOpened) -> None:
         self._project = message.project
         self._target = message.target
         self._sizes = message.sizes
@@ -123,7 +103,6 @@ class VolumesBody(LiveStepBody):
         self.flush(force=True)
 
     def _fail(self, message: str, fix: str) -> None:
-        self._worker = None
         self.report = None
         self._shown_findings = None
         self.query_one("#volumes-table").display = False
@@ -173,7 +152,7 @@ class VolumesBody(LiveStepBody):
 
     def _show_findings(self, findings: tuple[Finding, ...]) -> bool:
         state = StepState.from_severity(worst(findings))
-        problems = [f for f in findings if f.severity in (Severity.WARN, Severity.BLOCK)]
+        problems = [f for f in findings if f.severity.is_problem]
         blockers = sum(1 for f in problems if f.severity is Severity.BLOCK)
         volumes = len(self.report.rows) if self.report else 0
         if problems:

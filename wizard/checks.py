@@ -19,6 +19,11 @@ class Severity(StrEnum):
     def rank(self) -> int:
         return _RANK[self]
 
+    @property
+    def is_problem(self) -> bool:
+        """Warn or block: something the operator has to read, fix or acknowledge."""
+        return self.rank >= _RANK[Severity.WARN]
+
 
 _RANK = {Severity.OK: 0, Severity.INFO: 1, Severity.WARN: 2, Severity.BLOCK: 3}
 

@@ -37,7 +37,7 @@ def format_finding(finding: Finding) -> list[str]:
     # Mapping rows are named `<service>/<field>`: the name says which service the line is about.
     where = f"{finding.check}: " if "/" in finding.check else ""
     lines = [f"  {MARKS[finding.severity]} {where}{finding.message}"]
-    if finding.fix and finding.severity in (Severity.WARN, Severity.BLOCK):
+    if finding.fix and finding.severity.is_problem:
         lines.append(f"        fix: {finding.fix}")
     return lines
 

@@ -1,0 +1,98 @@
+"""The one way a step body runs its work (screens.step_body.StepBody): results of an older run
+are dropped, a result that reaches a body already removed is dropped (the read-only twin's swap
+removed the bodies while a worker's result was still queued: `NoScreen` from MappingBody), and a
+worker that dies is one BLOCK finding with a fix."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from textual.widgets import Static
+
+from screens.app import CutoverApp
+from screens.gate import GateView
+from screens.mapping import MappingBody
+from screens.step_body import StepBody, StepSummary, crash_finding
+from screens.step_state import StepState
+from tests.ui.conftest import SMALL, settle
+from wizard.checks import Severity
+from wizard.config import CutoverConfig
+from wizard.errors import Unreachable
+from wizard.gate import GateVerdict, evaluate_gate
+from wizard.gateways import Gateways
+
+
+async def test_a_result_reaching_a_removed_body_is_dropped(demo_app: CutoverApp) -> None:
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        body = demo_app.screen.query_one("#mapping", MappingBody)
+        plan = body.plan
+        assert plan is not None
+        # The read-only twin's swap removes the wizard beneath it while a worker's result is
+        # still on its way; the result is then handled by a body no longer on any screen (it
+        # raised NoScreen from MappingBody before: set_class needs the screen).
+        await body.remove()
+        assert not body.is_attached
+        body._work_done(StepBody.WorkDone(body.run_number, "plan", plan))
+        body._work_done(StepBody.WorkDone(body.run_number, "plan", plan, any_run=True))
+        await settle(pilot)
+        assert demo_app.is_running
+
+
+async def test_an_older_gate_evaluation_never_overwrites_a_newer_one(
+    monkeypatch: pytest.MonkeyPatch, demo_config: CutoverConfig, demo_gateways: Gateways
+) -> None:
+    release = threading.Event()
+    calls: list[int] = []
+    real = evaluate_gate
+
+    def first_slow(*args: object, **kwargs: object) -> GateVerdict:
+        calls.append(1)
+        verdict = real(demo_config, demo_gateways)
+        if len(calls) == 1:
+            release.wait(timeout=10)
+            return GateVerdict(
+                steps=(), blockers=(), warnings=(), acknowledgements=(), evaluated_at="old"
+            )
+        return verdict
+
+    monkeypatch.setattr("screens.gate.evaluate_gate", first_slow)
+    app = CutoverApp(demo_config, demo_gateways)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("6")  # the gate evaluates when shown: the first (held) evaluation
+        await pilot.pause()
+        body = app.screen.query_one("#gate", GateView)
+        body.rerun()  # a second one, which answers at once
+        await pilot.pause()
+        while len(calls) < 2:
+            await pilot.pause(0.01)
+        release.set()
+        await settle(pilot)
+        assert body.verdict is not None
+        assert body.verdict.evaluated_at != "old"  # the older, "ready" verdict was dropped
+        assert not body.verdict.ready
+
+
+def test_a_crash_is_one_block_finding_with_a_fix_and_no_exception_text() -> None:
+    bug = crash_finding("mapping", KeyError("s3cret"), "It stopped ({kind}).")
+    assert bug.severity is Severity.BLOCK
+    assert bug.message == "It stopped (KeyError)." and "s3cret" not in bug.message
+    assert bug.fix.startswith("Press r")
+    known = crash_finding("mapping", Unreachable("No answer.", fix="Start it."), "x")
+    assert (known.message, known.fix) == ("No answer.", "Start it.")
+
+
+async def test_the_summary_repaints_only_on_change(demo_app: CutoverApp) -> None:
+    async with demo_app.run_test(size=SMALL) as pilot:
+        summary = StepSummary(id="test-summary")
+        await demo_app.screen.mount(summary)
+        assert summary.show(StepState.WARN, "▲ one warning")
+        assert summary.has_class(StepState.WARN.css_class)
+        assert not summary.show(StepState.WARN, "▲ one warning")
+        assert summary.show(StepState.OK, "▲ one warning")  # same words, another state
+        assert summary.has_class(StepState.OK.css_class)
+        assert not summary.has_class(StepState.WARN.css_class)
+        assert isinstance(summary, Static)
+        await pilot.pause()

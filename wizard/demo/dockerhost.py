@@ -11,14 +11,14 @@ memory (what later calls list), so the demo can walk the whole path, and nothing
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
 from wizard.config import CutoverConfig
 from wizard.demo.sample import load_compose
 from wizard.errors import GatewayError, NotFound, ReadOnlyRefused
-from wizard.model import ComposeContainer, ComposeNetwork, ComposeVolume, EngineInfo
+from wizard.model import ComposeContainer, ComposeNetwork, ComposeVolume, EngineInfo, ExecResult
 
 DEMO_HOST = "demo://localhost"
 ENGINE_VERSION = "24.0.7"
@@ -144,6 +144,20 @@ class DemoComposeHost:
             f"The demo cannot read volume {volume}: its volumes are simulated",
             fix="Try data moves on `make sandbox`, which runs a real Docker Engine.",
         )
+
+    def exec_run(
+        self, container: str, command: Sequence[str], timeout_s: float = 600
+    ) -> ExecResult:
+        """The demo's containers run nothing (the Data step simulates its copies instead)."""
+        raise GatewayError(
+            f"The demo cannot run commands in container {container}: it is simulated",
+            fix="Try data moves on `make sandbox`, which runs a real Docker Engine.",
+        )
+
+    def exec_stream(
+        self, container: str, command: Sequence[str]
+    ) -> AbstractContextManager[Iterator[bytes]]:
+        return self.exec_run(container, command)  # type: ignore[return-value]  # always raises
 
     def volume_sizes(self, project: str) -> dict[str, int]:
         """Made-up but plausible sizes for the sample, each well inside its claim."""

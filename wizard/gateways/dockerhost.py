@@ -16,7 +16,7 @@ import contextlib
 import math
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -26,7 +26,7 @@ import requests.exceptions
 
 from wizard.errors import Forbidden, GatewayError, NotFound, ReadOnlyRefused, Unreachable
 from wizard.gateways.blocking import Overdue, call_with_deadline, exception_chain
-from wizard.model import ComposeContainer, ComposeNetwork, ComposeVolume, EngineInfo
+from wizard.model import ComposeContainer, ComposeNetwork, ComposeVolume, EngineInfo, ExecResult
 
 T = TypeVar("T")
 
@@ -214,6 +214,45 @@ class EngineComposeHost:
                 lambda api: api.remove_container(helper, force=True),
             )
 
+    # --- commands in a Compose container (a database dump; a change at the engine) ------------
+
+    def exec_run(
+        self, container: str, command: Sequence[str], timeout_s: float = 600
+    ) -> ExecResult:
+        """Run `command` in a running container; its exit code, stdout and stderr (whole: for
+        short outputs). Refused in read-only mode."""
+        self._refuse_when_read_only(f"run a command in container {container}")
+
+        def run(_: Any) -> ExecResult:
+            # A command may print nothing for longer than one API call's timeout (a dump to a
+            # file): its own client, whose socket waits as long as the command may take.
+            with self._client_for(timeout_s) as api:
+                made = api.exec_create(container, list(command), stdout=True, stderr=True)
+                out, err = api.exec_start(made["Id"], demux=True)
+                code = api.exec_inspect(made["Id"]).get("ExitCode")
+            return ExecResult(int(code or 0), out or b"", err or b"", 0)
+
+        return self._call(f"exec in {container}", run, deadline=timeout_s + 5)
+
+    @contextlib.contextmanager
+    def exec_stream(self, container: str, command: Sequence[str]) -> Iterator[Iterator[bytes]]:
+        """The stdout of `command` in a running container, as it comes (stderr is dropped: a
+        command that streams data says what went wrong by its exit code, read by `exec_run`
+        afterwards if needed). Refused in read-only mode."""
+        self._refuse_when_read_only(f"run a command in container {container}")
+        made = self._call(
+            f"exec in {container}",
+            lambda api: api.exec_create(container, list(command), stdout=True, stderr=False),
+        )
+        stream = self._call(
+            f"exec in {container}", lambda api: api.exec_start(made["Id"], stream=True)
+        )
+        try:
+            yield self._guarded(stream, f"read from {container}")
+        finally:
+            with contextlib.suppress(Exception):
+                stream.close()
+
     def _guarded(self, stream: Iterable[bytes], what: str) -> Iterator[bytes]:
         try:
             yield from stream
@@ -241,6 +280,17 @@ class EngineComposeHost:
                     use_ssh_client=self._host.startswith("ssh://"),
                 )
             return self._client.api
+
+    @contextlib.contextmanager
+    def _client_for(self, timeout_s: float) -> Iterator[Any]:
+        env = {**os.environ, "DOCKER_HOST": self._host}
+        client = docker.from_env(
+            environment=env, timeout=timeout_s, use_ssh_client=self._host.startswith("ssh://")
+        )
+        try:
+            yield client.api
+        finally:
+            client.close()
 
     def _deadline(self) -> float:
         return self._timeout + min(self._timeout, 5.0)  # the SDK's own timeout fires first

@@ -149,6 +149,20 @@ class ComposeHost(Protocol):
         in read-only mode."""
         ...
 
+    def exec_run(
+        self, container: str, command: Sequence[str], timeout_s: float = 600
+    ) -> ExecResult:
+        """Run a command in a running container; exit code and whole output. ReadOnlyRefused
+        in read-only mode."""
+        ...
+
+    def exec_stream(
+        self, container: str, command: Sequence[str]
+    ) -> AbstractContextManager[Iterator[bytes]]:
+        """A command's stdout in a running container, as it comes. ReadOnlyRefused in
+        read-only mode."""
+        ...
+
     def stop_container(self, name: str, timeout_s: float) -> None:
         """SIGTERM, then SIGKILL after `timeout_s`. Already stopped: nothing to do. Gone: NotFound.
         ReadOnlyRefused when read-only."""

@@ -12,17 +12,56 @@ mode before anything is sent (see KubeCluster.exec_in).
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from queue import Full, Queue
 from typing import Any
 
 from wizard.model import ExecResult
 
 # One websocket frame of stdin: large enough that per-frame costs vanish, small enough that
 # progress moves and stdout/stderr are drained between frames.
-FRAME = 256 * 1024
+FRAME = 1024 * 1024
 # Keep at most this much of stdout and stderr (a verification listing is larger: see `keep`).
 KEEP_DEFAULT = 1 << 20
+
+
+def prefetched(chunks: Iterable[bytes], depth: int = 4) -> Iterator[bytes]:
+    """`chunks`, read ahead by a thread (at most `depth` chunks held): reading the source and
+    writing the websocket then overlap instead of taking turns (a third faster here). The
+    source's errors arrive where its chunks would have."""
+    queue: Queue[tuple[bytes | None, BaseException | None]] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        queue.put((chunk, None), timeout=0.5)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put((None, None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            queue.put((None, exc))
+
+    reader = threading.Thread(target=read, name="exec-stdin-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            chunk, error = queue.get()
+            if error is not None:
+                raise error
+            if chunk is None:
+                return
+            yield chunk
+    finally:
+        stop.set()
+        reader.join(timeout=5)
 
 
 class StdinMismatch(Exception):
@@ -76,7 +115,7 @@ def run_in_pod(
     deadline = time.monotonic() + timeout
     try:
         if stdin is not None:
-            for chunk in stdin:
+            for chunk in prefetched(stdin):
                 if sent + len(chunk) > stdin_length:
                     mismatch = f"the stream went on past the {stdin_length} bytes announced"
                     chunk = chunk[: stdin_length - sent]

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -29,6 +29,18 @@ OVERRIDE_FILES = {
 }
 CONFIG_FILE_NAME = "cutover.yaml"
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+class DataOverride(BaseModel):
+    """How one Compose volume's data moves on the Data step, where its guess is wrong."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    method: Literal["files", "postgres", "skip"] = Field(
+        description="files: the volume's files as a tar stream; postgres: pg_dump/pg_restore; "
+        "skip: not moved (a cache, queues that drain), acknowledged at the gate."
+    )
+    reason: str = Field("", description="Why: shown on the step and in `cutover data`.")
 
 
 class CutoverFile(BaseModel):
@@ -55,6 +67,9 @@ class CutoverFile(BaseModel):
     secrets: dict[str, Any] = Field(
         default_factory=dict, description="Env names treated as secrets, and their Secret keys."
     )
+    data: dict[str, DataOverride] = Field(
+        default_factory=dict, description="Compose named volume -> how its data moves."
+    )
 
 
 @dataclass(frozen=True)
@@ -80,6 +95,7 @@ class CutoverConfig:
     services: Mapping[str, str] = field(default_factory=dict)
     volumes: Mapping[str, str] = field(default_factory=dict)
     secrets: Mapping[str, Any] = field(default_factory=dict)
+    data: Mapping[str, DataOverride] = field(default_factory=dict)
     demo_fixed: bool = False  # `cutover demo --fixed`: assets/demo/k8s-fixed applied too
 
 
@@ -182,6 +198,7 @@ def resolve_config(
         services=file.services,
         volumes=file.volumes,
         secrets=file.secrets,
+        data=file.data,
     )
 
 
@@ -238,6 +255,7 @@ def _demo_config(flags: Flags) -> CutoverConfig:
         services=file.services,
         volumes=file.volumes,
         secrets=file.secrets,
+        data=file.data,
     )
 
 

@@ -1,0 +1,76 @@
+"""The Data step's plan over the bundled sample (the demo's gateways): each of the five volumes
+paired with its claim and given the method an operator would pick, and why."""
+
+from __future__ import annotations
+
+import pytest
+
+from wizard.compose.loader import load_project
+from wizard.compose.model import ComposeService, Mount
+from wizard.config import DataOverride, Flags, resolve_config
+from wizard.data.plan import FILES, POSTGRES, SKIP, DataRow, choose_method, plan_data
+from wizard.gateways.factory import build_gateways
+from wizard.storage.volumes import gather_volumes
+
+
+def sample_plan(**overrides: DataOverride) -> dict[str, DataRow]:
+    config = resolve_config(Flags(demo=True, demo_fixed=True))
+    project = load_project(config)
+    gateways = build_gateways(config)
+    report = gather_volumes(
+        gateways.cluster(), project, config.volumes, config.services, config.selector
+    )
+    return {row.volume: row for row in plan_data(project, report, overrides)}
+
+
+def test_the_samples_five_volumes_each_get_their_method() -> None:
+    rows = sample_plan()
+    methods = {key: (row.method, row.claim) for key, row in rows.items()}
+    assert methods == {
+        "postgres_data": (POSTGRES, "data-postgres-0"),
+        "redis_data": (FILES, "data-redis-0"),  # --appendonly yes: its files, Redis stopped
+        "rabbitmq_data": (SKIP, "data-rabbitmq-0"),
+        "upload_data": (FILES, "upload-data"),
+        "chroma_data": (FILES, "chroma-data"),
+    }
+    postgres = rows["postgres_data"]
+    assert postgres.source_path == "/var/lib/postgresql/data"
+    assert postgres.pods == ("postgres-0",)
+    assert "drain" in rows["rabbitmq_data"].why
+
+
+def test_cutover_yaml_decides_over_the_guess() -> None:
+    rows = sample_plan(redis_data=DataOverride(method="skip", reason="sessions only"))
+    assert (rows["redis_data"].method, rows["redis_data"].why) == (SKIP, "sessions only")
+
+
+@pytest.mark.parametrize(
+    ("service", "path", "method"),
+    [
+        (ComposeService("db", image="postgis/postgis:16"), "/var/lib/postgresql/data", POSTGRES),
+        # A PostgreSQL service's other volume (init scripts) is plain files.
+        (ComposeService("db", image="postgres:15"), "/docker-entrypoint-initdb.d", FILES),
+        (
+            ComposeService(
+                "db",
+                image="corp/pg:1",
+                environment={"POSTGRES_PASSWORD": None, "PGDATA": "/pg/data"},
+            ),
+            "/pg",
+            POSTGRES,
+        ),
+        (ComposeService("cache", image="redis:7"), "/data", SKIP),
+        (
+            ComposeService("cache", image="redis:7", command=("redis-server", "--save", "60", "1")),
+            "/data",
+            FILES,
+        ),
+        (ComposeService("mq", image="rabbitmq:3-management"), "/var/lib/rabbitmq", SKIP),
+        (ComposeService("app", image="ghcr.io/acme/app@sha256:abc"), "/srv", FILES),
+    ],
+)
+def test_the_method_follows_what_the_service_is(
+    service: ComposeService, path: str, method: str
+) -> None:
+    service = ComposeService(**{**service.__dict__, "mounts": (Mount("volume", "v", path),)})
+    assert choose_method("v", [service], path)[0] == method

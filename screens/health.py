@@ -176,7 +176,10 @@ class HealthBody(LiveStepBody):
     def findings(self, services: Sequence[ServiceHealth] | None = None) -> list[Finding]:
         if services is None:
             services = self.services()
-        return service_findings(services, self.rows["pods"], self.names, self.namespace)
+        # The Warning events watched for the detail pane also give a stuck pod its why.
+        return service_findings(
+            services, self.rows["pods"], self.names, self.namespace, self.rows["events"].values()
+        )
 
     def _show_summary(self, services: Sequence[ServiceHealth], findings: list[Finding]) -> bool:
         state = StepState.from_severity(worst(findings))

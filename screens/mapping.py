@@ -8,17 +8,17 @@ the diff; the highlighted diff row's finding and fix show beneath it. Findings a
 of the services list, with a section of their own when picked.
 
 Every cell is display text the core has already masked; nothing here ever sees a secret value.
+The words and the column arithmetic are in `mapping_layout` (no Textual: unit-tested without an
+App), the two tables in `mapping_tables`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
 from textual import on
-from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -27,6 +27,19 @@ from textual.events import DescendantBlur, DescendantFocus, Resize
 from textual.theme import Theme
 from textual.widgets import DataTable, Static
 
+from screens.mapping_layout import (
+    OTHER_KEY,
+    RUNNING_TEXT,
+    counts_text,
+    field_width,
+    fits_counts,
+    keyed,
+    plural,
+    summary_text,
+    target_text,
+    value_widths,
+)
+from screens.mapping_tables import DiffTable, ServiceTable
 from screens.preflight import FindingRow
 from screens.step_body import StepBody, StepSummary
 from screens.step_state import SEVERITY_LABEL, StepState
@@ -38,17 +51,8 @@ from wizard.mapping.build import build_plan
 from wizard.mapping.model import DiffRow, Plan, ServicePlan
 from wizard.steps import Step
 
-T = TypeVar("T")
-RUNNING_TEXT = "… comparing Compose with Kubernetes"
-# The services-list key of the "other findings" row; a NUL can never be in a Compose service name.
-OTHER_KEY = "\0other"
-# Below this share of the room per value column, the Compose and Kubernetes columns are shown
-# one at a time (left/right page between them); from it up, side by side, long values wrapping.
-MIN_VALUE_WIDTH = 40
-MIN_PAGE_WIDTH = 12
-MAX_FIELD_WIDTH = 28
-PADDING = 2  # a DataTable cell's padding, both sides together
-VERDICT_WIDTH = len("✖ block")
+__all__ = ["OTHER_KEY", "RUNNING_TEXT", "DiffTable", "MappingBody", "ServiceTable"]
+
 # The theme variable that colours each verdict; the glyph and the word carry it without colour.
 VERDICT_COLOUR = {
     Severity.OK: "text-success",
@@ -56,108 +60,6 @@ VERDICT_COLOUR = {
     Severity.WARN: "text-warning",
     Severity.BLOCK: "text-error",
 }
-
-
-def target_text(service: ServicePlan) -> str:
-    if service.target is None:
-        return "no match"
-    return f"→ {service.target.kind}/{service.target.name}"
-
-
-def counts_text(findings: Sequence[Finding]) -> str:
-    """'1 block, 2 warn' or 'all ok', for a service's row."""
-    blockers = sum(1 for f in findings if f.severity is Severity.BLOCK)
-    warnings = sum(1 for f in findings if f.severity is Severity.WARN)
-    parts = [f"{n} {word}" for n, word in ((blockers, "block"), (warnings, "warn")) if n]
-    return ", ".join(parts) if parts else "all ok"
-
-
-def summary_text(plan: Plan) -> str:
-    """One short line for the whole mapping (it must fit 54 columns): '2 blockers in 6 services'."""
-    findings = plan.findings
-    blockers = sum(1 for f in findings if f.severity is Severity.BLOCK)
-    warnings = sum(1 for f in findings if f.severity is Severity.WARN)
-    services = _plural(len(plan.services), "service")
-    counts = ", ".join(
-        _plural(n, word) for n, word in ((blockers, "blocker"), (warnings, "warning")) if n
-    )
-    if blockers or warnings:
-        return f"{counts} in {services}"
-    return f"All {services} made it across"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
-class PaneTable(DataTable[Text]):
-    """A table of the mapping panes: its keys leave the footer while the panes are hidden."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        # Home/End go to the first/last row (a list of rows is what is walked here); the stock
-        # table spends them on sideways scrolling, which left/right do.
-        Binding("home", "scroll_top", "First row", show=False),
-        Binding("end", "scroll_bottom", "Last row", show=False),
-    ]
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Before the first plan, or after a failure, the panes are hidden and their keys do
-        # nothing the operator could see.
-        panes = self.parent
-        if panes is not None and not panes.display:
-            return False
-        # Nothing to scroll sideways: ←/→ stay the checklist's (back/next).
-        return action not in ("cursor_left", "cursor_right") or self.allow_horizontal_scroll
-
-
-class ServiceTable(PaneTable):
-    """One row per Compose service; the highlighted one fills the diff."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor_up", "Select", key_display="↑↓"),
-        Binding("enter", "select_cursor", "Diff"),
-    ]
-
-
-class DiffTable(PaneTable):
-    """The selected service's fields. Verdict and field stay put; when the values do not fit
-    beside them, left/right page between the Compose and the Kubernetes column."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor_up", "Row", key_display="↑↓"),
-        Binding("right", "cursor_right", "Columns", key_display="←→"),
-        Binding("escape", "services", "Services"),
-    ]
-
-    def action_services(self) -> None:
-        # Not "app.focus(...)": the App's query does not reach a pushed screen's widgets.
-        self.screen.query_one("#mapping-services").focus()
-
-    def action_cursor_right(self) -> None:
-        self._page(+1)
-
-    def action_cursor_left(self) -> None:
-        self._page(-1)
-
-    def _page(self, direction: int) -> None:
-        # One cell per key press (the stock step) is far too slow for 40-character values: jump
-        # to the next column's start, or by the visible width inside a column wider than that.
-        if not self.allow_horizontal_scroll:
-            raise SkipAction()  # the footer may lag a refresh behind check_action
-        fixed = self._get_fixed_offset().left
-        view = max(1, self.scrollable_content_region.width - fixed)
-        edges, x = [0], 0
-        for column in self.ordered_columns[self.fixed_columns :]:
-            x += column.get_render_width(self)
-            edges.append(x)
-        here = round(self.scroll_x)
-        if direction > 0:
-            target = min([e for e in edges if e > here] + [round(self.max_scroll_x)])
-            target = min(target, here + view)
-        else:
-            target = max([e for e in edges if e < here] + [0])
-            target = max(target, here - view)
-        self.scroll_to(x=target, animate=False)
 
 
 class MappingBody(StepBody):
@@ -324,11 +226,9 @@ class MappingBody(StepBody):
         ]
         extra = self._extra()
         if extra:
-            about = f"{_plural(len(extra), 'finding')} about no one service"
+            about = f"{plural(len(extra), 'finding')} about no one service"
             rows.append((worst(extra), "(other)", about, counts_text(extra), OTHER_KEY))
-        # The counts column only when it fits: a half-cut column reads as broken.
-        needed = sum(max((len(r[i]) for r in rows), default=0) + PADDING for i in (1, 2, 3))
-        with_counts = VERDICT_WIDTH + PADDING + needed + 1 <= self.size.width
+        with_counts = fits_counts([r[:4] for r in rows], self.size.width)
         columns = ["Verdict", "Service", "Kubernetes"] + (["Findings"] if with_counts else [])
         if [str(c.label) for c in table.ordered_columns] != columns:
             table.clear(columns=True)
@@ -404,23 +304,24 @@ class MappingBody(StepBody):
             f"{service.service} {target_text(service)}"
             + (f" · {hidden} ok hidden" if hidden else "")
         )
-        field_width = self._field_width([r.field for r in rows])
-        widths, wrap = self._value_widths(
-            field_width,
+        name_width = field_width([r.field for r in rows])
+        widths, wrap = value_widths(
+            self._room(),
+            name_width,
             [("Compose", [r.compose for r in rows]), ("Kubernetes", [r.kubernetes for r in rows])],
         )
         self._side_by_side = wrap
-        shape = (self._service_key, "rows", field_width, widths, wrap)
+        shape = (self._service_key, "rows", name_width, widths, wrap)
         if shape != self._diff_shape:
             table.clear(columns=True)
             table.add_column("Verdict")
-            table.add_column("Field", width=field_width)
+            table.add_column("Field", width=name_width)
             table.add_column("Compose", width=widths[0])
             table.add_column("Kubernetes", width=widths[1])
             self._diff_shape = shape
         else:
             table.clear()
-        for key, row in _keyed(rows, lambda r: r.field):
+        for key, row in keyed(rows, lambda r: r.field):
             table.add_row(
                 self._verdict(row.finding.severity),
                 _cell(row.field, wrap),
@@ -439,8 +340,9 @@ class MappingBody(StepBody):
         self.query_one("#mapping-diff-title", Static).update(
             "Findings about no one service: workloads nothing maps to, drift, unknown names"
         )
-        check_width = self._field_width([f.check for f in findings], label="About")
-        widths, wrap = self._value_widths(check_width, [("Finding", [f.message for f in findings])])
+        check_width = field_width([f.check for f in findings], label="About")
+        findings_column = [("Finding", [f.message for f in findings])]
+        widths, wrap = value_widths(self._room(), check_width, findings_column)
         shape = (OTHER_KEY, "other", check_width, widths, wrap)
         if shape != self._diff_shape:
             table.clear(columns=True)
@@ -450,7 +352,7 @@ class MappingBody(StepBody):
             self._diff_shape = shape
         else:
             table.clear()
-        for key, finding in _keyed(findings, lambda f: f.check):
+        for key, finding in keyed(findings, lambda f: f.check):
             table.add_row(
                 self._verdict(finding.severity),
                 _cell(finding.check, wrap),
@@ -459,32 +361,9 @@ class MappingBody(StepBody):
                 height=None if wrap else 1,
             )
 
-    @staticmethod
-    def _field_width(names: Sequence[str], label: str = "Field") -> int:
-        return max(len(label), min(max(map(len, names), default=0), MAX_FIELD_WIDTH))
-
-    def _value_widths(
-        self, field_width: int, columns: Sequence[tuple[str, Sequence[str]]]
-    ) -> tuple[tuple[int, ...], bool]:
-        """Each value column's width, and whether rows wrap.
-
-        Side by side when each value column gets MIN_VALUE_WIDTH: a long value wraps inside its
-        column. Narrower (80x24 with the checklist open), one value column at a time fills the
-        room beside the fixed verdict and field; rows keep one line, a longer value ends in an
-        ellipsis (the detail beneath shows the selected row's values whole), and left/right
-        page from one column to the next with its header in view.
-        """
+    def _room(self) -> int:
         # The body's width, not the table's: the table may not be laid out yet (first plan).
-        room = self.size.width - 1  # the vertical scrollbar
-        fixed = VERDICT_WIDTH + PADDING + field_width + PADDING
-        share = (room - fixed) // len(columns) - PADDING
-        wrap = share >= MIN_VALUE_WIDTH
-        limit = share if wrap else max(MIN_PAGE_WIDTH, room - fixed - PADDING)
-        widths = tuple(
-            max(len(label), min(max(map(len, values), default=0), limit))
-            for label, values in columns
-        )
-        return widths, wrap
+        return self.size.width - 1  # the vertical scrollbar
 
     def _verdict(self, severity: Severity) -> Text:
         colour = self.app.theme_variables.get(VERDICT_COLOUR[severity], "")
@@ -522,10 +401,10 @@ class MappingBody(StepBody):
             return None, "", None
         key = table.ordered_rows[table.cursor_row].key.value or ""
         if self._service_key == OTHER_KEY:
-            found = dict(_keyed(self._extra(), lambda f: f.check)).get(key)
+            found = dict(keyed(self._extra(), lambda f: f.check)).get(key)
             return (found, found.check, None) if found else (None, "", None)
         service = self._service()
-        row = dict(_keyed(self._rows(service), lambda r: r.field)).get(key) if service else None
+        row = dict(keyed(self._rows(service), lambda r: r.field)).get(key) if service else None
         return (row.finding, row.field, row) if row else (None, "", None)
 
     # --- selection ------------------------------------------------------------------------------
@@ -582,14 +461,3 @@ def _cell(text: str, wrap: bool) -> Text:
     """A fixed-width cell: wraps when rows may grow, else ends in an ellipsis (the detail beneath
     the diff shows the selected row whole)."""
     return Text(text) if wrap else Text(text, no_wrap=True, overflow="ellipsis")
-
-
-def _keyed(items: Sequence[T], name: Callable[[T], str]) -> list[tuple[str, T]]:
-    """Each item with a unique row key: its name, or `name#2` for a second one of that name."""
-    seen: dict[str, int] = {}
-    keyed = []
-    for item in items:
-        base = name(item)
-        seen[base] = seen.get(base, 0) + 1
-        keyed.append((base if seen[base] == 1 else f"{base}#{seen[base]}", item))
-    return keyed

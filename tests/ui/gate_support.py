@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 import screens.gate
+import screens.gate_view
 from wizard.checks import Finding, Severity
 from wizard.config import CutoverConfig
 from wizard.demo import DemoComposeHost
@@ -125,13 +126,13 @@ def stable(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def ready_once_acknowledged(monkeypatch: pytest.MonkeyPatch) -> None:
     stable(monkeypatch)
-    monkeypatch.setattr(screens.gate, "evaluate_gate", one_warning_gate)
+    monkeypatch.setattr(screens.gate_view, "evaluate_gate", one_warning_gate)
 
 
 def blocked(monkeypatch: pytest.MonkeyPatch) -> None:
     """A hand-built blocked verdict: the demo's own changes as its simulated pods start."""
     stable(monkeypatch)
-    monkeypatch.setattr(screens.gate, "evaluate_gate", blocked_gate)
+    monkeypatch.setattr(screens.gate_view, "evaluate_gate", blocked_gate)
 
 
 class HeldHost:

@@ -66,7 +66,9 @@ async def test_selection_survives_an_update_and_nothing_repaints_idle(
         assert pods.cursor_row == 1  # type: ignore[attr-defined]
 
         before = body.repaints
-        await pilot.pause(0.35)  # three flushes, nothing arrived: nothing repainted
+        for _ in range(3):  # three flushes, nothing arrived: nothing repainted
+            body.flush()
+        await pilot.pause()
         assert body.repaints == before
 
         row: PodRow = body.rows["pods"][second]
@@ -77,7 +79,8 @@ async def test_selection_survives_an_update_and_nothing_repaints_idle(
                 changed=MappingProxyType({second: replace(row, restarts=row.restarts + 1)}),
             )
         )
-        await pilot.pause(0.25)
+        body.flush()  # what the 0.1 s timer does, now
+        await pilot.pause()
         assert body.repaints == before + 1
         assert body.selected == "celery"
         assert pods.cursor_row == 1  # type: ignore[attr-defined]
@@ -95,12 +98,14 @@ async def test_reconnecting_says_how_old_the_data_is(demo_app: CutoverApp) -> No
         body = demo_app.screen.query_one(HealthBody)
         stale = WatchStatus(WatchState.RECONNECTING, stale_since=NOW - 12, error="refused")
         body.feed(WatchUpdate("pods", stale))
-        await pilot.pause(0.25)
+        body.flush()  # what the 0.1 s timer does, now
+        await pilot.pause()
         text = screen_text(demo_app)
         assert "reconnecting — data 12 s old" in text
         assert "Watch: live" not in text
         body.feed(WatchUpdate("pods", WatchStatus(WatchState.LIVE)))
-        await pilot.pause(0.25)
+        body.flush()  # what the 0.1 s timer does, now
+        await pilot.pause()
         assert "Watch: live" in screen_text(demo_app)
 
 
@@ -133,7 +138,8 @@ async def test_volumes_shows_each_claim_and_the_problems(demo_app: CutoverApp) -
                 changed=MappingProxyType({"data-postgres-0": bound}),
             )
         )
-        await pilot.pause(0.25)
+        body.flush()  # what the 0.1 s timer does, now
+        await pilot.pause()
         row = [str(c) for c in table.get_row("postgres_data/data-postgres-0")]  # type: ignore[attr-defined]
         assert row[2] == "Bound" and row[3] == "20Gi/20Gi"
         assert "FailedBinding" not in screen_text(demo_app)

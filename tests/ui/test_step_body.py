@@ -57,7 +57,7 @@ async def test_an_older_gate_evaluation_never_overwrites_a_newer_one(
             )
         return verdict
 
-    monkeypatch.setattr("screens.gate.evaluate_gate", first_slow)
+    monkeypatch.setattr("screens.gate_view.evaluate_gate", first_slow)
     app = CutoverApp(demo_config, demo_gateways)
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)

@@ -12,7 +12,7 @@ from cutover.cli import EXIT_USAGE, main
 from tests.unit.test_demo import SECRET_VALUES
 from wizard.config import CutoverConfig, Flags, demo_dir, resolve_config
 from wizard.demo import DemoCluster
-from wizard.demo.cluster import HAND_MADE_VOLUMES, bind_claims
+from wizard.demo.objects import HAND_MADE_VOLUMES, bind_claims
 from wizard.demo.sample import load_manifests, overlay
 
 

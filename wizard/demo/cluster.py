@@ -5,12 +5,15 @@ every pod that reads one of its keys waits in CreateContainerConfigError, as a r
 it, and the celery worker crash-loops; redis, which reads no Secret, runs. Once the Secret exists
 with the keys a workload needs, its pods are ready. A claim with a storage class is provisioned
 (Bound); one without binds only to a PersistentVolume made by hand, as the PV controller binds:
-the cluster has NFS exports for redis and rabbitmq (`HAND_MADE_VOLUMES`) but none for postgres,
-so data-postgres-0 stays Pending, and its pod unscheduled, until a matching PersistentVolume is
-among the manifests (`cutover demo --fixed` applies assets/demo/k8s-fixed over k8s/, which has
-one). wizard.demo.simulation tells the whole story, and how pods come up over a few seconds. The
+the cluster has NFS exports for redis and rabbitmq (HAND_MADE_VOLUMES, in wizard.demo.objects)
+but none for postgres, so data-postgres-0 stays Pending, and its pod unscheduled, until a
+matching PersistentVolume is among the manifests (`cutover demo --fixed` applies
+assets/demo/k8s-fixed over k8s/, which has one). wizard.demo.simulation tells the whole story, and how pods come up over a few seconds. The
 identity may do anything, unless the demo runs `--read-only`, where every write is refused
 before it is "sent".
+
+The manifests as the API server keeps them (controllers, claim binding, generated names, Secret
+validation) are in wizard.demo.objects; this module holds the state.
 
 `settled`: start where the simulation ends, every time frozen (tests, snapshots, `cutover
 status`); None reads CUTOVER_DEMO_SETTLED=1 from the environment, which the tests set.
@@ -20,23 +23,41 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import threading
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from wizard.config import CutoverConfig, demo_dir
 from wizard.demo import simulation
-from wizard.demo.sample import Manifest, load_manifests, overlay
+from wizard.demo.objects import (
+    HAND_MADE_VOLUMES,
+    Controller,
+    bind_claims,
+    capacity_of,
+    check_secret,
+    claim_object,
+    controller_of,
+    labels_of,
+    namespace_of,
+    namespaces_in,
+    pod_names,
+)
+from wizard.demo.sample import load_manifests, overlay
 from wizard.demo.selector import parse_selector
 from wizard.demo.simulation import DemoPod, DemoWatch
-from wizard.errors import Conflict, Forbidden, Invalid, NotFound, ReadOnlyRefused
+from wizard.errors import Conflict, Forbidden, GatewayError, NotFound, ReadOnlyRefused
 from wizard.health.status import EventRow, PodRow, WorkloadHealth
 from wizard.health.watch import KINDS, OnChange
-from wizard.model import AccessVerdict, ClusterIdentity, Pod, Pvc, SecretKeys, Workload
-from wizard.storage.claims import parse_quantity
+from wizard.model import (
+    AccessVerdict,
+    ClusterIdentity,
+    ExecResult,
+    Pod,
+    Pvc,
+    SecretKeys,
+    Workload,
+)
 from wizard.target.model import TargetState
 from wizard.target.parse import TargetBuilder
 
@@ -48,47 +69,6 @@ DEFAULT_STORAGE_CLASS = ""
 SETTLED_ENV = "CUTOVER_DEMO_SETTLED"
 NODES = ("demo-node-1", "demo-node-2", "demo-node-3")
 _BUILT_IN_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
-_SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
-_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # the one Kubernetes uses for generated names
-
-
-def _nfs_export(name: str, size: str, path: str) -> Manifest:
-    return {
-        "apiVersion": "v1",
-        "kind": "PersistentVolume",
-        "metadata": {"name": name},
-        "spec": {
-            "capacity": {"storage": size},
-            "accessModes": ["ReadWriteOnce"],
-            "persistentVolumeReclaimPolicy": "Retain",
-            "nfs": {"server": "nfs.email-rag.internal", "path": path},
-        },
-    }
-
-
-# The PersistentVolumes an administrator made by hand before the sample was applied: NFS exports
-# for redis (2Gi) and rabbitmq (5Gi), with no claimRef (they bind by size and access mode).
-# None is big enough for postgres' 20Gi claim; assets/demo/k8s-fixed brings one.
-HAND_MADE_VOLUMES: tuple[Manifest, ...] = (
-    _nfs_export("nfs-data-redis-0", "2Gi", "/exports/redis"),
-    _nfs_export("nfs-data-rabbitmq-0", "5Gi", "/exports/rabbitmq"),
-)
-
-
-@dataclass(frozen=True)
-class _Controller:
-    """A Deployment or StatefulSet as applied: what its pods look like and what they need."""
-
-    kind: str
-    name: str
-    labels: dict[str, str]
-    replicas: int
-    pod_labels: dict[str, str]
-    containers: int
-    secret_keys: dict[str, frozenset[str]]  # Secret name -> keys its pods cannot start without
-    claim_templates: tuple[Manifest, ...]
-    claims: tuple[str, ...] = ()  # the claims its pods mount by name (not from templates)
 
 
 class DemoCluster:
@@ -117,16 +97,16 @@ class DemoCluster:
         manifests = load_manifests(config.manifests_dir or demo_dir() / "k8s")
         if config.demo_fixed:
             manifests = overlay(manifests, load_manifests(demo_dir() / "k8s-fixed"))
-        self._namespaces = _BUILT_IN_NAMESPACES | _namespaces_in(manifests)
+        self._namespaces = _BUILT_IN_NAMESPACES | namespaces_in(manifests)
         volumes = [*HAND_MADE_VOLUMES, *(m for m in manifests if m["kind"] == "PersistentVolume")]
         mine = [
             m
             for m in manifests
-            if m["kind"] != "PersistentVolume" and _namespace_of(m, namespace) == namespace
+            if m["kind"] != "PersistentVolume" and namespace_of(m, namespace) == namespace
         ]
         # In the order the API server lists them: by kind, then by name.
         self._controllers = sorted(
-            (_controller(m) for m in mine if m["kind"] in ("Deployment", "StatefulSet")),
+            (controller_of(m) for m in mine if m["kind"] in ("Deployment", "StatefulSet")),
             key=lambda c: (c.kind, c.name),
         )
         self._claims = [m for m in mine if m["kind"] == "PersistentVolumeClaim"]
@@ -180,7 +160,7 @@ class DemoCluster:
                 "Run cutover without --read-only to write the Secret.",
             )
         self._require("create", "secrets")
-        _check_secret(name, data)
+        check_secret(name, data)
         namespace = self._identity.namespace
         if namespace not in self._namespaces:
             raise NotFound(
@@ -216,7 +196,7 @@ class DemoCluster:
                 "Run cutover without --read-only to write the Secret.",
             )
         self._require("patch", "secrets")
-        _check_secret(name, set)
+        check_secret(name, set)
         with self._lock:
             found = self._secrets.get(name)
             if found is None:
@@ -271,12 +251,12 @@ class DemoCluster:
     def _all_claims(self) -> list[tuple[str, dict[str, str], dict[str, Any]]]:
         """Every claim as (name, labels, spec): the manifests' and those the StatefulSets made."""
         claims: list[tuple[str, dict[str, str], dict[str, Any]]] = [
-            (m["metadata"]["name"], _labels(m["metadata"]), m.get("spec") or {})
+            (m["metadata"]["name"], labels_of(m["metadata"]), m.get("spec") or {})
             for m in self._claims
         ]
         for c in self._controllers:  # a StatefulSet's claims: <template>-<statefulset>-<ordinal>
             for template in c.claim_templates:
-                labels = {**_labels(template["metadata"]), **c.pod_labels}
+                labels = {**labels_of(template["metadata"]), **c.pod_labels}
                 for ordinal in range(c.replicas):
                     name = f"{template['metadata']['name']}-{c.name}-{ordinal}"
                     claims.append((name, labels, template.get("spec") or {}))
@@ -287,7 +267,7 @@ class DemoCluster:
         rows = self.pod_rows()
         pods: list[Pod] = []
         for c in self._controllers:
-            for name, labels in _pod_names(c):
+            for name, labels in pod_names(c):
                 if not matches(labels):
                     continue
                 row = rows[name]
@@ -325,7 +305,7 @@ class DemoCluster:
         ordered = sorted(self._controllers, key=lambda c: (c.kind != "StatefulSet", c.name))
         pods = []
         for index, c in enumerate(self._controllers):
-            for ordinal, (name, labels) in enumerate(_pod_names(c)):
+            for ordinal, (name, labels) in enumerate(pod_names(c)):
                 own = tuple(
                     f"{t['metadata']['name']}-{c.name}-{ordinal}" for t in c.claim_templates
                 )
@@ -342,10 +322,10 @@ class DemoCluster:
         matches = parse_selector(selector)
         builder = TargetBuilder(self._identity.namespace)
         for m in self._objects:
-            if m["kind"] != "PersistentVolumeClaim" and matches(_labels(m["metadata"])):
+            if m["kind"] != "PersistentVolumeClaim" and matches(labels_of(m["metadata"])):
                 builder.add(m)
         for claim in self.list_pvcs(selector):
-            builder.add(_claim_object(claim))
+            builder.add(claim_object(claim))
         readable = ("list", "secrets") not in self._denied
         if readable:
             with self._lock:
@@ -366,6 +346,24 @@ class DemoCluster:
 
     def list_events(self, field_selector: str = "") -> list[EventRow]:
         return list(self._events(field_selector).values())
+
+    def exec_in(
+        self,
+        pod: str,
+        container: str,
+        command: Sequence[str],
+        stdin: Iterable[bytes] | None = None,
+        stdin_length: int = 0,
+        on_sent: Callable[[int], None] | None = None,
+        keep: int = 1 << 20,
+    ) -> ExecResult:
+        """The demo runs nothing in its pods (the Data step simulates its copies instead)."""
+        if self._read_only:
+            raise ReadOnlyRefused(f"Read-only mode: refused to exec in pod {pod}")
+        raise GatewayError(
+            f"The demo cannot run commands in pod {pod}: its pods are simulated",
+            fix="Try data moves on `make sandbox`, which runs real pods.",
+        )
 
     def _events(self, field_selector: str = "") -> dict[str, EventRow]:
         events = simulation.events_for(self.pod_rows(), self.now(), self._start, self._unbound)
@@ -403,7 +401,7 @@ class DemoCluster:
                 "Ask for a RoleBinding that grants it, or run with --read-only to only watch.",
             )
 
-    def _missing_keys(self, controller: _Controller) -> tuple[str, ...]:
+    def _missing_keys(self, controller: Controller) -> tuple[str, ...]:
         """The Secret keys a pod of `controller` needs and lacks: `<secret>/<key>`, or `<secret>`
         for a Secret that does not exist (its pods cannot start: CreateContainerConfigError)."""
         missing: list[str] = []
@@ -426,7 +424,7 @@ class DemoCluster:
                 namespace=namespace,
                 phase="Bound",
                 requested=size,
-                capacity=_capacity(volume) or size,
+                capacity=capacity_of(volume) or size,
                 access_modes=tuple(spec.get("accessModes") or ()),
                 storage_class=spec.get("storageClassName") or DEFAULT_STORAGE_CLASS,
                 volume_name=str(volume["metadata"]["name"]),
@@ -451,161 +449,3 @@ class DemoCluster:
             storage_class=spec.get("storageClassName") or DEFAULT_STORAGE_CLASS,
             volume_name=f"pvc-{uuid.uuid5(uuid.NAMESPACE_URL, f'demo/{namespace}/{name}')}",
         )
-
-
-def bind_claims(
-    claims: Sequence[tuple[str, dict[str, Any]]], volumes: Sequence[Manifest], namespace: str
-) -> dict[str, Manifest]:
-    """Which PersistentVolume each claim binds to, as the PV controller decides: a volume whose
-    claimRef names the claim first, then (claims by name) the smallest free volume without a
-    claimRef that fits. Either way the volume must fit: the claim's storage class (none is ""),
-    at least its size, every access mode it asks for. Claims not in the result are unbound."""
-    specs = dict(claims)
-    bound: dict[str, Manifest] = {}
-    free: list[Manifest] = []
-    for volume in volumes:
-        ref = (volume.get("spec") or {}).get("claimRef") or {}
-        name = ref.get("name")
-        if not ref:
-            free.append(volume)
-        elif (
-            (ref.get("namespace") or namespace) == namespace
-            and name in specs
-            and name not in bound
-            and _fits(volume, specs[name])
-        ):
-            bound[name] = volume
-    for name, spec in sorted(claims, key=lambda claim: claim[0]):
-        if name in bound:
-            continue
-        fitting = [v for v in free if _fits(v, spec)]
-        if fitting:
-            best = min(fitting, key=lambda v: parse_quantity(_capacity(v)) or 0)
-            bound[name] = best
-            free.remove(best)
-    return bound
-
-
-def _fits(volume: Manifest, claim: dict[str, Any]) -> bool:
-    spec = volume.get("spec") or {}
-    if (spec.get("storageClassName") or "") != (claim.get("storageClassName") or ""):
-        return False
-    wanted = ((claim.get("resources") or {}).get("requests") or {}).get("storage", "")
-    has, needs = parse_quantity(_capacity(volume)), parse_quantity(str(wanted))
-    if has is None or needs is None or has < needs:
-        return False
-    return set(claim.get("accessModes") or ()) <= set(spec.get("accessModes") or ())
-
-
-def _capacity(volume: Manifest) -> str:
-    return str(((volume.get("spec") or {}).get("capacity") or {}).get("storage", ""))
-
-
-def _controller(manifest: Manifest) -> _Controller:
-    spec = manifest.get("spec") or {}
-    template = spec.get("template") or {}
-    pod_spec = template.get("spec") or {}
-    return _Controller(
-        kind=manifest["kind"],
-        name=manifest["metadata"]["name"],
-        labels=_labels(manifest["metadata"]),
-        replicas=int(spec.get("replicas", 1)),
-        pod_labels=_labels(template.get("metadata") or {}),
-        containers=len(pod_spec.get("containers") or ()),
-        secret_keys=_secret_keys(pod_spec),
-        claim_templates=tuple(spec.get("volumeClaimTemplates") or ()),
-        claims=tuple(
-            str(v["persistentVolumeClaim"]["claimName"])
-            for v in pod_spec.get("volumes") or ()
-            if v.get("persistentVolumeClaim")
-        ),
-    )
-
-
-def _secret_keys(pod_spec: dict[str, Any]) -> dict[str, frozenset[str]]:
-    """Secrets the pod cannot start without: env secretKeyRef, envFrom and volumes (not optional)."""
-    needed: dict[str, set[str]] = {}
-    for container in [*(pod_spec.get("initContainers") or ()), *(pod_spec.get("containers") or ())]:
-        for env in container.get("env") or ():
-            ref = (env.get("valueFrom") or {}).get("secretKeyRef")
-            if ref and not ref.get("optional"):
-                needed.setdefault(ref["name"], set()).add(ref["key"])
-        for source in container.get("envFrom") or ():
-            ref = source.get("secretRef")
-            if ref and not ref.get("optional"):
-                needed.setdefault(ref["name"], set())
-    for volume in pod_spec.get("volumes") or ():
-        ref = volume.get("secret")
-        if ref and not ref.get("optional"):
-            needed.setdefault(ref["secretName"], set())
-    return {name: frozenset(keys) for name, keys in needed.items()}
-
-
-def _pod_names(c: _Controller) -> list[tuple[str, dict[str, str]]]:
-    """Pod names and labels as the controllers make them, stable from run to run."""
-    revision = _generated(c.name, 10)
-    if c.kind == "StatefulSet":
-        return [
-            (
-                f"{c.name}-{i}",
-                {
-                    **c.pod_labels,
-                    "controller-revision-hash": f"{c.name}-{revision}",
-                    "statefulset.kubernetes.io/pod-name": f"{c.name}-{i}",
-                },
-            )
-            for i in range(c.replicas)
-        ]
-    return [
-        (
-            f"{c.name}-{revision}-{_generated(f'{c.name}/{i}', 5)}",
-            {**c.pod_labels, "pod-template-hash": revision},
-        )
-        for i in range(c.replicas)
-    ]
-
-
-def _generated(seed: str, length: int) -> str:
-    digest = hashlib.sha256(seed.encode()).digest()
-    return "".join(_NAME_ALPHABET[b % len(_NAME_ALPHABET)] for b in digest[:length])
-
-
-def _check_secret(name: str, data: Mapping[str, str]) -> None:
-    if not _DNS_SUBDOMAIN.match(name):
-        raise Invalid(
-            f"{name!r} is not a valid Secret name.",
-            "Use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit.",
-        )
-    bad = sorted(key for key in data if not _SECRET_KEY.match(key))
-    if bad:
-        raise Invalid(
-            f"Secret key(s) {', '.join(map(repr, bad))} are not valid.",
-            "Secret keys may contain only letters, digits, '-', '_' and '.'.",
-        )
-
-
-def _claim_object(claim: Pvc) -> Manifest:
-    return {
-        "apiVersion": "v1",
-        "kind": "PersistentVolumeClaim",
-        "metadata": {"name": claim.name},
-        "spec": {
-            "accessModes": list(claim.access_modes),
-            "storageClassName": claim.storage_class,
-            "resources": {"requests": {"storage": claim.requested}},
-        },
-    }
-
-
-def _labels(metadata: dict[str, Any]) -> dict[str, str]:
-    return {str(k): str(v) for k, v in (metadata.get("labels") or {}).items()}
-
-
-def _namespace_of(manifest: Manifest, default: str) -> str:
-    return str((manifest.get("metadata") or {}).get("namespace") or default)
-
-
-def _namespaces_in(manifests: list[Manifest]) -> frozenset[str]:
-    named = {m["metadata"]["name"] for m in manifests if m["kind"] == "Namespace"}
-    used = {m["metadata"]["namespace"] for m in manifests if m["metadata"].get("namespace")}
-    return frozenset(named | used)

@@ -16,7 +16,7 @@ What it shows, in a fixed order so every run looks the same:
   says exactly that (`FailedBinding`), and the postgres pod waits unscheduled. What is true and
   worth knowing: a claim without a class binds only to a matching PV someone created; the fix is
   such a PV (`cutover demo --fixed` has one), or a class with a provisioner. The cluster decides
-  which claims are unbound (wizard.demo.cluster.bind_claims) and passes them in here.
+  which claims are unbound (wizard.demo.objects.bind_claims) and passes them in here.
 
 `SETTLED_NOW`: a settled demo (tests, snapshots, `cutover status`) is this moment, the pods a
 minute old and every time frozen; a live demo starts its clock when the cluster is built.

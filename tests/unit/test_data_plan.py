@@ -8,8 +8,11 @@ import pytest
 from wizard.compose.loader import load_project
 from wizard.compose.model import ComposeService, Mount
 from wizard.config import DataOverride, Flags, resolve_config
+from wizard.data.files import Target
 from wizard.data.plan import FILES, POSTGRES, SKIP, DataRow, choose_method, plan_data
+from wizard.data.target import find_target
 from wizard.gateways.factory import build_gateways
+from wizard.model import Pod
 from wizard.storage.volumes import gather_volumes
 
 
@@ -74,3 +77,24 @@ def test_the_method_follows_what_the_service_is(
 ) -> None:
     service = ComposeService(**{**service.__dict__, "mounts": (Mount("volume", "v", path),)})
     assert choose_method("v", [service], path)[0] == method
+
+
+def test_each_claim_is_reached_through_the_pod_that_mounts_it() -> None:
+    """The sample's targets, as the Data step will copy into them: the container and the path
+    the application sees (the StatefulSet's through its claim template)."""
+    config = resolve_config(Flags(demo=True, demo_fixed=True))
+    cluster = build_gateways(config).cluster()
+    state = cluster.read_target(config.selector)
+    running = [
+        Pod(p.name, p.namespace, "Running", p.labels, claims=p.claims)
+        for p in cluster.list_pods(config.selector)
+    ]
+    assert find_target(state, running, "data-postgres-0") == Target(
+        "postgres-0", "postgres", "/var/lib/postgresql/data"
+    )
+    uploads = find_target(state, running, "upload-data")
+    assert uploads is not None and uploads.path == "/app/uploads"
+    assert uploads.container in ("backend", "celery")
+    # Nothing running mounts it: a helper pod will be needed.
+    assert find_target(state, [], "upload-data") is None
+    assert find_target(state, running, "no-such-claim") is None

@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 import assets
-from screens.checklist_screen import ChecklistScreen
+from screens.checklist_screen import Bodies, ChecklistScreen
 from screens.confirm import ConfirmScreen
 from screens.header import CutoverHeader
 from screens.mutations import QUIT_QUESTIONS
@@ -42,21 +42,24 @@ class CutoverApp(App[None]):
         config: CutoverConfig,
         gateways: Gateways,
         gateways_for: GatewaysFor = build_gateways,
+        bodies: Bodies | None = None,
     ) -> None:
         """`gateways_for` builds the read-only gateways when the identity turns out unable to
-        write (tests pass one that builds their own kind of gateways)."""
+        write (tests pass one that builds their own kind of gateways); `bodies` replaces the body
+        of some steps, in the wizard and in its read-only twin (tests: their own seams)."""
         # NO_COLOR: Textual's default turns colours into greys (still colour codes); with
         # ansi_color it strips them. Glyphs, words, bold and reverse carry every state.
         super().__init__(ansi_color=True if "NO_COLOR" in os.environ else None)
         self.config = config
         self.gateways = gateways
         self.gateways_for = gateways_for
+        self.bodies = bodies
         self.sub_title = f"{config.project_name}{' (demo)' if config.demo else ''}"
 
     def get_default_screen(self) -> Screen[None]:
         # The default screen, not one pushed over Textual's blank one: that cost ~0.1 s of the
         # first paint (a second screen to style, lay out and resume).
-        return ChecklistScreen(self.config, self.gateways)
+        return ChecklistScreen(self.config, self.gateways, bodies=self.bodies)
 
     def on_mount(self) -> None:
         self._learn_identity()
@@ -106,7 +109,8 @@ class CutoverApp(App[None]):
         )
         step = current.step.id
         self.config, self.gateways = config, self.gateways_for(config)
-        await self.push_screen(ChecklistScreen(config, self.gateways, start_step=step))
+        twin = ChecklistScreen(config, self.gateways, start_step=step, bodies=self.bodies)
+        await self.push_screen(twin)
         # The default screen cannot be switched away, so the old wizard stays beneath, emptied:
         # its bodies unmount, which stops their workers and closes their watches.
         await current.remove_children()

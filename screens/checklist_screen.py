@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import ClassVar, cast
 
 from textual import on
@@ -35,6 +35,7 @@ from wizard.state.progress import SavedPlace, when_shown
 from wizard.steps import CHECKLIST, Step
 
 BodyFactory = Callable[[Step, CutoverConfig, Gateways], StepBody]
+Bodies = Mapping[str, BodyFactory]
 FIRST_FRAME_S = 0.1  # after the first refresh: the driver has written the frame by then
 
 # Each step's body, as "module:factory" so that only the open step's module is imported before
@@ -88,12 +89,18 @@ class ChecklistScreen(Screen[None]):
     show_help: reactive[bool] = reactive(False, init=False)
 
     def __init__(
-        self, config: CutoverConfig, gateways: Gateways, start_step: str | None = None
+        self,
+        config: CutoverConfig,
+        gateways: Gateways,
+        start_step: str | None = None,
+        bodies: Bodies | None = None,
     ) -> None:
-        """Opens at `start_step`, else where the operator was last time (state.json)."""
+        """Opens at `start_step`, else where the operator was last time (state.json). `bodies`
+        replaces the body of some steps (tests hand in a body built with their own seams)."""
         super().__init__()
         self.config = config
         self.gateways = gateways
+        self.bodies: Bodies = bodies or {}
         self.steps = CHECKLIST
         self._focus_before_help: Widget | None = None
         self.all_steps_mounted = False  # tests wait on this before waiting on the workers
@@ -151,7 +158,8 @@ class ChecklistScreen(Screen[None]):
         return switcher.mount(body)
 
     def _body(self, step: Step) -> StepBody:
-        return body_factory(step.id)(step, self.config, self.gateways)
+        factory = self.bodies.get(step.id) or body_factory(step.id)
+        return factory(step, self.config, self.gateways)
 
     def on_mount(self) -> None:
         self._show_step()

@@ -11,7 +11,6 @@ before down (what was green a minute ago may not be now). Down runs in its own w
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar
 
@@ -24,7 +23,7 @@ from textual.widgets import Button, Input, Static
 from textual.worker import get_current_worker
 
 from screens.gate_text import progress_line, result_lines
-from screens.gate_view import AckButton, Evaluated, GateView, WarningRow
+from screens.gate_view import AckButton, Evaluated, GateSeams, GateView, WarningRow
 from screens.mutations import DOWN_GROUP
 from screens.step_body import StepBody, StepSummary
 from screens.step_state import StepState
@@ -38,16 +37,15 @@ from wizard.gate import (
     acknowledge,
     combine,
     confirms,
-    rollback,
     save_acknowledgements,
     take_down,
 )
 from wizard.gateways import Gateways
 from wizard.model import ClusterIdentity
-from wizard.state.audit import AuditLog, audit_log_for, os_user
+from wizard.state.audit import AuditLog, audit_log_for
 from wizard.steps import Step
 
-__all__ = ["GateBody", "GateView", "WarningRow", "gate_body"]
+__all__ = ["GateBody", "GateSeams", "GateView", "WarningRow", "gate_body"]
 
 
 class Interrupted(CutoverError):
@@ -57,11 +55,6 @@ class Interrupted(CutoverError):
 @dataclass
 class DownStepped(Message):
     progress: DownProgress
-
-
-def now_utc() -> datetime:
-    """When an acknowledgement is made (tests replace it, and `os_user`, for stable snapshots)."""
-    return datetime.now(UTC)
 
 
 class GateBody(GateView):
@@ -75,8 +68,14 @@ class GateBody(GateView):
         Binding("escape", "leave_confirm", "Leave"),
     ]
 
-    def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
-        super().__init__(step, config, gateways)
+    def __init__(
+        self,
+        step: Step,
+        config: CutoverConfig,
+        gateways: Gateways,
+        seams: GateSeams | None = None,
+    ) -> None:
+        super().__init__(step, config, gateways, seams)
         self.audit: AuditLog = audit_log_for(config.project_dir, config.demo)
         self.result: DownResult | None = None
         self._progress: dict[str, str] = {}  # step key -> its line
@@ -182,7 +181,7 @@ class GateBody(GateView):
         verdict = self.verdict
         if verdict is None:
             return
-        ack = acknowledge(row.item.finding, who=os_user(), when=now_utc())
+        ack = acknowledge(row.item.finding, who=self.seams.who(), when=self.seams.clock())
         acks = [*self.acks, ack]
         try:
             save_acknowledgements(self.state, acks)
@@ -307,7 +306,7 @@ class GateBody(GateView):
         self._set_progress("")
         self.set_class(result.ok, "-done")
         self.query_one("#gate-result", Static).update(
-            "\n".join(result_lines(result, rollback(self.config).steps, self.audit))
+            "\n".join(result_lines(result, self.seams.rollback_for(self.config).steps, self.audit))
         )
         state = StepState.OK if result.ok else StepState.BLOCK
         if result.ok:
@@ -342,8 +341,10 @@ class GateBody(GateView):
         self.show_confirm()
 
 
-def gate_body(step: Step, config: CutoverConfig, gateways: Gateways) -> StepBody:
+def gate_body(
+    step: Step, config: CutoverConfig, gateways: Gateways, seams: GateSeams | None = None
+) -> StepBody:
     """The body for `config`: with no acknowledge, entry or down at all in read-only mode."""
     if config.read_only:
-        return GateView(step, config, gateways)
-    return GateBody(step, config, gateways)
+        return GateView(step, config, gateways, seams)
+    return GateBody(step, config, gateways, seams)

@@ -7,7 +7,9 @@ is shown and on `r`; an evaluation that a newer one overtook is dropped (StepBod
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -28,11 +30,14 @@ from wizard.gate import (
     DownPreview,
     GateItem,
     GateVerdict,
+    Rollback,
     evaluate_gate,
     load_acknowledgements,
     preview_down,
+    rollback,
 )
 from wizard.gateways import Gateways
+from wizard.state.audit import os_user
 from wizard.state.store import StateFile, state_file_for
 from wizard.steps import Step
 
@@ -92,13 +97,37 @@ def _titled(item: GateItem) -> Finding:
     return replace(item.finding, message=f"{item.step_title}: {item.finding.message}")
 
 
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class GateSeams:
+    """What the gate takes from the world besides its gateways; tests hand in their own (a
+    verdict of their making, a fixed clock and user for stable snapshots)."""
+
+    evaluate: Callable[[CutoverConfig, Gateways, list[Acknowledgement]], GateVerdict] = (
+        evaluate_gate
+    )
+    clock: Callable[[], datetime] = now_utc  # when an acknowledgement is made
+    who: Callable[[], str] = os_user  # who makes it
+    rollback_for: Callable[[CutoverConfig], Rollback] = rollback  # what down's result offers
+
+
 class GateView(StepBody):
     """The verdict and the down preview; acts on nothing (read-only mode)."""
 
     CRASH = ("stopped unexpectedly ({kind})", "")
 
-    def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
+    def __init__(
+        self,
+        step: Step,
+        config: CutoverConfig,
+        gateways: Gateways,
+        seams: GateSeams | None = None,
+    ) -> None:
         super().__init__(step, config, gateways)
+        self.seams = seams or GateSeams()
         self.add_class("gate")
         # One state file for the screen's life (the demo's is in the user's state folder).
         self.state: StateFile = state_file_for(config)
@@ -152,7 +181,7 @@ class GateView(StepBody):
     def _fresh(self, note: str = "") -> Evaluated:
         """Blocking: the acknowledgements on record, every check, the engine's view of down."""
         acks = load_acknowledgements(self.state)
-        verdict = evaluate_gate(self.config, self.gateways, acks)
+        verdict = self.seams.evaluate(self.config, self.gateways, acks)
         try:
             preview = preview_down(self.gateways.compose_host(), self.config.project_name)
         except CutoverError as exc:

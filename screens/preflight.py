@@ -81,10 +81,15 @@ class PreflightBody(StepBody):
 
     CRASH = ("the check stopped unexpectedly ({kind}).", "")
 
-    def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
+    def __init__(
+        self,
+        step: Step,
+        config: CutoverConfig,
+        gateways: Gateways,
+        checks: Sequence[PreflightCheck] = preflight.PREFLIGHT_CHECKS,
+    ) -> None:
         super().__init__(step, config, gateways)
-        # Looked up at construction (not import) so a test can swap the module's checks.
-        self.checks: Sequence[PreflightCheck] = preflight.PREFLIGHT_CHECKS
+        self.checks = checks
         self._results: dict[str, list[Finding]] = {}
 
     def compose(self) -> ComposeResult:

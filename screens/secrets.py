@@ -7,6 +7,9 @@ and no editing binding at all; `SecretsBody` adds one masked input per key and t
 the API server, the keyring) runs in a thread worker (StepBody.run_work) that returns its result
 and changes nothing shared; the body applies it on the event loop. Values live in the inputs and
 in the session store, never in a Static, a log or a message's text.
+
+About 400 lines: the entry fields and the actions (reveal, generate, .env, save, preview, apply)
+of one body; the read-only view is apart (secrets_view).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""Stand-ins for the Gate screen's UI tests: a hand-built verdict, fixed who/when, slow engines.
+"""Seams for the Gate screen's UI tests: fixed who/when, a verdict, slow engines.
 
-The demo's own gate blocks (its planted problems, the missing Secret): that is tested as it is.
-To reach "ready" without changing the demo, a pure UI test replaces `evaluate_gate` with a
+The demo's own gate blocks (its planted problems, the missing Secret): that is tested as it is,
+with the real gate (`blocked`: only the time of the evaluation is fixed).
+To reach "ready" without changing the demo, a pure UI test hands the gate body (its seams) a
 verdict built by `combine` over step results written here; down itself still runs for real over
 the demo's simulated engine.
 """
@@ -10,22 +11,23 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-import screens.gate
-import screens.gate_view
+from screens.checklist_screen import Bodies
+from screens.gate import GateSeams, gate_body
 from wizard.checks import Finding, Severity
 from wizard.config import CutoverConfig
 from wizard.demo import DemoComposeHost
 from wizard.errors import Unreachable
-from wizard.gate import Acknowledgement, GateVerdict, Rollback, combine, rollback
+from wizard.gate import Acknowledgement, GateVerdict, Rollback, combine, evaluate_gate, rollback
 from wizard.gateways import Gateways
 from wizard.status import StepStatus
+
+Evaluate = Callable[[CutoverConfig, Gateways, list[Acknowledgement]], GateVerdict]
 
 EVALUATED_AT = "2025-03-01T09:59:30+00:00"
 ACK_WHO = "ops"
@@ -44,58 +46,6 @@ STEPS = (
     StepStatus("mapping", "Mapping diff", "warn", (WARNING,)),
     StepStatus("health", "Pod health", "ok", (Finding("health", Severity.OK, "every pod ready"),)),
 )
-
-
-BLOCKED_STEPS = (
-    StepStatus(
-        "secrets",
-        "Secrets",
-        "block",
-        (
-            Finding(
-                "secrets.missing-key",
-                Severity.BLOCK,
-                "Key openai-api-key of Secret email-rag-secrets is referenced by "
-                "email-rag-backend but absent: those pods cannot start.",
-                "Enter a value for openai-api-key here and apply the Secret.",
-            ),
-        ),
-    ),
-    StepStatus(
-        "volumes",
-        "Volumes",
-        "block",
-        (
-            Finding(
-                "volumes.pending",
-                Severity.BLOCK,
-                "PVC postgres-data is Pending: no PersistentVolume matches.",
-                "Create a matching PersistentVolume or use a class whose provisioner exists.",
-            ),
-        ),
-    ),
-    StepStatus(
-        "health",
-        "Pod health",
-        "block",
-        (
-            Finding(
-                "health.celery",
-                Severity.BLOCK,
-                "celery: 0/2 ready (CrashLoopBackOff, 5 restarts)",
-                "See `kubectl logs <pod> --previous`.",
-            ),
-        ),
-    ),
-    StepStatus("mapping", "Mapping diff", "warn", (WARNING,)),
-)
-
-
-def blocked_gate(
-    config: CutoverConfig, gateways: Gateways, acknowledgements: Iterable[Acknowledgement] = ()
-) -> GateVerdict:
-    """A Secret key missing, a PVC Pending, a pod crash-looping, and one warning."""
-    return dataclasses.replace(combine(BLOCKED_STEPS, acknowledgements), evaluated_at=EVALUATED_AT)
 
 
 def one_warning_gate(
@@ -117,22 +67,35 @@ def fixed_rollback(config: CutoverConfig) -> Rollback:
     return rollback(moved)
 
 
-def stable(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No clock and no user name of this machine on screen."""
-    monkeypatch.setattr(screens.gate, "os_user", lambda: ACK_WHO)
-    monkeypatch.setattr(screens.gate, "now_utc", lambda: ACK_WHEN)
-    monkeypatch.setattr(screens.gate, "rollback", fixed_rollback)
+def gate_seams(evaluate: Evaluate | None = None) -> Bodies:
+    """The gate body with no clock and no user name of this machine on screen, and with
+    `evaluate` standing in for the real gate when given (the body's seams)."""
+    seams = GateSeams(clock=lambda: ACK_WHEN, who=lambda: ACK_WHO, rollback_for=fixed_rollback)
+    if evaluate is not None:
+        seams = dataclasses.replace(seams, evaluate=evaluate)
+    return {"gate": partial(gate_body, seams=seams)}
 
 
-def ready_once_acknowledged(monkeypatch: pytest.MonkeyPatch) -> None:
-    stable(monkeypatch)
-    monkeypatch.setattr(screens.gate_view, "evaluate_gate", one_warning_gate)
+def stable() -> Bodies:
+    return gate_seams()
 
 
-def blocked(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A hand-built blocked verdict: the demo's own changes as its simulated pods start."""
-    stable(monkeypatch)
-    monkeypatch.setattr(screens.gate_view, "evaluate_gate", blocked_gate)
+def ready_once_acknowledged() -> Bodies:
+    return gate_seams(one_warning_gate)
+
+
+def real_gate(
+    config: CutoverConfig, gateways: Gateways, acknowledgements: Iterable[Acknowledgement] = ()
+) -> GateVerdict:
+    """The real gate over the demo's gateways (its planted problems, the missing Secret); only
+    the time it was evaluated is fixed, as it is on screen."""
+    verdict = evaluate_gate(config, gateways, acknowledgements)
+    return dataclasses.replace(verdict, evaluated_at=EVALUATED_AT)
+
+
+def blocked() -> Bodies:
+    """The demo as it is: the real gate blocks."""
+    return gate_seams(real_gate)
 
 
 class HeldHost:

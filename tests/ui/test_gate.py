@@ -88,7 +88,7 @@ async def test_demo_gate_blocks_and_down_is_disabled(
 async def test_acknowledge_records_who_and_when(
     monkeypatch: pytest.MonkeyPatch, demo_app: CutoverApp
 ) -> None:
-    stable(monkeypatch)
+    demo_app.bodies = stable()
     async with demo_app.run_test(size=SMALL) as pilot:
         await _open_gate(pilot)
         body = _gate(demo_app)
@@ -133,8 +133,7 @@ async def test_read_only_has_no_input_no_acknowledge_no_down(
 async def test_ready_wrong_name_does_nothing_right_name_takes_it_down(
     monkeypatch: pytest.MonkeyPatch, demo_config: CutoverConfig, demo_gateways: Gateways
 ) -> None:
-    ready_once_acknowledged(monkeypatch)
-    app = CutoverApp(demo_config, demo_gateways)
+    app = CutoverApp(demo_config, demo_gateways, bodies=ready_once_acknowledged())
     async with app.run_test(size=SMALL) as pilot:
         await _open_gate(pilot)
         body = _gate(app)
@@ -180,9 +179,8 @@ async def test_ready_wrong_name_does_nothing_right_name_takes_it_down(
 async def test_engine_lost_midway_says_what_then_resumes(
     monkeypatch: pytest.MonkeyPatch, demo_config: CutoverConfig, demo_gateways: Gateways
 ) -> None:
-    ready_once_acknowledged(monkeypatch)
     host = LostHost(DemoComposeHost(demo_config), changes=2)
-    app = CutoverApp(demo_config, with_host(demo_gateways, host))
+    app = CutoverApp(demo_config, with_host(demo_gateways, host), bodies=ready_once_acknowledged())
     async with app.run_test(size=SMALL) as pilot:
         await _open_gate(pilot)
         app.screen.query(".ack-button").first(Button).press()
@@ -214,9 +212,8 @@ async def test_engine_lost_midway_says_what_then_resumes(
 async def test_quit_while_down_runs_asks_first(
     monkeypatch: pytest.MonkeyPatch, demo_config: CutoverConfig, demo_gateways: Gateways
 ) -> None:
-    ready_once_acknowledged(monkeypatch)
     host = HeldHost(DemoComposeHost(demo_config))
-    app = CutoverApp(demo_config, with_host(demo_gateways, host))
+    app = CutoverApp(demo_config, with_host(demo_gateways, host), bodies=ready_once_acknowledged())
     async with app.run_test(size=SMALL) as pilot:
         await _open_gate(pilot)
         app.screen.query(".ack-button").first(Button).press()

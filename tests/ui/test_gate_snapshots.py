@@ -51,7 +51,7 @@ def test_gate_blocked(
     demo_app: CutoverApp,
     size: tuple[int, int],
 ) -> None:
-    blocked(monkeypatch)
+    demo_app.bodies = blocked()
     assert snap_compare(demo_app, terminal_size=size, run_before=_open)
 
 
@@ -63,8 +63,7 @@ def test_gate_ready(
     demo_gateways: Gateways,
     size: tuple[int, int],
 ) -> None:
-    ready_once_acknowledged(monkeypatch)
-    app = CutoverApp(demo_config, demo_gateways)
+    app = CutoverApp(demo_config, demo_gateways, bodies=ready_once_acknowledged())
     assert snap_compare(app, terminal_size=size, run_before=_ready)
 
 
@@ -76,6 +75,5 @@ def test_gate_done(
     demo_gateways: Gateways,
     size: tuple[int, int],
 ) -> None:
-    ready_once_acknowledged(monkeypatch)
-    app = CutoverApp(demo_config, demo_gateways)
+    app = CutoverApp(demo_config, demo_gateways, bodies=ready_once_acknowledged())
     assert snap_compare(app, terminal_size=size, run_before=_done)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import partial
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import ContentSwitcher, Static
 
-import screens.mapping
 from screens.app import CutoverApp
 from screens.mapping import OTHER_KEY, RUNNING_TEXT, DiffTable, MappingBody, ServiceTable
 from screens.sidebar import ChecklistSidebar
@@ -29,16 +29,16 @@ from wizard.mapping.model import Plan
 PlanSource = Callable[[CutoverConfig, Gateways], Plan]
 
 
-def use_plan(monkeypatch: pytest.MonkeyPatch, source: PlanSource) -> None:
-    monkeypatch.setattr(screens.mapping, "build_plan", source)
+def with_plan(config: CutoverConfig, gateways: Gateways, source: PlanSource) -> CutoverApp:
+    """The App whose Mapping step compares with `source` (the body's seam) instead of build_plan."""
+    return CutoverApp(config, gateways, bodies={"mapping": partial(MappingBody, build=source)})
 
 
 @pytest.fixture
 def sample_app(
     monkeypatch: pytest.MonkeyPatch, demo_config: CutoverConfig, demo_gateways: Gateways
 ) -> CutoverApp:
-    use_plan(monkeypatch, lambda config, gateways: SAMPLE_PLAN)
-    return CutoverApp(demo_config, demo_gateways)
+    return with_plan(demo_config, demo_gateways, lambda config, gateways: SAMPLE_PLAN)
 
 
 def _body(app: CutoverApp) -> MappingBody:
@@ -159,8 +159,7 @@ async def test_problems_only_filters_services_and_rows(sample_app: CutoverApp) -
 async def test_problems_only_with_no_problems_says_so(
     monkeypatch: pytest.MonkeyPatch, demo_config: CutoverConfig, demo_gateways: Gateways
 ) -> None:
-    use_plan(monkeypatch, lambda config, gateways: ALL_OK_PLAN)
-    app = CutoverApp(demo_config, demo_gateways)
+    app = with_plan(demo_config, demo_gateways, lambda config, gateways: ALL_OK_PLAN)
     async with app.run_test(size=SMALL) as pilot:
         await _open(pilot)
         assert _text(app, "mapping-summary") == "✔ All 1 service made it across"
@@ -192,8 +191,7 @@ async def test_a_cutover_error_shows_its_message_and_fix(
             "Use one of backend, celery, frontend, postgres, rabbitmq, redis.",
         )
 
-    use_plan(monkeypatch, broken)
-    app = CutoverApp(demo_config, demo_gateways)
+    app = with_plan(demo_config, demo_gateways, broken)
     async with app.run_test(size=SMALL) as pilot:
         await _open(pilot)
         text = screen_text(app)
@@ -213,15 +211,14 @@ async def test_an_unexpected_error_names_its_type_only(
     def crashing(config: CutoverConfig, gateways: Gateways) -> Plan:
         raise ValueError("could not parse hunter2-secret-value")
 
-    use_plan(monkeypatch, crashing)
-    app = CutoverApp(demo_config, demo_gateways)
+    app = with_plan(demo_config, demo_gateways, crashing)
     async with app.run_test(size=SMALL) as pilot:
         await _open(pilot)
         text = screen_text(app)
         assert "The comparison stopped unexpectedly (ValueError)." in text
         assert "hunter2" not in text  # an exception's text may quote the environment
         # Once the cause is gone, r brings the plan back, focus and all.
-        use_plan(monkeypatch, lambda config, gateways: SAMPLE_PLAN)
+        _body(app).build = lambda config, gateways: SAMPLE_PLAN
         await pilot.press("r")
         await settle(pilot)
         assert shown(_services(app))
@@ -238,8 +235,7 @@ async def test_comparing_shows_while_it_runs(
         release.wait(10)
         return SAMPLE_PLAN
 
-    use_plan(monkeypatch, slow)
-    app = CutoverApp(demo_config, demo_gateways)
+    app = with_plan(demo_config, demo_gateways, slow)
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("4")
         await pilot.pause()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import partial
 
 import pytest
 
@@ -12,7 +13,6 @@ from screens.preflight import CheckGroup, FindingRow, PreflightBody, summary_tex
 from screens.sidebar import ChecklistSidebar
 from screens.step_state import StepState
 from tests.ui.conftest import SMALL, screen_text, settle, unreachable_gateways
-from wizard import preflight
 from wizard.checks import Finding, Severity
 from wizard.config import CutoverConfig
 from wizard.gateways import Gateways
@@ -85,7 +85,7 @@ async def test_a_worker_that_dies_becomes_a_block_finding(
 ) -> None:
     # Bypasses the core's own guard on purpose, to prove the screen's last line of defence.
     checks = (PREFLIGHT_CHECKS[0], PreflightCheck("docker", "Docker host", _explodes))
-    monkeypatch.setattr(preflight, "PREFLIGHT_CHECKS", checks)
+    demo_app.bodies = {"preflight": partial(PreflightBody, checks=checks)}
     async with demo_app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         assert demo_app.is_running
@@ -127,9 +127,8 @@ async def test_results_of_a_restarted_run_are_ignored(
             return [Finding("slow", Severity.BLOCK, "stale result", "should never show")]
         return [Finding("slow", Severity.OK, "fresh result")]
 
-    monkeypatch.setattr(
-        preflight, "PREFLIGHT_CHECKS", (PreflightCheck("slow", "Slow check", slow_then_fast),)
-    )
+    checks = (PreflightCheck("slow", "Slow check", slow_then_fast),)
+    demo_app.bodies = {"preflight": partial(PreflightBody, checks=checks)}
     async with demo_app.run_test(size=SMALL) as pilot:
         # The checks start once the first frame is out: wait for the sidebar to say so.
         sidebar = demo_app.screen.query_one(ChecklistSidebar)

@@ -63,8 +63,7 @@ async def test_quit_and_start_again_opens_the_same_step(
 async def test_acknowledgements_survive_a_restart(
     monkeypatch: pytest.MonkeyPatch, demo_config: CutoverConfig
 ) -> None:
-    stable(monkeypatch)
-    first = CutoverApp(demo_config, build_gateways(demo_config))
+    first = CutoverApp(demo_config, build_gateways(demo_config), bodies=stable())
     async with first.run_test(size=SMALL) as pilot:
         await pilot.press("6")
         await settle(pilot)
@@ -73,7 +72,7 @@ async def test_acknowledgements_survive_a_restart(
     acks = load_acknowledgements(state_file_for(demo_config))
     assert len(acks) == 1
 
-    again = CutoverApp(demo_config, build_gateways(demo_config))
+    again = CutoverApp(demo_config, build_gateways(demo_config), bodies=stable())
     async with again.run_test(size=SMALL) as pilot:
         await settle(pilot)
         assert _open_step(again) == "gate"

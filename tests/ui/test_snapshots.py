@@ -7,12 +7,13 @@ Regenerate on purpose only (a Textual upgrade, a deliberate change of look):
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import pytest
 from textual.pilot import Pilot
 
-import screens.mapping
 from screens.app import CutoverApp
+from screens.mapping import MappingBody
 from tests.ui.conftest import SMALL, WIDE, settle, unreachable_gateways
 from wizard.config import CutoverConfig
 from wizard.errors import ConfigError
@@ -82,8 +83,9 @@ def test_mapping_error_80x24(
             "Use one of backend, celery, frontend, postgres, rabbitmq, redis.",
         )
 
-    monkeypatch.setattr(screens.mapping, "build_plan", broken)
-    app = CutoverApp(demo_config, demo_gateways)
+    app = CutoverApp(
+        demo_config, demo_gateways, bodies={"mapping": partial(MappingBody, build=broken)}
+    )
     assert snap_compare(app, terminal_size=SMALL, run_before=_checks_done, press=["4"])
 
 

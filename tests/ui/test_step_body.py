@@ -6,12 +6,13 @@ worker that dies is one BLOCK finding with a fix."""
 from __future__ import annotations
 
 import threading
+from functools import partial
 
 import pytest
 from textual.widgets import Static
 
 from screens.app import CutoverApp
-from screens.gate import GateView
+from screens.gate import GateSeams, GateView, gate_body
 from screens.mapping import MappingBody
 from screens.step_body import StepBody, StepSummary, crash_finding
 from screens.step_state import StepState
@@ -57,8 +58,8 @@ async def test_an_older_gate_evaluation_never_overwrites_a_newer_one(
             )
         return verdict
 
-    monkeypatch.setattr("screens.gate_view.evaluate_gate", first_slow)
-    app = CutoverApp(demo_config, demo_gateways)
+    seams = GateSeams(evaluate=first_slow)
+    app = CutoverApp(demo_config, demo_gateways, bodies={"gate": partial(gate_body, seams=seams)})
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         await pilot.press("6")  # the gate evaluates when shown: the first (held) evaluation

@@ -6,6 +6,9 @@ Short syntaxes become the long ones (`"8080:80"` -> `{"target": 80, "published":
 `build` string -> `{"context": ...}`, a healthcheck `test` string -> `["CMD-SHELL", ...]`), so
 that files can then be merged the way Compose merges them (`merge.py`). Values are checked here,
 where the file is still known, so every error names the file and the key.
+
+Over 400 lines on purpose: one normaliser per Compose key, each short; split by key group they
+would share every helper across files.
 """
 
 from __future__ import annotations

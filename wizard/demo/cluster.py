@@ -17,6 +17,9 @@ validation) are in wizard.demo.objects; this module holds the state.
 
 `settled`: start where the simulation ends, every time frozen (tests, snapshots, `cutover
 status`); None reads CUTOVER_DEMO_SETTLED=1 from the environment, which the tests set.
+
+Over 400 lines on purpose: it implements every method of the Cluster protocol over one shared
+state; the stateless parts are in wizard.demo.objects.
 """
 
 from __future__ import annotations

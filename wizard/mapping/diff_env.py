@@ -6,6 +6,9 @@
 - A value Kubernetes takes from a Secret is shown as `from Secret <name>/<key>`; the Compose side
   of any secret (by name, by a password in a URL, or because Kubernetes reads it from a Secret)
   is masked. A `$(VAR)` reference is shown as written.
+
+Over 400 lines on purpose: the environment diff is one concern (names, values, envFrom, secret
+masking, `$(VAR)` references), whose cases read best side by side.
 """
 
 from __future__ import annotations

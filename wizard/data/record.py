@@ -1,0 +1,184 @@
+"""What the Data step remembers of each copy (state.json, section `data`), and what it concludes.
+
+A copy is remembered per Compose volume: the method, the outcome (verified or failed), when, a
+short summary (counts, never contents), the first differences by path or table name, and the
+Compose containers that mount the volume as they were at that moment (running or not, and since
+when). A verified copy goes **stale** when one of those writers runs again afterwards: a container
+that was stopped for the copy and is running now, or one whose start time moved. The Data step's
+findings then block, as they do for a volume not copied yet or whose copy failed; a volume
+skipped on purpose only warns, for the gate's acknowledgement.
+
+Everything here is pure but `load_records`/`save_record`, which go through the StateFile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from wizard.checks import Finding, Severity
+from wizard.data.plan import SKIP, DataRow
+from wizard.model import ComposeContainer
+
+if TYPE_CHECKING:
+    from wizard.state.store import StateFile
+
+SECTION = "data"
+VERIFIED, FAILED = "verified", "failed"
+MAX_DIFFERENCES = 20  # kept in state.json; the step shows them all when it has them
+
+
+@dataclass(frozen=True)
+class Writer:
+    """A Compose container that mounts the volume, as it was when the copy was verified."""
+
+    name: str
+    state: str  # running | exited | ...
+    started_at: str = ""
+
+
+@dataclass(frozen=True)
+class CopyRecord:
+    volume: str
+    method: str
+    outcome: str  # verified | failed
+    at: str  # ISO 8601, UTC
+    summary: str  # "302 files, 20.1 MB" / "3 tables, 100,002 rows": counts only
+    writers: tuple[Writer, ...] = ()
+    differences: tuple[str, ...] = field(default_factory=tuple)
+
+
+def record_copy(
+    row: DataRow,
+    outcome: str,
+    summary: str,
+    containers: Iterable[ComposeContainer],
+    differences: Sequence[str] = (),
+    now: datetime | None = None,
+) -> CopyRecord:
+    """The record of a copy of `row`, with its writers as they are now."""
+    writers = tuple(
+        Writer(c.name, c.state, c.started_at) for c in containers if c.service in row.services
+    )
+    return CopyRecord(
+        volume=row.volume,
+        method=row.method,
+        outcome=outcome,
+        at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
+        summary=summary,
+        writers=writers,
+        differences=tuple(differences[:MAX_DIFFERENCES]),
+    )
+
+
+def stale_because(record: CopyRecord, containers: Iterable[ComposeContainer]) -> str:
+    """Why a verified copy no longer reflects its volume ('' while it does)."""
+    then = {w.name: w for w in record.writers}
+    for container in containers:
+        before = then.get(container.name)
+        if before is None or container.state != "running":
+            continue
+        if before.state != "running":
+            return f"{container.name} was stopped for the copy and runs again"
+        if container.started_at and container.started_at != before.started_at:
+            return f"{container.name} started again at {container.started_at}"
+    return ""
+
+
+def data_findings(
+    rows: Iterable[DataRow],
+    records: Mapping[str, CopyRecord],
+    containers: Sequence[ComposeContainer],
+) -> list[Finding]:
+    """One finding per volume of the plan: ok when verified and fresh, warn when skipped on
+    purpose (acknowledged at the gate), block otherwise, with what to do."""
+    found = []
+    for row in rows:
+        check = f"data.{row.volume}"
+        record = records.get(row.volume)
+        into = f"{row.volume} -> {row.claim}"
+        if row.method == SKIP:
+            found.append(
+                Finding(
+                    check,
+                    Severity.WARN,
+                    f"{into}: not moved ({row.why})",
+                    fix="Acknowledge it at the gate if that is right; otherwise set its method "
+                    "in cutover.yaml (`data: {" + row.volume + ": {method: files}}`).",
+                )
+            )
+        elif record is None or record.method != row.method:
+            found.append(
+                Finding(
+                    check,
+                    Severity.BLOCK,
+                    f"{into}: not copied yet ({row.method}: {row.why})",
+                    fix="Copy it on the Data step, or `cutover data copy " + row.volume + "`.",
+                )
+            )
+        elif record.outcome != VERIFIED:
+            shown = "; ".join(record.differences[:3]) or record.summary
+            found.append(
+                Finding(
+                    check,
+                    Severity.BLOCK,
+                    f"{into}: the copy of {record.at} did not verify: {shown}",
+                    fix="Stop what writes the volume, then copy it again; the source is untouched.",
+                )
+            )
+        elif why := stale_because(record, containers):
+            found.append(
+                Finding(
+                    check,
+                    Severity.BLOCK,
+                    f"{into}: the copy verified at {record.at} is stale: {why}",
+                    fix="Stop it again and copy the volume again, so the new data is moved too.",
+                )
+            )
+        else:
+            found.append(
+                Finding(check, Severity.OK, f"{into}: verified at {record.at} ({record.summary})")
+            )
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# state.json
+# ---------------------------------------------------------------------------------------------
+
+
+def load_records(state: StateFile) -> dict[str, CopyRecord]:
+    """The remembered copies by volume; an entry this version cannot read is forgotten (the
+    volume then shows as not copied, which is the safe side)."""
+    section = state.section(SECTION) or {}
+    records = {}
+    for volume, raw in section.items() if isinstance(section, dict) else ():
+        try:
+            records[volume] = _from_json(raw)
+        except (KeyError, TypeError, ValueError):
+            continue
+    return records
+
+
+def save_record(state: StateFile, record: CopyRecord) -> None:
+    section = state.section(SECTION) or {}
+    section = dict(section) if isinstance(section, dict) else {}
+    section[record.volume] = asdict(record)
+    state.write_section(SECTION, section)
+
+
+def _from_json(raw: Mapping[str, Any]) -> CopyRecord:
+    return CopyRecord(
+        volume=str(raw["volume"]),
+        method=str(raw["method"]),
+        outcome=str(raw["outcome"]),
+        at=str(raw["at"]),
+        summary=str(raw["summary"]),
+        writers=tuple(
+            Writer(str(w["name"]), str(w["state"]), str(w.get("started_at", "")))
+            for w in raw.get("writers", ())
+        ),
+        differences=tuple(str(d) for d in raw.get("differences", ())),
+    )

@@ -31,6 +31,8 @@ commands:
             works offline from --manifests alone; exit 1 when a row blocks
   status    print every step's state without a UI (read-only); exit 0 ready,
             1 something blocks, 2 could not find out (unreachable, bad config)
+  data      print which volumes move into which claim, how, and whether each copy is
+            verified (read-only); exit 0 all verified or skipped, 1 otherwise, 2 unknown
 """
 
 EPILOG = """\
@@ -47,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "command", nargs="?", choices=["demo", "status", "plan"], help=argparse.SUPPRESS
+        "command", nargs="?", choices=["demo", "status", "plan", "data"], help=argparse.SUPPRESS
     )
     compose = parser.add_argument_group("Compose project")
     compose.add_argument(
@@ -136,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
         "so the gate can open",
     )
     mode.add_argument(
-        "--json", action="store_true", help="plan, status: print JSON instead of text"
+        "--json", action="store_true", help="plan, status, data: print JSON instead of text"
     )
     return parser
 
@@ -187,6 +189,8 @@ def _main(argv: Sequence[str] | None) -> int:
     gateways = build_gateways(config)
     if args.command == "plan":
         return _plan(config, gateways, as_json=args.json)
+    if args.command == "data":
+        return _data(config, gateways, as_json=args.json)
     if args.command == "status":
         from wizard.status import print_status
 
@@ -226,6 +230,19 @@ def _plan(config: CutoverConfig, gateways: Gateways, as_json: bool) -> int:
         return EXIT_USAGE
     write_plan(plan, sys.stdout, as_json=as_json)
     return plan_exit_code(plan)
+
+
+def _data(config: CutoverConfig, gateways: Gateways, as_json: bool) -> int:
+    from wizard.data.report import EXIT_UNKNOWN, gather_data, write_data
+    from wizard.errors import CutoverError
+
+    try:
+        report = gather_data(config, gateways)
+    except CutoverError as exc:
+        print(f"cutover data: {exc.message} {exc.fix}".rstrip(), file=sys.stderr)
+        return EXIT_UNKNOWN
+    write_data(report, sys.stdout, as_json=as_json)
+    return report.exit_code()
 
 
 if __name__ == "__main__":

@@ -194,6 +194,13 @@ def test_fixed_sandbox_binds_postgres_and_plans_without_blocks(
     ]
     assert blocks == []
 
+    # The Data step's plan over the live sandbox: five volumes, none copied yet.
+    data = cutover(sandbox, "data", "--json")
+    assert data.returncode == 1, data.stderr
+    planned = {v["volume"]: (v["method"], v["claim"]) for v in json.loads(data.stdout)["volumes"]}
+    assert planned["postgres_data"] == ("postgres", "data-postgres-0")
+    assert planned["upload_data"] == ("files", "upload-data") and len(planned) == 5
+
     # Step 2's Secret (values made up here), then postgres really starts on its claim.
     keys = ("postgres-password", "openai-api-key", "secret-key", "celery-broker-url")
     core.create_namespaced_secret(

@@ -98,3 +98,30 @@ def test_each_claim_is_reached_through_the_pod_that_mounts_it() -> None:
     # Nothing running mounts it: a helper pod will be needed.
     assert find_target(state, [], "upload-data") is None
     assert find_target(state, running, "no-such-claim") is None
+
+
+def test_cutover_data_lists_the_samples_volumes_read_only(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`cutover --demo data --json`: the five volumes, each with its method and state, exit 1
+    while any must still be copied; the same with --read-only (it only reads)."""
+    import json
+
+    from cutover.cli import main
+
+    for extra in ([], ["--read-only"]):
+        assert main(["--demo", "data", "--json", *extra]) == 1
+        report = json.loads(capsys.readouterr().out)
+        methods = {v["volume"]: (v["method"], v["state"]) for v in report["volumes"]}
+        assert methods == {
+            "postgres_data": ("postgres", "not started"),
+            "redis_data": ("files", "not started"),
+            "rabbitmq_data": ("skip", "skipped"),
+            "upload_data": ("files", "not started"),
+            "chroma_data": ("files", "not started"),
+        }
+        assert not report["ready"]
+    assert main(["--demo", "data"]) == 1
+    text = capsys.readouterr().out
+    assert "BLOCK postgres_data -> data-postgres-0 (postgres)" in text
+    assert "pg_restore" in text

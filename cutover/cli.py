@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from wizard.errors import ConfigError
@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "command", nargs="?", choices=["demo", "status", "plan", "data"], help=argparse.SUPPRESS
     )
+    # `data copy VOLUME...`: the words after the command.
+    parser.add_argument("words", nargs="*", help=argparse.SUPPRESS)
     compose = parser.add_argument_group("Compose project")
     compose.add_argument(
         "-f",
@@ -140,6 +142,22 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument(
         "--json", action="store_true", help="plan, status, data: print JSON instead of text"
     )
+    data = parser.add_argument_group("Data (cutover data copy VOLUME... | --all --yes)")
+    data.add_argument("--all", action="store_true", help="data copy: every volume of the plan")
+    data.add_argument(
+        "--yes", action="store_true", help="data copy: go ahead without asking (scripts)"
+    )
+    data.add_argument(
+        "--replace",
+        action="store_true",
+        help="data copy: a PostgreSQL target that already has tables is emptied first",
+    )
+    data.add_argument(
+        "--while-running",
+        action="store_true",
+        help="data copy: copy files while the Compose services that mount them still run "
+        "(copy again once they are stopped; the gate blocks if they write afterwards)",
+    )
     return parser
 
 
@@ -190,7 +208,19 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "plan":
         return _plan(config, gateways, as_json=args.json)
     if args.command == "data":
+        if args.words[:1] == ["copy"]:
+            return _data_copy(config, gateways, args)
+        if args.words:
+            print(
+                f"cutover data: unknown words {' '.join(args.words)!r}; did you mean "
+                "`cutover data copy VOLUME...`?",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
         return _data(config, gateways, as_json=args.json)
+    if args.words:
+        print(f"cutover: unexpected {' '.join(args.words)!r} (see cutover --help)", file=sys.stderr)
+        return EXIT_USAGE
     if args.command == "status":
         from wizard.status import print_status
 
@@ -243,6 +273,92 @@ def _data(config: CutoverConfig, gateways: Gateways, as_json: bool) -> int:
         return EXIT_UNKNOWN
     write_data(report, sys.stdout, as_json=as_json)
     return report.exit_code()
+
+
+def _data_copy(config: CutoverConfig, gateways: Gateways, args: argparse.Namespace) -> int:
+    """Copy volumes without the UI: what will happen first, then --yes or a typed yes; progress
+    on stderr, the outcome per volume as JSON on stdout."""
+    import json
+
+    from wizard.data.report import gather_data
+    from wizard.data.run import copy_volumes
+    from wizard.errors import CutoverError
+
+    volumes = args.words[1:]
+    if bool(volumes) == bool(args.all):
+        print(
+            "cutover data copy: name the volumes (cutover data copy VOLUME...) or --all",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if config.read_only:
+        print(
+            "cutover data copy: read-only mode copies nothing (run without --read-only)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if config.demo:
+        print(
+            "cutover data copy: the demo's volumes and pods are simulated, there is nothing to "
+            "copy; `cutover --demo data` shows the plan, `make sandbox` has real ones",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        plan = {row.volume: row for row in gather_data(config, gateways).rows}
+        chosen = [plan[v] for v in volumes if v in plan] if volumes else list(plan.values())
+        namespace = gateways.cluster().identity.namespace
+        for row in chosen:
+            what = (
+                f"will skip {row.volume}: {row.why}"
+                if row.method == "skip"
+                else f"will copy {row.volume} ({row.method}) into claim {row.claim} of "
+                f"namespace {namespace}"
+            )
+            print(what, file=sys.stderr)
+        if not args.yes:
+            if not sys.stdin.isatty():
+                print("cutover data copy: no terminal to confirm on: pass --yes", file=sys.stderr)
+                return EXIT_USAGE
+            if input("Copy? Type yes: ").strip() != "yes":
+                print("Nothing was copied.", file=sys.stderr)
+                return EXIT_BLOCKED
+
+        def progress(volume: str, p: object) -> None:
+            done, total = getattr(p, "done", 0), getattr(p, "total", 0) or 1
+            left = getattr(p, "seconds_left", None)
+            eta = f", {left:.0f} s left" if left is not None else ""
+            rate = getattr(p, "rate", 0.0) / 2**20
+            print(f"{volume}: {100 * done // total}% ({rate:.1f} MiB/s{eta})", file=sys.stderr)
+
+        outcomes = copy_volumes(
+            config, gateways, volumes, args.replace, args.while_running, _every_second(progress)
+        )
+    except CutoverError as exc:
+        print(f"cutover data copy: {exc.message} {exc.fix}".rstrip(), file=sys.stderr)
+        return EXIT_USAGE
+    json.dump(
+        [o.__dict__ | {"differences": list(o.differences)} for o in outcomes], sys.stdout, indent=2
+    )
+    sys.stdout.write("\n")
+    done = all(o.result in ("verified", "skipped") for o in outcomes)
+    return EXIT_OK if done else EXIT_BLOCKED
+
+
+def _every_second(report: Callable[[str, object], None]) -> Callable[[str, object], None]:
+    """`report`, at most once a second per volume, and always at 100%."""
+    import time
+
+    last: dict[str, float] = {}
+
+    def throttled(volume: str, p: object) -> None:
+        now = time.monotonic()
+        finished = getattr(p, "done", 0) >= getattr(p, "total", 1)
+        if finished or now - last.get(volume, 0.0) >= 1.0:
+            last[volume] = now
+            report(volume, p)
+
+    return throttled
 
 
 if __name__ == "__main__":

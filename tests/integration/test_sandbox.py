@@ -232,5 +232,62 @@ def test_fixed_sandbox_binds_postgres_and_plans_without_blocks(
     pv = f"{sandbox.namespace}-nfs-data-postgres-0"
     assert (volume_folder(pv) / "pgdata" / "PG_VERSION").read_text().strip() == "15"
 
+    # The data moves: a table in Compose's postgres and files in its uploads volume, copied by
+    # `cutover data copy` into the pods, verified; then a writer restarts and the copy is stale.
+    seeded = sandbox.compose(
+        "exec",
+        "-T",
+        "postgres",
+        "sh",
+        "-c",
+        'psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -qc "create table mails as '
+        'select i as id, md5(i::text) as body from generate_series(1, 5000) i"',
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    files = sandbox.compose(
+        "exec",
+        "-T",
+        "backend",
+        "sh",
+        "-c",
+        "mkdir -p /app/uploads/2026 && echo hello > /app/uploads/2026/a.eml "
+        "&& ln -s 2026/a.eml /app/uploads/latest",
+    )
+    assert files.returncode == 0, files.stderr
+    poll(
+        "a backend pod Running",
+        lambda: any(
+            p.status.phase == "Running" and is_ready(p)
+            for p in core.list_namespaced_pod(
+                sandbox.namespace, label_selector="component=backend"
+            ).items
+        ),
+        timeout=90,
+    )
+    copied = cutover(
+        sandbox, "data", "copy", "postgres_data", "upload_data", "--yes", "--while-running"
+    )
+    assert copied.returncode == 0, copied.stdout + copied.stderr
+    outcome = {o["volume"]: o for o in json.loads(copied.stdout)}
+    assert outcome["postgres_data"]["result"] == "verified", outcome
+    assert "5,000 rows" in outcome["postgres_data"]["message"]
+    assert outcome["upload_data"]["result"] == "verified", outcome
+    states = json.loads(cutover(sandbox, "data", "--json").stdout)["volumes"]
+    by_volume = {v["volume"]: v["state"] for v in states}
+    assert by_volume["postgres_data"] == by_volume["upload_data"] == "verified"
+    audit = (sandbox.workdir / ".cutover" / "audit.jsonl").read_text()
+    assert audit.count('"action": "copy-volume"') == 2
+    password = sandbox.env_file.read_text().split("POSTGRES_PASSWORD=", 1)[1].split("\n", 1)[0]
+    for text in (
+        copied.stdout,
+        copied.stderr,
+        audit,
+        (sandbox.workdir / ".cutover" / "state.json").read_text(),
+    ):
+        assert password not in text
+    assert sandbox.compose("restart", "-t", "1", "backend").returncode == 0
+    states = json.loads(cutover(sandbox, "data", "--json").stdout)["volumes"]
+    assert {v["volume"]: v["state"] for v in states}["upload_data"] == "stale"
+
     sandbox.stop()
     assert_nothing_left(sandbox, admin_api, docker_client)

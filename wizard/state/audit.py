@@ -24,7 +24,9 @@ from wizard.errors import CutoverError
 FILE_NAME = "audit.jsonl"
 STATE_DIR = ".cutover"
 
-ACTIONS = frozenset({"create-secret", "patch-secret", "keyring-save", "compose-down"})
+ACTIONS = frozenset(
+    {"create-secret", "patch-secret", "keyring-save", "compose-down", "copy-volume"}
+)
 RESULTS = frozenset({"ok", "refused", "forbidden", "failed"})
 SUBSTRING_MIN = 6
 FIELDS = ("time", "os_user", "context", "namespace", "action", "object", "keys", "result")

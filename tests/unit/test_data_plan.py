@@ -124,4 +124,4 @@ def test_cutover_data_lists_the_samples_volumes_read_only(
     assert main(["--demo", "data"]) == 1
     text = capsys.readouterr().out
     assert "BLOCK postgres_data -> data-postgres-0 (postgres)" in text
-    assert "pg_restore" in text
+    assert "`cutover data copy postgres_data`" in text

@@ -28,15 +28,11 @@ if TYPE_CHECKING:
 SECTION = "data"
 VERIFIED, FAILED = "verified", "failed"
 MAX_DIFFERENCES = 20  # kept in state.json; the step shows them all when it has them
-# This version plans and verifies copies but runs them from no screen or command yet: say how to
-# move the data by hand until it does.
-NOT_COPIED_FIX = {
-    "postgres": "Move it by hand until the Data step can: `docker exec <container> pg_dump -Fc` "
-    "piped into `kubectl exec -i {pod} -- pg_restore`, with Compose's writers stopped.",
-    "files": "Move it by hand until the Data step can: a tar of {row.source_path} from the "
-    "Compose container into the claim {row.claim} (`kubectl exec -i {pod} -- tar -x`), with "
-    "Compose's writers stopped.",
-}
+# Until the wizard has a Data body, copies run from the command line.
+NOT_COPIED_FIX = (
+    "Stop what writes it in Compose ({services}), then `cutover data copy {row.volume}`; "
+    "`cutover data` then shows it verified."
+)
 
 
 @dataclass(frozen=True)
@@ -124,9 +120,7 @@ def data_findings(
                     check,
                     Severity.BLOCK,
                     f"{into}: not copied yet ({row.method}: {row.why})",
-                    fix=NOT_COPIED_FIX[row.method].format(
-                        row=row, pod=row.pods[0] if row.pods else f"<a pod mounting {row.claim}>"
-                    ),
+                    fix=NOT_COPIED_FIX.format(row=row, services=", ".join(row.services)),
                 )
             )
         elif record.outcome != VERIFIED:

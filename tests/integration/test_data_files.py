@@ -13,6 +13,7 @@ import pytest
 from kubernetes import client
 
 from tests.support.pods import is_ready, running, template, wait_for_pods
+from tests.support.workloads import create_bound_claim
 from wizard.data.files import CopyFailed, Progress, Target, compare, copy_volume, target_listing
 from wizard.errors import ReadOnlyRefused
 from wizard.gateways.dockerhost import connect_compose_host
@@ -50,7 +51,11 @@ def uploads(compose_project: Callable[..., Any], docker_host: str) -> Iterator[t
         {
             "services": {
                 "app": {
-                    "command": ["sh", "-c", _compose(SEED + "trap 'exit 0' TERM; sleep 3600 & wait")],
+                    "command": [
+                        "sh",
+                        "-c",
+                        _compose(SEED + "trap 'exit 0' TERM; sleep 3600 & wait"),
+                    ],
                     "volumes": ["uploads:/uploads"],
                     "healthcheck": {"test": ["CMD", "test", "-f", "/tmp/seeded"], "interval": "1s"},
                 }
@@ -67,31 +72,9 @@ def uploads(compose_project: Callable[..., Any], docker_host: str) -> Iterator[t
 def claim_pod(admin_api: Any, namespace: str, tmp_path: Path) -> Iterator[Target]:
     """A claim bound to a hostPath PV, mounted at /data by a busybox pod the kubelet runs."""
     core = client.CoreV1Api(admin_api)
-    pv = f"{namespace}-uploads"[:63]
     folder = tmp_path / "pv"
-    core.create_persistent_volume(
-        {
-            "metadata": {"name": pv},
-            "spec": {
-                "capacity": {"storage": "1Gi"},
-                "accessModes": ["ReadWriteMany"],
-                "persistentVolumeReclaimPolicy": "Retain",
-                "hostPath": {"path": str(folder), "type": "DirectoryOrCreate"},
-                "claimRef": {"namespace": namespace, "name": "uploads"},
-            },
-        }
-    )
-    core.create_namespaced_persistent_volume_claim(
-        namespace,
-        {
-            "metadata": {"name": "uploads"},
-            "spec": {
-                "accessModes": ["ReadWriteMany"],
-                "storageClassName": "",
-                "resources": {"requests": {"storage": "1Gi"}},
-            },
-        },
-    )
+    source = {"hostPath": {"path": str(folder), "type": "DirectoryOrCreate"}}
+    pv = create_bound_claim(admin_api, namespace, "uploads", source)
     container = {**running("web"), "volumeMounts": [{"name": "u", "mountPath": "/data"}]}
     volume = {"name": "u", "persistentVolumeClaim": {"claimName": "uploads"}}
     core.create_namespaced_pod(
@@ -172,7 +155,9 @@ def test_a_volume_written_while_copied_is_not_trusted(
     writer = "i=0; while :; do echo $i >> /log/app.log; i=$((i+1)); sleep 0.01; done"
     project = compose_project(
         {
-            "services": {"app": {"command": ["sh", "-c", _compose(writer)], "volumes": ["log:/log"]}},
+            "services": {
+                "app": {"command": ["sh", "-c", _compose(writer)], "volumes": ["log:/log"]}
+            },
             "volumes": {"log": {}},
         }
     )

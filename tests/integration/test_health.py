@@ -20,6 +20,7 @@ from tests.support.pods import (
     template,
 )
 from tests.support.seen import Seen
+from tests.support.workloads import create_bound_claim
 from wizard.gateways.kube.cluster import KubeCluster, connect_cluster
 from wizard.health.report import gather_health
 from wizard.health.status import PodRow, WorkloadHealth, rollup
@@ -62,32 +63,8 @@ def create_deployment(api: Any, namespace: str, name: str, replicas: int = 1, **
 def nfs_claim(api: Any, namespace: str) -> str:
     """A claim bound to an NFS PersistentVolume whose server is nowhere: it binds, but no node can
     mount it. Returns the PV's name (cluster-wide: the caller deletes it)."""
-    core = client.CoreV1Api(api)
-    pv = f"{namespace}-media"[:63]
-    core.create_persistent_volume(
-        {
-            "metadata": {"name": pv},
-            "spec": {
-                "capacity": {"storage": "1Gi"},
-                "accessModes": ["ReadWriteMany"],
-                "persistentVolumeReclaimPolicy": "Retain",
-                "nfs": {"server": "nfs.example.invalid", "path": "/exports/media"},
-                "claimRef": {"namespace": namespace, "name": "media"},
-            },
-        }
-    )
-    core.create_namespaced_persistent_volume_claim(
-        namespace,
-        {
-            "metadata": {"name": "media"},
-            "spec": {
-                "accessModes": ["ReadWriteMany"],
-                "storageClassName": "",
-                "resources": {"requests": {"storage": "1Gi"}},
-            },
-        },
-    )
-    return pv
+    nfs = {"nfs": {"server": "nfs.example.invalid", "path": "/exports/media"}}
+    return create_bound_claim(api, namespace, "media", nfs)
 
 
 def test_the_real_kubelets_reasons_read_as_kubectl_shows_them(

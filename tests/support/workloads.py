@@ -79,3 +79,35 @@ class CountingHost:
             return attr(*args, **kwargs)
 
         return call
+
+
+def create_bound_claim(admin_api: Any, namespace: str, name: str, source: dict[str, Any]) -> str:
+    """A ReadWriteMany claim `name` pre-bound to a PersistentVolume of `source` (e.g.
+    ``{"hostPath": {...}}`` or ``{"nfs": {...}}``); returns the PV's name, which is
+    cluster-wide: the caller deletes it."""
+    core = client.CoreV1Api(admin_api)
+    pv = f"{namespace}-{name}"[:63]
+    core.create_persistent_volume(
+        {
+            "metadata": {"name": pv},
+            "spec": {
+                "capacity": {"storage": "1Gi"},
+                "accessModes": ["ReadWriteMany"],
+                "persistentVolumeReclaimPolicy": "Retain",
+                "claimRef": {"namespace": namespace, "name": name},
+                **source,
+            },
+        }
+    )
+    core.create_namespaced_persistent_volume_claim(
+        namespace,
+        {
+            "metadata": {"name": name},
+            "spec": {
+                "accessModes": ["ReadWriteMany"],
+                "storageClassName": "",
+                "resources": {"requests": {"storage": "1Gi"}},
+            },
+        },
+    )
+    return pv

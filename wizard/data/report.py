@@ -38,17 +38,10 @@ def gather_data(config: CutoverConfig, gateways: Gateways) -> DataReport:
     Raises the gateways' errors (CutoverError) when a read fails."""
     from wizard.compose.loader import load_project
     from wizard.state.store import state_file_for
-    from wizard.storage.volumes import data_sizes, gather_volumes
+    from wizard.storage.volumes import read_volumes
 
     project = load_project(config)
-    volumes = gather_volumes(
-        gateways.cluster(),
-        project,
-        config.volumes,
-        config.services,
-        config.selector,
-        data_sizes(gateways, project.name),
-    )
+    volumes = read_volumes(config, gateways, project)
     rows = tuple(plan_data(project, volumes, config.data))
     records = load_records(state_file_for(config))
     containers = gateways.compose_host().project_containers(project.name)

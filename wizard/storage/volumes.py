@@ -44,6 +44,7 @@ from wizard.storage.claims import format_bytes, parse_quantity
 from wizard.target.model import TargetState, TargetWorkload
 
 if TYPE_CHECKING:
+    from wizard.config import CutoverConfig
     from wizard.gateways import Gateways
     from wizard.gateways.protocols import Cluster
     from wizard.steps import Round
@@ -404,9 +405,14 @@ def check(round: Round) -> list[Finding]:
     """The Volumes step (wizard.steps): every Compose named volume next to its PVC, read once."""
     from wizard.compose.loader import load_project
 
-    config, gateways = round.config, round.gateways
-    project = load_project(config)
-    report = gather_volumes(
+    return list(read_volumes(round.config, round.gateways, load_project(round.config)).findings)
+
+
+def read_volumes(
+    config: CutoverConfig, gateways: Gateways, project: ComposeProject
+) -> VolumesReport:
+    """`gather_volumes` as the configuration says: its maps, its selector, the engine's sizes."""
+    return gather_volumes(
         gateways.cluster(),
         project,
         config.volumes,
@@ -414,4 +420,3 @@ def check(round: Round) -> list[Finding]:
         config.selector,
         data_sizes(gateways, project.name),
     )
-    return list(report.findings)

@@ -14,7 +14,15 @@ from kubernetes import client
 
 from tests.support.pods import is_ready, running, template, wait_for_pods
 from tests.support.workloads import create_bound_claim
-from wizard.data.files import CopyFailed, Progress, Target, compare, copy_volume, target_listing
+from wizard.data.files import (
+    CopyFailed,
+    Progress,
+    Target,
+    TargetNotEmpty,
+    compare,
+    copy_volume,
+    target_listing,
+)
 from wizard.errors import ReadOnlyRefused
 from wizard.gateways.dockerhost import connect_compose_host
 from wizard.gateways.kube.cluster import KubeCluster, connect_cluster
@@ -182,3 +190,33 @@ def test_read_only_gateways_refuse_before_sending_anything(
         pass
     assert sent == []
     cluster.close()
+
+
+class Interrupted(Exception):
+    """Stands for a quit, a lost SSH session or a killed exec in the middle of the stream."""
+
+
+def test_a_copy_cut_short_is_never_trusted_and_the_next_run_finishes_it(
+    uploads: tuple[Any, str],
+    claim_pod: Target,
+    admin: KubeCluster,
+    docker_host: str,
+    busybox_image: str,
+) -> None:
+    _, volume = uploads
+    host = connect_compose_host(docker_host)
+
+    def cut_at_a_third(progress: Progress) -> None:
+        if progress.done > progress.total // 3:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        copy_volume(host, admin, volume, busybox_image, claim_pod, cut_at_a_third)
+    # Half a copy is there: a run that was not told the target is its own refuses to touch it.
+    with pytest.raises(TargetNotEmpty) as refused:
+        copy_volume(host, admin, volume, busybox_image, claim_pod)
+    assert "already holds" in refused.value.message and "--replace" in refused.value.fix
+    # The resume (cutover data copy knows it made that copy): emptied, copied, verified.
+    result = copy_volume(host, admin, volume, busybox_image, claim_pod, replace=True)
+    assert result.verified, result.differences
+    assert result.source.files == 302

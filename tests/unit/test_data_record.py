@@ -9,6 +9,7 @@ from pathlib import Path
 from wizard.checks import Severity
 from wizard.data.plan import FILES, POSTGRES, SKIP, DataRow
 from wizard.data.record import (
+    COPYING,
     FAILED,
     VERIFIED,
     data_findings,
@@ -83,3 +84,11 @@ def test_records_survive_state_json_and_a_bad_entry_is_forgotten(tmp_path: Path)
     save_record(state, record)
     state.write_section("data", {**state.section("data"), "broken": {"volume": "broken"}})
     assert load_records(state) == {"upload_data": record}
+
+
+def test_a_copy_cut_short_blocks_and_says_so() -> None:
+    uploads = row("upload_data", FILES)
+    cut = record_copy(uploads, COPYING, "interrupted before it ended", [app()], now=T0)
+    [finding] = data_findings([uploads], {"upload_data": cut}, [app()])
+    assert finding.blocks and "was cut short" in finding.message
+    assert "`cutover data copy upload_data` replaces that copy" in finding.fix

@@ -113,6 +113,10 @@ class CopyFailed(GatewayError):
     """The copy did not arrive whole; the message says what differs, the source is untouched."""
 
 
+class TargetNotEmpty(CopyFailed):
+    """The target already holds data; replacing it needs the operator's yes."""
+
+
 # ---------------------------------------------------------------------------------------------
 # Pass 1: the source's listing
 # ---------------------------------------------------------------------------------------------
@@ -200,10 +204,21 @@ def copy_volume(
     image: str,
     target: Target,
     on_progress: Callable[[Progress], None] | None = None,
+    replace: bool = False,
 ) -> FilesResult:
-    """List `volume`, copy it into `target`, verify it there. Raises CopyFailed when the stream
-    changed between the passes (a writer is running); returns the differences found by
-    verification (none: verified)."""
+    """List `volume`, copy it into `target`, verify it there. A target that holds files is
+    refused (TargetNotEmpty) unless `replace`, which empties it first. Raises CopyFailed when
+    the stream changed between the passes (a writer is running); returns the differences found
+    by verification (none: verified)."""
+    held = target_entries(cluster, target)
+    if held and not replace:
+        raise TargetNotEmpty(
+            f"{target.path} in {target.pod} already holds {held} entries: nothing was copied",
+            fix="If they may go (an earlier or interrupted copy), copy again replacing them "
+            "(--replace empties the claim first); otherwise point the step at an empty claim.",
+        )
+    if held:
+        empty_target(cluster, target)
     listing = time.monotonic()
     with host.volume_archive(volume, image) as chunks:
         source = read_listing(chunks)
@@ -281,6 +296,31 @@ find . -type f -exec sha256sum {} + &&
 echo -- &&
 find . -type l | while IFS= read -r l; do printf '%s|%s\n' "$l" "$(readlink "$l")"; done
 """
+
+
+def target_entries(cluster: Cluster, target: Target) -> int:
+    """How many entries the target's mount holds (0: empty, ready for a copy)."""
+    script = f"find {shlex.quote(target.path)} -mindepth 1 | wc -l"
+    result = cluster.exec_in(target.pod, target.container, ["sh", "-c", script])
+    if result.exit_code != 0:
+        raise CopyFailed(
+            f"Cannot look into {target.path} in {target.pod}/{target.container}: "
+            f"{_first_line(result.stderr)}",
+            fix="Check that the claim is mounted there and the image has find (busybox has).",
+        )
+    return int(result.stdout.strip() or 0)
+
+
+def empty_target(cluster: Cluster, target: Target) -> None:
+    """Remove everything under the target's mount (never the mount itself)."""
+    script = f"find {shlex.quote(target.path)} -mindepth 1 -maxdepth 1 -exec rm -rf {{}} +"
+    result = cluster.exec_in(target.pod, target.container, ["sh", "-c", script])
+    if result.exit_code != 0:
+        raise CopyFailed(
+            f"Emptying {target.path} in {target.pod}/{target.container} failed: "
+            f"{_first_line(result.stderr)}",
+            fix="Empty the claim by hand, then copy again; the source is untouched.",
+        )
 
 
 def target_listing(cluster: Cluster, target: Target) -> dict[str, Entry]:

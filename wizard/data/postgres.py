@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from wizard.data.files import CopyFailed, Progress, Target
+from wizard.data.files import CopyFailed, Progress, Target, TargetNotEmpty
 
 if TYPE_CHECKING:
     from wizard.gateways.protocols import Cluster, ComposeHost
@@ -76,10 +76,6 @@ class PostgresResult:
     @property
     def verified(self) -> bool:
         return not self.differences
-
-
-class TargetNotEmpty(CopyFailed):
-    """The target database already holds tables; replacing them needs the operator's yes."""
 
 
 def move_database(

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 SECTION = "data"
 VERIFIED, FAILED = "verified", "failed"
+COPYING = "copying"  # written before a copy starts: still there next time means it was cut short
 MAX_DIFFERENCES = 20  # kept in state.json; the step shows them all when it has them
 # Until the wizard has a Data body, copies run from the command line.
 NOT_COPIED_FIX = (
@@ -48,7 +49,7 @@ class Writer:
 class CopyRecord:
     volume: str
     method: str
-    outcome: str  # verified | failed
+    outcome: str  # verified | failed | copying
     at: str  # ISO 8601, UTC
     summary: str  # "302 files, 20.1 MB" / "3 tables, 100,002 rows": counts only
     writers: tuple[Writer, ...] = ()
@@ -125,12 +126,14 @@ def data_findings(
             )
         elif record.outcome != VERIFIED:
             shown = "; ".join(record.differences[:3]) or record.summary
+            said = "was cut short" if record.outcome == COPYING else "did not verify"
             found.append(
                 Finding(
                     check,
                     Severity.BLOCK,
-                    f"{into}: the copy of {record.at} did not verify: {shown}",
-                    fix="Stop what writes the volume, then copy it again; the source is untouched.",
+                    f"{into}: the copy of {record.at} {said}: {shown}",
+                    fix="Stop what writes the volume, then copy it again (`cutover data copy "
+                    f"{row.volume}` replaces that copy); the source is untouched.",
                 )
             )
         elif why := stale_because(record, containers):
@@ -165,6 +168,12 @@ def load_records(state: StateFile) -> dict[str, CopyRecord]:
         except (KeyError, TypeError, ValueError):
             continue
     return records
+
+
+def forget_record(state: StateFile, volume: str) -> None:
+    section = state.section(SECTION) or {}
+    if isinstance(section, dict) and volume in section:
+        state.write_section(SECTION, {k: v for k, v in section.items() if k != volume} or None)
 
 
 def save_record(state: StateFile, record: CopyRecord) -> None:

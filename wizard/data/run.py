@@ -7,7 +7,10 @@ written to the audit log (counts and names only). Refusals come first and change
 - no running pod mounts the claim (a helper pod is not made by this version);
 - for `files`, a Compose container that mounts the volume still runs (it may write while the
   stream is read: stop it, or say `while_running` to copy anyway, which is recorded);
-- a PostgreSQL target that holds tables, unless `replace`.
+- a target that holds data cutover did not put there (files, or a PostgreSQL database with
+  tables), unless `replace`. What cutover copied before (a copy that failed, went stale or was cut
+  short by a quit, a lost session or a killed exec) it replaces without asking: the next run is
+  the resume, and its verification decides, never the half-copied target.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import TYPE_CHECKING
 from wizard.data.files import CopyFailed, FilesResult, Progress, copy_volume
 from wizard.data.plan import POSTGRES, SKIP, DataRow
 from wizard.data.postgres import PostgresResult, move_database
-from wizard.data.record import FAILED, VERIFIED, record_copy, save_record
+from wizard.data.record import COPYING, FAILED, VERIFIED, forget_record, record_copy, save_record
 from wizard.data.report import gather_data
 from wizard.data.target import find_target
 from wizard.errors import ConfigError, CutoverError
@@ -73,8 +76,13 @@ def copy_volumes(
     identity = cluster.identity
     outcomes = []
     for row in rows:
+        # What cutover copied there before (verified, failed, stale or cut short) it may replace;
+        # anything else in the target only with the operator's --replace.
+        ours = row.volume in report.records
+        if row.method != SKIP:
+            save_record(store, record_copy(row, COPYING, "interrupted before it ended", containers))
         outcome = _copy_one(
-            row, gateways, state, pods, containers, replace, while_running, on_progress
+            row, gateways, state, pods, containers, replace or ours, while_running, on_progress
         )
         outcomes.append(outcome)
         if outcome.result in (VERIFIED, FAILED):
@@ -82,6 +90,8 @@ def copy_volumes(
                 store,
                 record_copy(row, outcome.result, outcome.message, containers, outcome.differences),
             )
+        elif outcome.result == "refused" and not ours:
+            forget_record(store, row.volume)  # refused before anything was written
         if outcome.result != "skipped":
             audit.write(
                 record(
@@ -152,6 +162,7 @@ def _copy_one(
                 image,
                 target,
                 progress,
+                replace,
             )
     except CopyFailed as exc:
         return CopyOutcome(row.volume, row.method, FAILED, exc.message)

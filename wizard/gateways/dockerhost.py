@@ -203,11 +203,25 @@ class EngineComposeHost:
 
         helper = self._call(f"create a helper container for volume {volume}", create)
         try:
-            stream, _ = self._call(
-                f"read volume {volume}",
-                lambda api: api.get_archive(helper, "/volume/.", chunk_size=ARCHIVE_CHUNK),
-            )
-            yield self._guarded(stream, f"read volume {volume}")
+            # The SDK's get_archive hides its response, and a stream cut short (a quit, an error
+            # on the other side) must be closed, or the engine keeps the helper busy and refuses
+            # to remove it: the same request, with the response in hand.
+            api = self._api()
+            try:
+                response = api._get(
+                    api._url("/containers/{0}/archive", helper),
+                    params={"path": "/volume/."},
+                    stream=True,
+                    headers={"Accept-Encoding": "identity"},
+                )
+                api._raise_for_status(response)
+            except Exception as exc:
+                raise error_for_docker(exc, self._host) from None
+            try:
+                chunks = response.iter_content(ARCHIVE_CHUNK, decode_unicode=False)
+                yield self._guarded(chunks, f"read volume {volume}")
+            finally:
+                response.close()
         finally:
             self._call(
                 f"remove the helper container of volume {volume}",
@@ -244,14 +258,13 @@ class EngineComposeHost:
             f"exec in {container}",
             lambda api: api.exec_create(container, list(command), stdout=True, stderr=False),
         )
-        stream = self._call(
-            f"exec in {container}", lambda api: api.exec_start(made["Id"], stream=True)
-        )
-        try:
+        # A connection of its own, closed when the reader stops (see volume_archive).
+        with self._client_for(self._timeout) as api:
+            try:
+                stream = api.exec_start(made["Id"], stream=True)
+            except Exception as exc:
+                raise error_for_docker(exc, self._host) from None
             yield self._guarded(stream, f"read from {container}")
-        finally:
-            with contextlib.suppress(Exception):
-                stream.close()
 
     def _guarded(self, stream: Iterable[bytes], what: str) -> Iterator[bytes]:
         try:

@@ -31,6 +31,9 @@ CONFIG_FILE_NAME = "cutover.yaml"
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
+HELPER_IMAGE = "busybox:1.36"
+
+
 class DataOverride(BaseModel):
     """How one Compose volume's data moves on the Data step, where its guess is wrong."""
 
@@ -70,6 +73,11 @@ class CutoverFile(BaseModel):
     data: dict[str, DataOverride] = Field(
         default_factory=dict, description="Compose named volume -> how its data moves."
     )
+    helper_image: str = Field(
+        HELPER_IMAGE,
+        description="Image of the short-lived pod that mounts a claim no running pod mounts, "
+        "for a copy (it needs sh, tar, find, stat, sha256sum: busybox has them).",
+    )
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,7 @@ class CutoverConfig:
     volumes: Mapping[str, str] = field(default_factory=dict)
     secrets: Mapping[str, Any] = field(default_factory=dict)
     data: Mapping[str, DataOverride] = field(default_factory=dict)
+    helper_image: str = ""  # "" : HELPER_IMAGE
     demo_fixed: bool = False  # `cutover demo --fixed`: assets/demo/k8s-fixed applied too
 
 
@@ -199,6 +208,7 @@ def resolve_config(
         volumes=file.volumes,
         secrets=file.secrets,
         data=file.data,
+        helper_image=file.helper_image,
     )
 
 
@@ -256,6 +266,7 @@ def _demo_config(flags: Flags) -> CutoverConfig:
         volumes=file.volumes,
         secrets=file.secrets,
         data=file.data,
+        helper_image=file.helper_image,
     )
 
 

@@ -289,5 +289,29 @@ def test_fixed_sandbox_binds_postgres_and_plans_without_blocks(
     states = json.loads(cutover(sandbox, "data", "--json").stdout)["volumes"]
     assert {v["volume"]: v["state"] for v in states}["upload_data"] == "stale"
 
+    # A claim no running pod mounts (backend and celery scaled to 0): a helper pod mounts it
+    # for the copy, and is gone afterwards; both are in the audit.
+    apps = client.AppsV1Api(admin_api)
+    for name in ("email-rag-backend", "email-rag-celery"):
+        apps.patch_namespaced_deployment_scale(name, sandbox.namespace, {"spec": {"replicas": 0}})
+    poll(
+        "backend and celery pods gone",
+        lambda: (
+            not core.list_namespaced_pod(
+                sandbox.namespace, label_selector="component in (backend,celery)"
+            ).items
+        ),
+        timeout=60,
+    )
+    chroma = cutover(sandbox, "data", "copy", "chroma_data", "--yes", "--while-running")
+    assert chroma.returncode == 0, chroma.stdout + chroma.stderr
+    assert json.loads(chroma.stdout)[0]["result"] == "verified"
+    assert not core.list_namespaced_pod(
+        sandbox.namespace, label_selector="cutover.data/claim=chroma-data"
+    ).items
+    audit = (sandbox.workdir / ".cutover" / "audit.jsonl").read_text()
+    assert '"object": "pod/cutover-copy-chroma-data"' in audit
+    assert audit.count('"action": "create-pod"') == audit.count('"action": "delete-pod"') == 1
+
     sandbox.stop()
     assert_nothing_left(sandbox, admin_api, docker_client)

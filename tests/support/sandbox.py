@@ -267,6 +267,8 @@ def _write_project(workdir: Path, namespace: str, project: str) -> tuple[Path, P
     (workdir / OVERRIDE_NAME).write_text(OVERRIDE)
     settings = yaml.safe_load((SAMPLE / "cutover.yaml").read_text())
     settings.update(project=project, env_file=".env", namespace=namespace, manifests="k8s")
+    # No registry here: the Data step's helper pods run the environment's own busybox.
+    settings["helper_image"] = testenv.load().image
     (workdir / "cutover.yaml").write_text(
         "# The sample's cutover.yaml, for this sandbox (its namespace, project and .env).\n"
         + yaml.safe_dump(settings, sort_keys=False)

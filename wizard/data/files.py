@@ -339,19 +339,25 @@ def target_listing(cluster: Cluster, target: Target) -> dict[str, Entry]:
             f"The listing of {target.path} is larger than {LISTING_LIMIT >> 20} MiB",
             fix="Too many files to verify in one listing; split the volume.",
         )
-    stats, hashes, links = (result.stdout.decode("utf-8", "surrogateescape") + "\n--\n").split(
-        "\n--\n"
-    )[:3]
+    # Three sections, split by a line "--" (a section may be empty: an empty volume).
+    sections: list[list[str]] = [[], [], []]
+    part = 0
+    for line in result.stdout.decode("utf-8", "surrogateescape").splitlines():
+        if line == "--":
+            part = min(part + 1, 2)
+        elif line:
+            sections[part].append(line)
+    stats, hashes, links = sections
     entries: dict[str, Entry] = {}
     digests = {}
-    for line in hashes.splitlines():
+    for line in hashes:
         digest, _, name = line.partition("  ")
         digests[_relative(name)] = digest
     targets = {}
-    for line in links.splitlines():
+    for line in links:
         name, _, link = line.partition("|")
         targets[_relative(name)] = link
-    for line in stats.splitlines():
+    for line in stats:
         kind, mode, uid, gid, name = line.split("|", 4)
         path = _relative(name)
         entries[path] = Entry(

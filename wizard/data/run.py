@@ -1,10 +1,11 @@
 """Running the Data step's copies: `cutover data copy VOLUME... | --all --yes`.
 
-For each volume of the plan asked for: the target is the running pod that mounts its claim; the
-method runs (`files` or `postgres`), verifies, and the outcome is remembered in state.json and
-written to the audit log (counts and names only). Refusals come first and change nothing:
+For each volume of the plan asked for: the target is the running pod that mounts its claim, or,
+when none does, a short-lived helper pod (cutover.yaml `helper_image`, busybox by default) that
+mounts it and is deleted afterwards; the method runs (`files` or `postgres`), verifies, and the
+outcome is remembered in state.json and written to the audit log (counts and names only), as are
+the helper pod's creation and deletion. Refusals come first and change nothing:
 - a volume skipped on purpose is not copied (the gate asks for its acknowledgement instead);
-- no running pod mounts the claim (a helper pod is not made by this version);
 - for `files`, a Compose container that mounts the volume still runs (it may write while the
   stream is read: stop it, or say `while_running` to copy anyway, which is recorded);
 - a target that holds data cutover did not put there (files, or a PostgreSQL database with
@@ -15,26 +16,39 @@ written to the audit log (counts and names only). Refusals come first and change
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from wizard.data.files import CopyFailed, FilesResult, Progress, copy_volume
+from wizard.config import HELPER_IMAGE
+from wizard.data.files import CopyFailed, FilesResult, Progress, Target, copy_volume
 from wizard.data.plan import POSTGRES, SKIP, DataRow
 from wizard.data.postgres import PostgresResult, move_database
-from wizard.data.record import COPYING, FAILED, VERIFIED, forget_record, record_copy, save_record
+from wizard.data.record import (
+    COPYING,
+    FAILED,
+    VERIFIED,
+    forget_record,
+    record_copy,
+    save_record,
+)
 from wizard.data.report import gather_data
 from wizard.data.target import find_target
-from wizard.errors import ConfigError, CutoverError
+from wizard.errors import ConfigError, CutoverError, GatewayError, NotFound
 from wizard.storage.claims import format_bytes
 
 if TYPE_CHECKING:
     from wizard.config import CutoverConfig
     from wizard.gateways import Gateways
     from wizard.model import ComposeContainer, Pod
+    from wizard.state.audit import AuditLog
     from wizard.target.model import TargetState
 
 OnProgress = Callable[[str, Progress], None]  # (volume, progress)
+HELPER_LABEL = "cutover.data/claim"
+HELPER_READY_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -46,6 +60,20 @@ class CopyOutcome:
     differences: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What every copy of one `cutover data copy` shares."""
+
+    config: CutoverConfig
+    gateways: Gateways
+    state: TargetState
+    pods: Sequence[Pod]
+    containers: Sequence[ComposeContainer]
+    audit: AuditLog
+    while_running: bool
+    on_progress: OnProgress | None
+
+
 def copy_volumes(
     config: CutoverConfig,
     gateways: Gateways,
@@ -55,7 +83,7 @@ def copy_volumes(
     on_progress: OnProgress | None = None,
 ) -> list[CopyOutcome]:
     """Copy the named volumes of the plan (all of them when `volumes` is empty), in plan order."""
-    from wizard.state.audit import audit_log_for, record
+    from wizard.state.audit import audit_log_for
     from wizard.state.store import state_file_for
 
     report = gather_data(config, gateways)
@@ -68,12 +96,18 @@ def copy_volumes(
         )
     rows = [known[v] for v in volumes] if volumes else list(report.rows)
     cluster, host = gateways.cluster(), gateways.compose_host()
-    state = cluster.read_target(config.selector)
-    pods = cluster.list_pods(config.selector)
     containers = host.project_containers(report.project)
+    run = _Run(
+        config,
+        gateways,
+        cluster.read_target(config.selector),
+        cluster.list_pods(),
+        containers,
+        audit_log_for(config.project_dir, demo=config.demo),
+        while_running,
+        on_progress,
+    )
     store = state_file_for(config)
-    audit = audit_log_for(config.project_dir, demo=config.demo)
-    identity = cluster.identity
     outcomes = []
     for row in rows:
         # What cutover copied there before (verified, failed, stale or cut short) it may replace;
@@ -81,9 +115,7 @@ def copy_volumes(
         ours = row.volume in report.records
         if row.method != SKIP:
             save_record(store, record_copy(row, COPYING, "interrupted before it ended", containers))
-        outcome = _copy_one(
-            row, gateways, state, pods, containers, replace or ours, while_running, on_progress
-        )
+        outcome = _copy_one(run, row, replace or ours)
         outcomes.append(outcome)
         if outcome.result in (VERIFIED, FAILED):
             save_record(
@@ -93,83 +125,114 @@ def copy_volumes(
         elif outcome.result == "refused" and not ours:
             forget_record(store, row.volume)  # refused before anything was written
         if outcome.result != "skipped":
-            audit.write(
-                record(
-                    identity.context,
-                    identity.namespace,
-                    "copy-volume",
-                    f"volume/{row.volume}:pvc/{row.claim}",
-                    (),
-                    "ok" if outcome.result == VERIFIED else outcome.result,
-                )
-            )
+            result = "ok" if outcome.result == VERIFIED else outcome.result
+            _audit(run, "copy-volume", f"volume/{row.volume}:pvc/{row.claim}", result)
     return outcomes
 
 
-def _copy_one(
-    row: DataRow,
-    gateways: Gateways,
-    state: TargetState,
-    pods: Sequence[Pod],
-    containers: Sequence[ComposeContainer],
-    replace: bool,
-    while_running: bool,
-    on_progress: OnProgress | None,
-) -> CopyOutcome:
+def _copy_one(run: _Run, row: DataRow, replace: bool) -> CopyOutcome:
     if row.method == SKIP:
         return CopyOutcome(row.volume, row.method, "skipped", row.why)
-    target = find_target(state, pods, row.claim)
-    if target is None:
+    mine = [c for c in run.containers if c.service in row.services]
+    running = [c for c in mine if c.state == "running"]
+    if row.method == POSTGRES and not running:
         return CopyOutcome(
             row.volume,
             row.method,
             "refused",
-            f"no running pod mounts {row.claim}: scale its workload up (a helper pod is not "
-            "made by this version)",
+            f"PostgreSQL of {', '.join(row.services)} is not running in Compose: start it, "
+            "pg_dump needs the server",
         )
-    mine = [c for c in containers if c.service in row.services]
-    progress = None if on_progress is None else (lambda p: on_progress(row.volume, p))
+    if row.method != POSTGRES and running and not run.while_running:
+        return CopyOutcome(
+            row.volume,
+            row.method,
+            "refused",
+            f"{', '.join(c.name for c in running)} still run(s) and may write {row.volume}: "
+            f"stop them (`docker compose stop {' '.join(row.services)}`), or copy while they "
+            "run (--while-running) and copy again after stopping them",
+        )
+    progress = None if run.on_progress is None else _for_volume(run.on_progress, row.volume)
+    host, cluster = run.gateways.compose_host(), run.gateways.cluster()
     try:
-        if row.method == POSTGRES:
-            source = next((c for c in mine if c.state == "running"), None)
-            if source is None:
-                return CopyOutcome(
-                    row.volume,
-                    row.method,
-                    "refused",
-                    f"PostgreSQL of {', '.join(row.services)} is not running in Compose: "
-                    "start it, pg_dump needs the server",
+        with _target_for(run, row) as target:
+            result: FilesResult | PostgresResult
+            if row.method == POSTGRES:
+                result = move_database(host, cluster, running[0].name, target, replace, progress)
+            else:
+                image = next((c.image for c in mine if c.image), "")
+                result = copy_volume(
+                    host, cluster, row.engine_name, image, target, progress, replace
                 )
-            result: FilesResult | PostgresResult = move_database(
-                gateways.compose_host(), gateways.cluster(), source.name, target, replace, progress
-            )
-        else:
-            running = [c.name for c in mine if c.state == "running"]
-            if running and not while_running:
-                return CopyOutcome(
-                    row.volume,
-                    row.method,
-                    "refused",
-                    f"{', '.join(running)} still run(s) and may write {row.volume}: stop them "
-                    "(`docker compose stop " + " ".join(row.services) + "`), or copy while "
-                    "they run (--while-running) and copy again after stopping them",
-                )
-            image = next((c.image for c in mine if c.image), "")
-            result = copy_volume(
-                gateways.compose_host(),
-                gateways.cluster(),
-                row.engine_name,
-                image,
-                target,
-                progress,
-                replace,
-            )
     except CopyFailed as exc:
         return CopyOutcome(row.volume, row.method, FAILED, exc.message)
     except CutoverError as exc:
         return CopyOutcome(row.volume, row.method, "refused", f"{exc.message} {exc.fix}".strip())
+    except Exception as exc:  # a bug of ours: this volume's copy is not trusted, the rest go on
+        return CopyOutcome(
+            row.volume, row.method, FAILED, f"unexpected {type(exc).__name__} while copying"
+        )
     outcome = VERIFIED if result.verified else FAILED
     return CopyOutcome(row.volume, row.method, outcome, summary(result), result.differences)
+
+
+def _for_volume(report: OnProgress, volume: str) -> Callable[[Progress], None]:
+    return lambda progress: report(volume, progress)
+
+
+@contextmanager
+def _target_for(run: _Run, row: DataRow) -> Iterator[Target]:
+    """The running pod that mounts the claim, or a helper pod made for the copy and deleted
+    after it, whatever happens."""
+    target = find_target(run.state, run.pods, row.claim)
+    if target is not None:
+        yield target
+        return
+    cluster = run.gateways.cluster()
+    name = f"cutover-copy-{row.claim}"[:63].rstrip("-.")
+    image = run.config.helper_image or HELPER_IMAGE
+    labels = {"app.kubernetes.io/managed-by": "cutover", HELPER_LABEL: row.claim}
+    try:
+        cluster.delete_pod(name)  # left by a run that was cut short
+        _audit(run, "delete-pod", f"pod/{name}", "ok")
+    except NotFound:
+        pass
+    cluster.create_claim_helper(name, row.claim, image, labels)
+    _audit(run, "create-pod", f"pod/{name}", "ok")
+    try:
+        _wait_running(run, name, f"{HELPER_LABEL}={row.claim}")
+        yield Target(pod=name, container="copy", path="/data")
+    finally:
+        try:
+            cluster.delete_pod(name)
+            _audit(run, "delete-pod", f"pod/{name}", "ok")
+        except GatewayError:
+            _audit(run, "delete-pod", f"pod/{name}", "failed")
+
+
+def _wait_running(run: _Run, name: str, selector: str) -> None:
+    cluster = run.gateways.cluster()
+    deadline = time.monotonic() + HELPER_READY_S
+    while True:
+        pods = {p.name: p for p in cluster.list_pods(selector)}
+        phase = pods[name].phase if name in pods else ""
+        if phase == "Running":
+            return
+        if phase in ("Failed", "Succeeded") or time.monotonic() > deadline:
+            raise GatewayError(
+                f"The helper pod {name} did not start within {HELPER_READY_S:.0f} s "
+                f"(phase {phase or 'unknown'})",
+                fix=f"`kubectl describe pod {name}`: its image ({run.config.helper_image or HELPER_IMAGE}, "
+                "cutover.yaml `helper_image`) must be pullable, and its claim mountable.",
+            )
+        time.sleep(0.5)
+
+
+def _audit(run: _Run, action: str, obj: str, result: str) -> None:
+    from wizard.state.audit import record
+
+    identity = run.gateways.cluster().identity
+    run.audit.write(record(identity.context, identity.namespace, action, obj, (), result))
 
 
 def summary(result: FilesResult | PostgresResult) -> str:

@@ -350,6 +350,20 @@ class DemoCluster:
     def list_events(self, field_selector: str = "") -> list[EventRow]:
         return list(self._events(field_selector).values())
 
+    def create_claim_helper(
+        self, name: str, claim: str, image: str, labels: Mapping[str, str]
+    ) -> None:
+        """The demo makes no helper pods (its copies are simulated)."""
+        if self._read_only:
+            raise ReadOnlyRefused(f"Read-only mode: refused to create pod {name}")
+        raise GatewayError(
+            f"The demo cannot create pod {name}: its pods are simulated",
+            fix="Try data moves on `make sandbox`, which runs real pods.",
+        )
+
+    def delete_pod(self, name: str) -> None:
+        raise NotFound(f"pod {name} not found in the demo")
+
     def exec_in(
         self,
         pod: str,

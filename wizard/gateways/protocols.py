@@ -89,6 +89,17 @@ class Cluster(Protocol):
         `type=Warning` (field selectors, as `kubectl get events --field-selector`)."""
         ...
 
+    def create_claim_helper(
+        self, name: str, claim: str, image: str, labels: Mapping[str, str]
+    ) -> None:
+        """A pod of `image` that mounts `claim` at /data and waits. ReadOnlyRefused in
+        read-only mode, Conflict when it exists."""
+        ...
+
+    def delete_pod(self, name: str) -> None:
+        """Delete a pod at once. ReadOnlyRefused in read-only mode, NotFound when gone."""
+        ...
+
     def exec_in(
         self,
         pod: str,

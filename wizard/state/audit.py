@@ -25,7 +25,15 @@ FILE_NAME = "audit.jsonl"
 STATE_DIR = ".cutover"
 
 ACTIONS = frozenset(
-    {"create-secret", "patch-secret", "keyring-save", "compose-down", "copy-volume"}
+    {
+        "create-secret",
+        "patch-secret",
+        "keyring-save",
+        "compose-down",
+        "copy-volume",
+        "create-pod",
+        "delete-pod",
+    }
 )
 RESULTS = frozenset({"ok", "refused", "forbidden", "failed"})
 SUBSTRING_MIN = 6

@@ -226,6 +226,21 @@ class KubeCluster:
         answer = self._request(Operation("list", "events"), "GET", path, query=query)
         return [event_row(item) for item in answer.get("items") or []]
 
+    def create_claim_helper(
+        self, name: str, claim: str, image: str, labels: Mapping[str, str]
+    ) -> None:
+        """A pod that mounts `claim` at /data and waits (for a copy into a claim no running pod
+        mounts); refused in read-only mode. Conflict when it exists."""
+        body = claim_helper_body(name, claim, image, labels)
+        op = Operation("create", "pods", name)
+        self._request(op, "POST", f"/api/v1{self._ns_path()}/pods", body=body)
+
+    def delete_pod(self, name: str) -> None:
+        """Delete a pod at once (grace 0): for cutover's own helper pods. NotFound when gone."""
+        op = Operation("delete", "pods", name)
+        path = f"/api/v1{self._ns_path()}/pods/{_seg(name)}"
+        self._request(op, "DELETE", path, query=[("gracePeriodSeconds", "0")])
+
     def exec_in(
         self,
         pod: str,
@@ -451,6 +466,32 @@ def _guard_transport(
         return send(method, url, *args, **kwargs)
 
     pool.urlopen = urlopen
+
+
+def claim_helper_body(
+    name: str, claim: str, image: str, labels: Mapping[str, str]
+) -> dict[str, Any]:
+    """The helper pod: one container of `image` (it needs sh, tar, find, stat, sha256sum: busybox
+    has them) that waits until deleted, the claim at /data."""
+    wait = "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": dict(labels)},
+        "spec": {
+            "restartPolicy": "Never",
+            "terminationGracePeriodSeconds": 1,
+            "containers": [
+                {
+                    "name": "copy",
+                    "image": image,
+                    "command": ["sh", "-c", wait],
+                    "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+                }
+            ],
+            "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": claim}}],
+        },
+    }
 
 
 def _bytes(body: object) -> bytes:

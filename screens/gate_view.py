@@ -189,11 +189,15 @@ class GateView(StepBody):
         return Evaluated(verdict, acks, preview, None, note)
 
     async def _evaluated(self, message: Evaluated) -> None:
+        if not self.is_attached:  # removed since the verdict was accepted (call_next)
+            return
         self.acks = message.acknowledgements
         self.verdict = message.verdict
         self.preview = message.preview
         self.evaluated(message)
         await self._show_verdict()
+        if not self.is_attached:
+            return
         self._show_preview(message.preview, message.preview_error)
         if message.note:
             self.notify(message.note, severity="warning", timeout=8)
@@ -206,14 +210,9 @@ class GateView(StepBody):
         if verdict is None:
             return
         blockers = self.query_one("#gate-blockers", Vertical)
+        warnings = self.query_one("#gate-warnings", Vertical)
         await blockers.remove_children()
         await blockers.mount_all([FindingRow(_titled(i)) for i in verdict.blockers])
-        self.query_one("#gate-blockers-title", Static).update(
-            f"Blockers ({len(verdict.blockers)}): fix each, then press r"
-            if verdict.blockers
-            else "Blockers: none"
-        )
-        warnings = self.query_one("#gate-warnings", Vertical)
         await warnings.remove_children()
         rows = []
         for index, item in enumerate(verdict.warnings):
@@ -221,6 +220,13 @@ class GateView(StepBody):
             row.set_reactive(WarningRow.acknowledgement, self._ack_of(item))
             rows.append(row)
         await warnings.mount_all(rows)
+        if not self.is_attached:  # removed while the rows were mounted
+            return
+        self.query_one("#gate-blockers-title", Static).update(
+            f"Blockers ({len(verdict.blockers)}): fix each, then press r"
+            if verdict.blockers
+            else "Blockers: none"
+        )
         self.query_one("#gate-warnings-title", Static).update(
             f"Warnings ({len(verdict.warnings)}): each needs an acknowledgement"
             if verdict.warnings

@@ -49,6 +49,10 @@ class LiveTable(DataTable[Text]):
     def on_resize(self) -> None:
         self.call_after_refresh(self.refresh_bindings)  # ⇧←→ only while a column is hidden
 
+    def refresh_bindings(self) -> None:
+        if self.is_attached:  # a resize seen as the step was being removed: no screen to ask
+            super().refresh_bindings()
+
 
 def now() -> float:
     """The clock ages are computed with (tests freeze it)."""

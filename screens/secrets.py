@@ -210,9 +210,12 @@ class SecretsBody(SecretsView):
         self.query_one("#secrets-preview", Static).update(text)
 
     async def _remount(self, view: SecretsOverview) -> None:
+        if not self.is_attached:  # removed meanwhile (the read-only twin's swap)
+            return
         box = self.query_one("#secrets-entry", Vertical)
         await box.remove_children()
-        await box.mount_all([KeyEntry(e, self._state(e)) for e in view.spec.entries])
+        if self.is_attached:
+            await box.mount_all([KeyEntry(e, self._state(e)) for e in view.spec.entries])
 
     def keyring_line(self, view: SecretsOverview) -> str:
         if view.store is not None and view.store.session_only:

@@ -185,6 +185,21 @@ class StepBody(Vertical):
     def discard(self, part: str, value: Any) -> None:
         """A result nobody will show (stale, or the body is gone): release what it holds."""
 
+    # --- callbacks that outlive the body on screen ----------------------------------------------
+
+    def call_after_refresh(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
+        """As Textual's, but the callback is skipped once the body is off the screen: one scheduled
+        while it was shown may run after the read-only twin's swap removed it (NoScreen)."""
+
+        def if_attached(*args: Any, **kwargs: Any) -> Any:
+            return callback(*args, **kwargs) if self.is_attached else None
+
+        return super().call_after_refresh(if_attached, *args, **kwargs)
+
+    def refresh_bindings(self) -> None:
+        if self.is_attached:  # Textual's asks the screen, which a removed body no longer has
+            super().refresh_bindings()
+
     # --- reporting ------------------------------------------------------------------------------
 
     def set_state(self, state: StepState) -> None:

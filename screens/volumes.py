@@ -169,7 +169,7 @@ class VolumesBody(LiveStepBody):
         y = box.scroll_y
         box.remove_children()
         box.mount_all([FindingRow(f) for f in problems] or [Static("Nothing to fix.")])
-        box.call_after_refresh(box.scroll_to, y=y, animate=False)
+        self.call_after_refresh(box.scroll_to, y=y, animate=False)
         return True
 
     def _show_feed(self, at: float) -> bool:

@@ -5,7 +5,9 @@ worker that dies is one BLOCK finding with a fix."""
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 from functools import partial
 
 import pytest
@@ -19,9 +21,13 @@ from screens.step_state import StepState
 from tests.ui.conftest import SMALL, settle
 from wizard.checks import Severity
 from wizard.config import CutoverConfig
+from wizard.demo import DemoCluster, DemoVault
 from wizard.errors import Unreachable
 from wizard.gate import GateVerdict, evaluate_gate
 from wizard.gateways import Gateways
+from wizard.gateways.factory import build_gateways
+from wizard.mapping.build import build_plan
+from wizard.mapping.model import Plan
 
 
 async def test_a_result_reaching_a_removed_body_is_dropped(demo_app: CutoverApp) -> None:
@@ -39,6 +45,39 @@ async def test_a_result_reaching_a_removed_body_is_dropped(demo_app: CutoverApp)
         body._work_done(StepBody.WorkDone(body.run_number, "plan", plan, any_run=True))
         await settle(pilot)
         assert demo_app.is_running
+
+
+@pytest.mark.parametrize("launch", range(20))
+async def test_the_read_only_switch_with_results_in_flight_never_crashes(
+    demo_config: CutoverConfig, launch: int
+) -> None:
+    """As an identity that may not write, the wizard swaps itself for its read-only twin while
+    the comparison's result, the gate's verdict and their deferred repaints are on their way
+    (each launch lands them at another moment). Twenty launches: without the guards in StepBody
+    (results, deferred callbacks, refresh_bindings) some crash with NoScreen."""
+    moment = random.Random(launch)
+    denied = [("create", "secrets"), ("patch", "secrets")]
+
+    def gateways_for(config: CutoverConfig) -> Gateways:
+        plain = build_gateways(config)
+        return Gateways(lambda: DemoCluster(config, denied=denied), plain.compose_host, DemoVault)
+
+    def compare_late(config: CutoverConfig, gateways: Gateways) -> Plan:
+        time.sleep(moment.uniform(0.0, 0.4))
+        return build_plan(config, gateways)
+
+    app = CutoverApp(
+        demo_config,
+        gateways_for(demo_config),
+        gateways_for=gateways_for,
+        bodies={"mapping": partial(MappingBody, build=compare_late)},
+    )
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press(moment.choice(["1", "4", "5", "6"]))
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert app.config.read_only  # the swap happened
+        assert app.is_running
 
 
 async def test_an_older_gate_evaluation_never_overwrites_a_newer_one(

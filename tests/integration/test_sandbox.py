@@ -313,5 +313,24 @@ def test_fixed_sandbox_binds_postgres_and_plans_without_blocks(
     assert '"object": "pod/cutover-copy-chroma-data"' in audit
     assert audit.count('"action": "create-pod"') == audit.count('"action": "delete-pod"') == 1
 
+    # Redis that persists: copied with Redis stopped on both sides (Compose by the operator,
+    # the StatefulSet scaled to 0 and back by cutover), replacing what the new Redis wrote.
+    assert sandbox.compose("stop", "-t", "1", "redis").returncode == 0
+    redis = cutover(sandbox, "data", "copy", "redis_data", "--yes", "--replace")
+    assert redis.returncode == 0, redis.stdout + redis.stderr
+    assert json.loads(redis.stdout)[0]["result"] == "verified"
+    audit = (sandbox.workdir / ".cutover" / "audit.jsonl").read_text()
+    assert '"object": "statefulset/redis:0"' in audit and '"object": "statefulset/redis:1"' in audit
+    poll(
+        "redis-0 back and ready",
+        lambda: any(
+            is_ready(p)
+            for p in core.list_namespaced_pod(
+                sandbox.namespace, label_selector="component=redis"
+            ).items
+        ),
+        timeout=90,
+    )
+
     sandbox.stop()
     assert_nothing_left(sandbox, admin_api, docker_client)

@@ -10,7 +10,7 @@ from wizard.compose.model import ComposeService, Mount
 from wizard.config import DataOverride, Flags, resolve_config
 from wizard.data.files import Target
 from wizard.data.plan import FILES, POSTGRES, SKIP, DataRow, choose_method, plan_data
-from wizard.data.target import find_target
+from wizard.data.target import claim_owner, find_target
 from wizard.gateways.factory import build_gateways
 from wizard.model import Pod
 from wizard.storage.volumes import gather_volumes
@@ -40,6 +40,13 @@ def test_the_samples_five_volumes_each_get_their_method() -> None:
     assert postgres.source_path == "/var/lib/postgresql/data"
     assert postgres.pods == ("postgres-0",)
     assert "drain" in rows["rabbitmq_data"].why
+    # Redis rewrites its files from memory: the target must be stopped for the copy.
+    assert rows["redis_data"].stop_target and not rows["upload_data"].stop_target
+    config = resolve_config(Flags(demo=True, demo_fixed=True))
+    state = build_gateways(config).cluster().read_target(config.selector)
+    owner = claim_owner(state, "data-redis-0")
+    assert owner is not None and (owner.kind, owner.name) == ("StatefulSet", "redis")
+    assert claim_owner(state, "data-redis-x") is None
 
 
 def test_cutover_yaml_decides_over_the_guess() -> None:

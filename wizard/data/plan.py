@@ -48,6 +48,9 @@ class DataRow:
     method: str  # files | postgres | skip
     why: str
     data_bytes: int | None = None
+    # The target's workload must be stopped for the copy (Redis rewrites its files from memory:
+    # a copy into a running Redis would be overwritten), and started again after.
+    stop_target: bool = False
 
 
 def plan_data(
@@ -65,6 +68,7 @@ def plan_data(
         services = [project.services[s] for s in row.services if s in project.services]
         path = next((m.target for s in services for m in s.mounts if m.source == row.volume), "")
         method, why = choose_method(row.volume, services, path, overrides.get(row.volume))
+        redis = any(_image_name(s.image) == "redis" for s in services)
         rows.append(
             DataRow(
                 volume=row.volume,
@@ -76,6 +80,7 @@ def plan_data(
                 method=method,
                 why=why,
                 data_bytes=row.data_bytes,
+                stop_target=redis and method == FILES,
             )
         )
     return rows

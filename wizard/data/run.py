@@ -35,14 +35,14 @@ from wizard.data.record import (
     save_record,
 )
 from wizard.data.report import gather_data
-from wizard.data.target import find_target
+from wizard.data.target import claim_owner, find_target
 from wizard.errors import ConfigError, CutoverError, GatewayError, NotFound
 from wizard.storage.claims import format_bytes
 
 if TYPE_CHECKING:
     from wizard.config import CutoverConfig
     from wizard.gateways import Gateways
-    from wizard.model import ComposeContainer, Pod
+    from wizard.model import ComposeContainer
     from wizard.state.audit import AuditLog
     from wizard.target.model import TargetState
 
@@ -67,7 +67,6 @@ class _Run:
     config: CutoverConfig
     gateways: Gateways
     state: TargetState
-    pods: Sequence[Pod]
     containers: Sequence[ComposeContainer]
     audit: AuditLog
     while_running: bool
@@ -101,7 +100,6 @@ def copy_volumes(
         config,
         gateways,
         cluster.read_target(config.selector),
-        cluster.list_pods(),
         containers,
         audit_log_for(config.project_dir, demo=config.demo),
         while_running,
@@ -155,7 +153,7 @@ def _copy_one(run: _Run, row: DataRow, replace: bool) -> CopyOutcome:
     progress = None if run.on_progress is None else _for_volume(run.on_progress, row.volume)
     host, cluster = run.gateways.compose_host(), run.gateways.cluster()
     try:
-        with _target_for(run, row) as target:
+        with _target_stopped(run, row), _target_for(run, row) as target:
             result: FilesResult | PostgresResult
             if row.method == POSTGRES:
                 result = move_database(host, cluster, running[0].name, target, replace, progress)
@@ -181,10 +179,37 @@ def _for_volume(report: OnProgress, volume: str) -> Callable[[Progress], None]:
 
 
 @contextmanager
+def _target_stopped(run: _Run, row: DataRow) -> Iterator[None]:
+    """For a row whose target must not run during the copy (Redis): its workload scaled to 0
+    until no pod mounts the claim, and back to its replicas afterwards, whatever happens."""
+    owner = claim_owner(run.state, row.claim) if row.stop_target else None
+    if owner is None:
+        yield
+        return
+    cluster = run.gateways.cluster()
+    before = cluster.scale(owner.kind, owner.name, 0)
+    _audit(run, "scale-workload", f"{owner.kind.lower()}/{owner.name}:0", "ok")
+    try:
+        deadline = time.monotonic() + HELPER_READY_S
+        while any(row.claim in p.claims for p in cluster.list_pods()):
+            if time.monotonic() > deadline:
+                raise GatewayError(
+                    f"{owner.kind} {owner.name} still has a pod on {row.claim} after "
+                    f"{HELPER_READY_S:.0f} s at 0 replicas",
+                    fix=f"`kubectl get pods` for what holds it; it is scaled back to {before}.",
+                )
+            time.sleep(0.5)
+        yield
+    finally:
+        cluster.scale(owner.kind, owner.name, before)
+        _audit(run, "scale-workload", f"{owner.kind.lower()}/{owner.name}:{before}", "ok")
+
+
+@contextmanager
 def _target_for(run: _Run, row: DataRow) -> Iterator[Target]:
     """The running pod that mounts the claim, or a helper pod made for the copy and deleted
     after it, whatever happens."""
-    target = find_target(run.state, run.pods, row.claim)
+    target = find_target(run.state, run.gateways.cluster().list_pods(), row.claim)
     if target is not None:
         yield target
         return

@@ -46,3 +46,16 @@ def find_target(state: TargetState, pods: Iterable[Pod], claim: str) -> Target |
                 if found is not None:
                     return Target(pod=pod.name, container=found[0], path=found[1])
     return None
+
+
+def claim_owner(state: TargetState, claim: str) -> TargetWorkload | None:
+    """The Deployment or StatefulSet whose pods mount `claim` (a StatefulSet's through a claim
+    template: `<template>-<name>-<ordinal>`)."""
+    for workload in state.workloads:
+        if any(v.kind == "persistentVolumeClaim" and v.ref == claim for v in workload.volumes):
+            return workload
+        for template in workload.claim_templates:
+            ordinal = claim.removeprefix(f"{template}-{workload.name}-")
+            if ordinal != claim and ordinal.isdigit():
+                return workload
+    return None

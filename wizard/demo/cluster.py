@@ -361,6 +361,12 @@ class DemoCluster:
             fix="Try data moves on `make sandbox`, which runs real pods.",
         )
 
+    def scale(self, kind: str, name: str, replicas: int) -> int:
+        """The demo scales nothing from the Data step (its copies are simulated)."""
+        if self._read_only:
+            raise ReadOnlyRefused(f"Read-only mode: refused to scale {kind} {name}")
+        raise GatewayError(f"The demo cannot scale {kind} {name} from here")
+
     def delete_pod(self, name: str) -> None:
         raise NotFound(f"pod {name} not found in the demo")
 

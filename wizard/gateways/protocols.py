@@ -96,6 +96,11 @@ class Cluster(Protocol):
         read-only mode, Conflict when it exists."""
         ...
 
+    def scale(self, kind: str, name: str, replicas: int) -> int:
+        """Set a Deployment's or StatefulSet's replicas; the count before. ReadOnlyRefused in
+        read-only mode."""
+        ...
+
     def delete_pod(self, name: str) -> None:
         """Delete a pod at once. ReadOnlyRefused in read-only mode, NotFound when gone."""
         ...

@@ -33,6 +33,7 @@ ACTIONS = frozenset(
         "copy-volume",
         "create-pod",
         "delete-pod",
+        "scale-workload",
     }
 )
 RESULTS = frozenset({"ok", "refused", "forbidden", "failed"})

@@ -235,6 +235,22 @@ class KubeCluster:
         op = Operation("create", "pods", name)
         self._request(op, "POST", f"/api/v1{self._ns_path()}/pods", body=body)
 
+    def scale(self, kind: str, name: str, replicas: int) -> int:
+        """Set a Deployment's or StatefulSet's replicas (its scale subresource); the count it
+        had before. Refused in read-only mode."""
+        plural = {"Deployment": "deployments", "StatefulSet": "statefulsets"}[kind]
+        path = f"/apis/apps/v1{self._ns_path()}/{plural}/{_seg(name)}/scale"
+        current = self._request(Operation("get", f"{plural}/scale", name), "GET", path)
+        before = int((current.get("spec") or {}).get("replicas") or 0)
+        self._request(
+            Operation("scale", plural, name),
+            "PATCH",
+            path,
+            body={"spec": {"replicas": replicas}},
+            content_type="application/merge-patch+json",
+        )
+        return before
+
     def delete_pod(self, name: str) -> None:
         """Delete a pod at once (grace 0): for cutover's own helper pods. NotFound when gone."""
         op = Operation("delete", "pods", name)

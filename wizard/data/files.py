@@ -12,6 +12,8 @@ The method, in three passes over the real things:
 3. **Verify the target**: in that container, sha256 of every file and the type, mode, owner and
    link of every entry, compared with pass 1 by path. Any difference is named.
 
+About 400 lines: the three passes of one method and the listing format both sides share.
+
 The source is never modified (read-only mount, never-started helper). Nothing here holds more than
 one chunk of the stream at a time.
 """

@@ -4,6 +4,10 @@ The host is `docker_host`, else DOCKER_HOST, else the local socket; DOCKER_TLS_V
 DOCKER_CERT_PATH apply as for the CLI. `ssh://` goes through the system `ssh` (so ~/.ssh/config,
 agents and jump hosts work as they do for `docker -H ssh://...`).
 
+Over 400 lines on purpose: one gateway, every call it makes (reads, `down`'s stops and removes,
+the Data step's archive and exec streams) over the same `_call`, and the error translation that
+all of them share.
+
 A Compose project is whatever carries its `com.docker.compose.project` label: containers (stopped
 ones and one-off `run` containers too), networks and volumes. Every call has a deadline: the SDK's
 own timeout covers sockets, but not the pipe it reads from `ssh`, so each call also runs under

@@ -4,6 +4,9 @@
     ...
     handle.stop()
 
+About 500 lines on purpose: one informer-like loop (list, watch, resume, 410, back-off,
+failure) whose states only make sense together, and the per-kind row reducers it calls.
+
 The loop (one daemon thread per watch) does what an informer does, over raw JSON:
 
 1. list the kind (label/field selector, pages of 500), reduce every item to its small row

@@ -11,6 +11,10 @@ Two rules are enforced at the transport, under every method, present and future:
 - a read-only gateway refuses any method but GET/HEAD before a byte is sent. The one exception is
   POST to selfsubjectaccessreviews, which asks a question and changes nothing.
 
+Over 400 lines on purpose: one gateway, every verb it has (reads, the Secret writes, exec, the
+Data step's helper pod and scale), each a few lines over the same `_request`; the JSON readers
+of its answers are at the end. The exec stream itself is in `exec.py`.
+
 An optional `observer(method, path)` sees every request the transport sends (after the read-only
 check), watches included: tests count what reaches the API server with it.
 """

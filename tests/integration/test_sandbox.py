@@ -21,7 +21,7 @@ from kubernetes.client.exceptions import ApiException
 
 from tests.support import testenv
 from tests.support.pods import is_ready
-from tests.support.sample_k8s import poll
+from tests.support.sample_k8s import TimedOut, poll
 from tests.support.sandbox import LABEL, Sandbox, SandboxError, start_sandbox, volume_folder
 
 # What `cutover plan` says about the planted sample (see test_plan_real.py).
@@ -78,6 +78,27 @@ def pods_by_component(admin_api: Any, namespace: str) -> dict[str, list[str]]:
                 break
         found.setdefault(pod.metadata.labels["component"], []).append(word)
     return found
+
+
+def wait_for_pods_gone(admin_api: Any, namespace: str, selector: str, timeout: float) -> None:
+    """Until no pod matches; on time out, fail with what each one is doing."""
+    core = client.CoreV1Api(admin_api)
+    try:
+        poll(
+            f"pods {selector} gone",
+            lambda: not core.list_namespaced_pod(namespace, label_selector=selector).items,
+            timeout=timeout,
+        )
+    except TimedOut:
+        left = core.list_namespaced_pod(namespace, label_selector=selector).items
+        pytest.fail(
+            "still there: "
+            + "; ".join(
+                f"{p.metadata.name} {p.status.phase} deleting={bool(p.metadata.deletion_timestamp)}"
+                for p in left
+            ),
+            pytrace=False,
+        )
 
 
 def assert_nothing_left(sandbox: Sandbox, admin_api: Any, docker_client: Any) -> None:
@@ -294,15 +315,9 @@ def test_fixed_sandbox_binds_postgres_and_plans_without_blocks(
     apps = client.AppsV1Api(admin_api)
     for name in ("email-rag-backend", "email-rag-celery"):
         apps.patch_namespaced_deployment_scale(name, sandbox.namespace, {"spec": {"replicas": 0}})
-    poll(
-        "backend and celery pods gone",
-        lambda: (
-            not core.list_namespaced_pod(
-                sandbox.namespace, label_selector="component in (backend,celery)"
-            ).items
-        ),
-        timeout=60,
-    )
+    # celery's manifest gives its pods 120 s to stop (Compose's stop_grace_period: 2m); the
+    # stand-ins stop at once on SIGTERM, but a loaded machine may be slow to get there.
+    wait_for_pods_gone(admin_api, sandbox.namespace, "component in (backend,celery)", 180)
     chroma = cutover(sandbox, "data", "copy", "chroma_data", "--yes", "--while-running")
     assert chroma.returncode == 0, chroma.stdout + chroma.stderr
     assert json.loads(chroma.stdout)[0]["result"] == "verified"

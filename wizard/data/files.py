@@ -300,43 +300,43 @@ find . -type l | while IFS= read -r l; do printf '%s|%s\n' "$l" "$(readlink "$l"
 """
 
 
+def _in_target(
+    cluster: Cluster, target: Target, script: str, doing: str, fix: str, keep: int = 1 << 20
+) -> bytes:
+    """Run a shell script in the target's container; its stdout, or CopyFailed saying what
+    `doing` failed, with the exit code and the first line of stderr."""
+    result = cluster.exec_in(target.pod, target.container, ["sh", "-c", script], keep=keep)
+    if result.exit_code != 0:
+        raise CopyFailed(
+            f"{doing} {target.path} in {target.pod}/{target.container} failed "
+            f"(exit code {result.exit_code}): {_first_line(result.stderr)}",
+            fix=fix,
+        )
+    return result.stdout
+
+
 def target_entries(cluster: Cluster, target: Target) -> int:
     """How many entries the target's mount holds (0: empty, ready for a copy)."""
     script = f"find {shlex.quote(target.path)} -mindepth 1 | wc -l"
-    result = cluster.exec_in(target.pod, target.container, ["sh", "-c", script])
-    if result.exit_code != 0:
-        raise CopyFailed(
-            f"Cannot look into {target.path} in {target.pod}/{target.container}: "
-            f"{_first_line(result.stderr)}",
-            fix="Check that the claim is mounted there and the image has find (busybox has).",
-        )
-    return int(result.stdout.strip() or 0)
+    fix = "Check that the claim is mounted there and the image has find (busybox has)."
+    return int(_in_target(cluster, target, script, "Looking into", fix).strip() or 0)
 
 
 def empty_target(cluster: Cluster, target: Target) -> None:
     """Remove everything under the target's mount (never the mount itself)."""
     script = f"find {shlex.quote(target.path)} -mindepth 1 -maxdepth 1 -exec rm -rf {{}} +"
-    result = cluster.exec_in(target.pod, target.container, ["sh", "-c", script])
-    if result.exit_code != 0:
-        raise CopyFailed(
-            f"Emptying {target.path} in {target.pod}/{target.container} failed: "
-            f"{_first_line(result.stderr)}",
-            fix="Empty the claim by hand, then copy again; the source is untouched.",
-        )
+    fix = "Empty the claim by hand, then copy again; the source is untouched."
+    _in_target(cluster, target, script, "Emptying", fix)
 
 
 def target_listing(cluster: Cluster, target: Target) -> dict[str, Entry]:
     """The entries at the target's mount, as `read_listing` would give them."""
     script = f"cd {shlex.quote(target.path)} && {LIST_SCRIPT}"
-    result = cluster.exec_in(target.pod, target.container, ["sh", "-c", script], keep=LISTING_LIMIT)
-    if result.exit_code != 0:
-        raise CopyFailed(
-            f"Listing {target.path} in {target.pod}/{target.container} failed "
-            f"(exit code {result.exit_code}): {_first_line(result.stderr)}",
-            fix="The image needs find, stat and sha256sum (busybox has them); or copy through "
-            "a helper pod.",
-        )
-    if len(result.stdout) >= LISTING_LIMIT:
+    fix = (
+        "The image needs find, stat and sha256sum (busybox has them); or copy through a helper pod."
+    )
+    stdout = _in_target(cluster, target, script, "Listing", fix, keep=LISTING_LIMIT)
+    if len(stdout) >= LISTING_LIMIT:
         raise CopyFailed(
             f"The listing of {target.path} is larger than {LISTING_LIMIT >> 20} MiB",
             fix="Too many files to verify in one listing; split the volume.",
@@ -344,7 +344,7 @@ def target_listing(cluster: Cluster, target: Target) -> dict[str, Entry]:
     # Three sections, split by a line "--" (a section may be empty: an empty volume).
     sections: list[list[str]] = [[], [], []]
     part = 0
-    for line in result.stdout.decode("utf-8", "surrogateescape").splitlines():
+    for line in stdout.decode("utf-8", "surrogateescape").splitlines():
         if line == "--":
             part = min(part + 1, 2)
         elif line:

@@ -9,6 +9,7 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Static
+from textual.worker import WorkerCancelled
 
 from screens.app import CutoverApp
 from screens.step_body import StepBody
@@ -38,6 +39,18 @@ def demo_app(demo_config: CutoverConfig, demo_gateways: Gateways) -> CutoverApp:
     return CutoverApp(demo_config, demo_gateways)
 
 
+async def workers_done(app: App[None]) -> None:
+    """Every worker finished. A worker cancelled meanwhile counts as finished: the read-only
+    switch removes the wizard's bodies, and cancelling their work is what it should do (Textual's
+    wait_for_complete raises WorkerCancelled for it instead)."""
+    while True:
+        try:
+            await app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            continue  # cancelled workers leave the manager: the next wait skips them
+
+
 async def settle(pilot: Pilot[None]) -> None:
     """Wait until every step is mounted, every worker is done and every message it posted is
     handled (no sleeps). Steps other than the open one mount right after the first paint."""
@@ -46,7 +59,7 @@ async def settle(pilot: Pilot[None]) -> None:
     while not getattr(pilot.app.screen, "all_steps_mounted", True):
         assert time.monotonic() < deadline, "the other steps never mounted"
         await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()  # the messages the workers posted (e.g. "watches opened")
     # Live steps repaint from a 0.1 s timer: do its work now, so what a test sees does not
     # depend on whether the timer fired yet.

@@ -19,7 +19,7 @@ from screens.app import CutoverApp
 from screens.checklist_screen import ChecklistScreen
 from screens.confirm import ConfirmScreen
 from screens.sidebar import ChecklistSidebar
-from tests.ui.conftest import SMALL, settle
+from tests.ui.conftest import SMALL, settle, workers_done
 from tests.ui.gate_support import stable
 from wizard.config import CutoverConfig
 from wizard.demo import DemoCluster, DemoVault
@@ -194,7 +194,7 @@ async def test_identity_without_write_access_switches_to_read_only(
     app = CutoverApp(demo_config, gateways_for(demo_config), gateways_for=gateways_for)
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("2")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         await settle(pilot)
         assert app.config.read_only

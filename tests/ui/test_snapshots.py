@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 
 from screens.app import CutoverApp
 from screens.mapping import MappingBody
-from tests.ui.conftest import SMALL, WIDE, settle, unreachable_gateways
+from tests.ui.conftest import SMALL, WIDE, settle, unreachable_gateways, workers_done
 from wizard.config import CutoverConfig
 from wizard.errors import ConfigError
 from wizard.gateways import Gateways
@@ -106,7 +106,7 @@ def _read_only_by_itself(config: CutoverConfig) -> CutoverApp:
 
 
 async def _switched_then_done(pilot: Pilot[None]) -> None:
-    await pilot.app.workers.wait_for_complete()  # the access reviews, then the switch
+    await workers_done(pilot.app)  # the access reviews, then the switch
     await pilot.pause()
     await settle(pilot)
 

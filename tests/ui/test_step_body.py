@@ -18,7 +18,7 @@ from screens.gate import GateSeams, GateView, gate_body
 from screens.mapping import MappingBody
 from screens.step_body import StepBody, StepSummary, crash_finding
 from screens.step_state import StepState
-from tests.ui.conftest import SMALL, settle
+from tests.ui.conftest import SMALL, settle, workers_done
 from wizard.checks import Severity
 from wizard.config import CutoverConfig
 from wizard.demo import DemoCluster, DemoVault
@@ -74,7 +74,7 @@ async def test_the_read_only_switch_with_results_in_flight_never_crashes(
     )
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press(moment.choice(["1", "4", "5", "6"]))
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await settle(pilot)
         assert app.config.read_only  # the swap happened
         assert app.is_running

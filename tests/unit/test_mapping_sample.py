@@ -77,3 +77,26 @@ def test_sample_rows_that_are_right_by_design(sample: Plan) -> None:
     assert postgres["volumes:postgres_data"].finding.severity is Severity.OK
     assert _rows(sample, "rabbitmq")["ports:15672"].finding.severity is Severity.INFO
     assert _rows(sample, "backend")["replicas"].finding.severity is Severity.INFO  # the HPA
+
+
+def test_a_claim_two_services_share_is_one_problem_not_two(sample: Plan) -> None:
+    # backend and celery both mount the ReadWriteOnce chroma-data: each service's diff says so
+    # (an operator reading either one must see it), but the plan counts the problem once.
+    for service in ("backend", "celery"):
+        assert _rows(sample, service)["volumes:chroma_data"].finding.blocks
+    shared = [f for f in sample.findings if "PVC chroma-data is ReadWriteOnce" in f.message]
+    assert len(shared) == 1
+
+
+def test_the_mapping_step_names_every_service_of_a_shared_problem() -> None:
+    from wizard.gateways.factory import demo_gateways
+    from wizard.mapping.build import check
+    from wizard.steps import Round
+
+    config = resolve_config(Flags(demo=True))
+    findings = check(Round(config, demo_gateways(config)))
+    shared = [f.check for f in findings if "PVC chroma-data is ReadWriteOnce" in f.message]
+    assert shared == ["backend+celery/volumes:chroma_data"]
+    # one problem, one finding: no two of the step's problems say the same thing
+    problems = [(f.message, f.fix) for f in findings if f.severity.is_problem]
+    assert len(problems) == len(set(problems))

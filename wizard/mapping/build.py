@@ -109,7 +109,8 @@ def _namespace(config: CutoverConfig, gateways: Gateways) -> str:
 
 
 def check(round: Round) -> list[Finding]:
-    """The Mapping step (wizard.steps): the diff as findings named `<service>/<field>`."""
+    """The Mapping step (wizard.steps): the diff as findings named `<service>/<field>`, a
+    problem services share once as `<service>+<service>/<field>` (Plan.by_problem)."""
     built = build_plan(round.config, round.gateways)
-    named = [replace(f, check=f"{s.service}/{f.check}") for s in built.services for f in s.findings]
+    named = [replace(f, check=f"{'+'.join(s)}/{f.check}") for s, f in built.by_problem()]
     return named + list(built.extra)

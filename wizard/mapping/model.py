@@ -50,4 +50,28 @@ class Plan:
 
     @property
     def findings(self) -> list[Finding]:
-        return [f for s in self.services for f in s.findings] + list(self.extra)
+        """Every problem once (see `by_problem`), then the findings about no one service."""
+        return [f for _, f in self.by_problem()] + list(self.extra)
+
+    def by_problem(self) -> list[tuple[tuple[str, ...], Finding]]:
+        """Each service's findings with the services that report them, in plan order.
+
+        A problem several services report word for word is about something they share (a
+        claim both mount): each service's diff shows it, since an operator reading either one
+        must see it, but it is one problem, so the step, the gate and `status` list it once,
+        naming every service. Ok and info rows stay per service: alike words there ("Mounted at
+        the same path.") are no shared thing."""
+        found: list[tuple[list[str], Finding]] = []
+        shared: dict[tuple[str, Severity, str, str], list[str]] = {}
+        for service in self.services:
+            for finding in service.findings:
+                if not finding.severity.is_problem:
+                    found.append(([service.service], finding))
+                    continue
+                key = (finding.check, finding.severity, finding.message, finding.fix)
+                if key in shared:
+                    shared[key].append(service.service)
+                else:
+                    shared[key] = [service.service]
+                    found.append((shared[key], finding))
+        return [(tuple(services), finding) for services, finding in found]

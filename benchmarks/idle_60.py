@@ -9,7 +9,7 @@ observer and, with the full URL, by a wrapper on its urllib3 pool; bytes are rea
 master side. Two windows:
   1. real clock: pod ages move on screen (the screen refreshes them at most every 10 s, only when
      their text changed), so those are changes and may write bytes;
-  2. frozen clock (screens.live.now pinned, as the tests do): nothing changes at all.
+  2. frozen clock (HealthBody(clock=...) frozen, as the tests do): nothing changes at all.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -29,12 +29,9 @@ from screens.preflight import FindingRow
 from screens.step_state import StepState
 from wizard.checks import Finding, Severity, worst
 from wizard.compose.loader import load_project
-from wizard.config import CutoverConfig
-from wizard.gateways import Gateways
 from wizard.health.report import REASON_FIX, service_findings, service_names
 from wizard.health.status import EventRow, PodRow, ServiceHealth, WorkloadHealth, rollup
 from wizard.health.watch import WatchHandle
-from wizard.steps import Step
 
 KINDS = ("deployments", "statefulsets", "pods", "events")
 SERVICE_COLUMNS = ("Service", "Ready", "Avail", "Updated", "State", "Workload")
@@ -60,10 +57,10 @@ class HealthBody(LiveStepBody):
     )
     BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "rerun", "Re-open")]
 
-    def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
-        super().__init__(step, config, gateways)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # LiveStepBody's: step, config, gateways, clock
         self.names: dict[str, str] = {}
-        self.namespace = config.namespace or ""
+        self.namespace = self.config.namespace or ""
         self.error: tuple[str, str] | None = None
         self.selected: str | None = None  # the Compose service whose pods show
         self._timer: Timer | None = None
@@ -121,7 +118,7 @@ class HealthBody(LiveStepBody):
         self.flush()
         # A timer flush may have drained the first rows before the service names were known
         # (it skips repainting then): repaint now, or the step would say "running" for 10 s.
-        self._repaint(live.now())
+        self._repaint(self.clock())
 
     def _fail(self, message: str, fix: str) -> None:
         self.error = (message, fix)
@@ -141,7 +138,7 @@ class HealthBody(LiveStepBody):
     def flush(self) -> None:
         """Apply what the watches sent since the last flush; repaint only if something did."""
         updates = self.feed.drain()
-        at = live.now()
+        at = self.clock()
         for update in updates:
             live.apply(self.rows[update.kind], update)
             self.statuses[update.kind] = update.status
@@ -274,7 +271,7 @@ class HealthBody(LiveStepBody):
         self.selected = key
         pods: DataTable[Text] = self.query_one("#health-pods", DataTable)
         pods.clear()  # another service: its own pods (not on an event)
-        at = live.now()
+        at = self.clock()
         self._fill_pods(at)
         self._show_detail(at)
 
@@ -286,7 +283,7 @@ class HealthBody(LiveStepBody):
     @on(DataTable.RowHighlighted, "#health-pods")
     def _pod_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
-        self._show_detail(live.now())
+        self._show_detail(self.clock())
 
 
 # --- cells ----------------------------------------------------------------------------------------

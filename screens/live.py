@@ -9,7 +9,6 @@ whatever the event rate, and not at all while nothing arrives (an empty drain re
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -52,11 +51,6 @@ class LiveTable(DataTable[Text]):
     def refresh_bindings(self) -> None:
         if self.is_attached:  # a resize seen as the step was being removed: no screen to ask
             super().refresh_bindings()
-
-
-def now() -> float:
-    """The clock ages are computed with (tests freeze it)."""
-    return time.time()
 
 
 class LiveFeed:

@@ -3,6 +3,8 @@ LiveFeed, stopped on re-run and unmount, and the step's state reported once per 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from screens import live
@@ -24,12 +26,22 @@ class Opened(Protocol):
 class LiveStepBody(StepBody):
     """A step body fed by watches. Subclasses set KINDS and CRASH, implement `open_watches` (in a
     worker thread: open the watches into `self.feed` and return an `Opened`; a CutoverError
-    raised there is shown with its fix), `opened` and `_fail` (a failure in place of the data)."""
+    raised there is shown with its fix), `opened` and `_fail` (a failure in place of the data).
+
+    `clock` is what ages ("45s ago") are computed with: the wall clock, or a frozen one from a
+    test or benchmark (through the App's `bodies`), so that what is on screen is repeatable."""
 
     KINDS: tuple[str, ...] = ()
 
-    def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
+    def __init__(
+        self,
+        step: Step,
+        config: CutoverConfig,
+        gateways: Gateways,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         super().__init__(step, config, gateways)
+        self.clock = clock
         self.feed = live.LiveFeed()
         self.rows: dict[str, dict[str, Any]] = {kind: {} for kind in self.KINDS}
         self.statuses: dict[str, WatchStatus] = {}

@@ -10,7 +10,7 @@ data N s old" above the table instead of letting old rows pose as live.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -25,10 +25,7 @@ from screens.step_state import StepState
 from wizard.checks import Finding, Severity, worst
 from wizard.compose.loader import load_project
 from wizard.compose.model import ComposeProject
-from wizard.config import CutoverConfig
-from wizard.gateways import Gateways
 from wizard.health.watch import WatchHandle
-from wizard.steps import Step
 from wizard.storage.volumes import VolumeRow, VolumesReport, analyse_volumes, data_sizes
 from wizard.target.model import TargetState
 
@@ -54,8 +51,8 @@ class VolumesBody(LiveStepBody):
     )
     BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "rerun", "Re-read")]
 
-    def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
-        super().__init__(step, config, gateways)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # LiveStepBody's: step, config, gateways, clock
         self.report: VolumesReport | None = None
         self._project: ComposeProject | None = None
         self._target: TargetState | None = None
@@ -121,7 +118,7 @@ class VolumesBody(LiveStepBody):
 
     def flush(self, force: bool = False) -> None:
         updates = self.feed.drain()
-        at = live.now()
+        at = self.clock()
         for update in updates:
             live.apply(self.rows[update.kind], update)
             self.statuses[update.kind] = update.status

@@ -10,9 +10,9 @@ import pytest  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def settled_demo(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The demo cluster starts where its simulation ends, every time frozen: deterministic."""
+    """The demo cluster starts where its simulation ends, every time frozen: deterministic.
+    (The screens' clock is frozen by constructor: tests/ui/conftest.py settled_live_bodies.)"""
     monkeypatch.setenv("CUTOVER_DEMO_SETTLED", "1")
-    monkeypatch.setattr("screens.live.now", lambda: 1_767_225_660.0)  # the settled demo's now
 
 
 @pytest.fixture(autouse=True)

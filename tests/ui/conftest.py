@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import pytest
 from textual.app import App
@@ -12,6 +13,7 @@ from textual.widgets import Static
 from textual.worker import WorkerCancelled
 
 from screens.app import CutoverApp
+from screens.checklist_screen import BodyFactory
 from screens.step_body import StepBody
 from wizard.config import CutoverConfig, Flags, resolve_config
 from wizard.errors import Unreachable
@@ -34,9 +36,28 @@ def demo_gateways(demo_config: CutoverConfig) -> Gateways:
     return build_gateways(demo_config)
 
 
+SETTLED_NOW = 1_767_225_660.0  # the settled demo's now (CUTOVER_DEMO_SETTLED): ages hold still
+
+
+def settled_clock() -> float:
+    return SETTLED_NOW
+
+
+def settled_live_bodies() -> dict[str, BodyFactory]:
+    """The live steps with the settled demo's clock, so the ages they show ("3m ago") are the
+    same on every run; a test passes them as the App's `bodies` (with any seams of its own)."""
+    from screens.health import HealthBody
+    from screens.volumes import VolumesBody
+
+    return {
+        "health": partial(HealthBody, clock=settled_clock),
+        "volumes": partial(VolumesBody, clock=settled_clock),
+    }
+
+
 @pytest.fixture
 def demo_app(demo_config: CutoverConfig, demo_gateways: Gateways) -> CutoverApp:
-    return CutoverApp(demo_config, demo_gateways)
+    return CutoverApp(demo_config, demo_gateways, bodies=settled_live_bodies())
 
 
 async def workers_done(app: App[None]) -> None:

@@ -1,55 +1,44 @@
 """Move one Docker volume's files into a Kubernetes volume, then prove they arrived.
 
-The method, in three passes over the real things:
-1. **List the source**: the engine's tar stream of the volume (a helper container that mounts it
-   read-only), read once: per file a sha256, size, mode, owner; per symlink its target; the
-   stream's length and its own sha256.
-2. **Copy**: the same stream read again and sent into `head -c LENGTH | tar -x` in a container
-   that mounts the target claim, through the exec API (its stdin cannot be closed on a 1.20
-   server: the length announced is what ends it). The stream's bytes are hashed as they pass:
-   a different length or digest than pass 1's means the volume changed while it was copied
-   (a writer still runs), and the copy is not trusted.
-3. **Verify the target**: in that container, sha256 of every file and the type, mode, owner and
-   link of every entry, compared with pass 1 by path. Any difference is named.
+The method, over the real things:
+1. **Copy**: the engine's tar stream of the volume (a helper container that mounts it
+   read-only) sent into `tar -x` in a container that mounts the target claim, through the exec
+   API, framed (a 1.20 server cannot close an exec's stdin: the stream says where it ends, see
+   wizard.gateways.kube.exec). The stream is read as it passes (`tarstream.TarScanner`): per
+   file a sha256, size, mode, owner; per symlink its target; the stream's length and sha256.
+   Beside it, a second read of the stream only counts its bytes, for the progress's total.
+2. **Verify the target**: in that container, sha256 of every file and the type, mode, owner and
+   link of every entry, compared with the copy's listing by path. Any difference is named.
+   Meanwhile the stream is read once more and hashed: another length or digest than the copy's
+   means the volume changed while it was copied (a writer still runs), and the copy is not
+   trusted.
 
-About 400 lines: the three passes of one method and the listing format both sides share.
+About 400 lines: the passes of one method and the target's listing format.
 
 The source is never modified (read-only mount, never-started helper). Nothing here holds more than
-one chunk of the stream at a time.
+a few chunks of the stream at a time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import shlex
-import tarfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
+from wizard.data.tarstream import Entry, TarScanner, relative
 from wizard.errors import GatewayError
+from wizard.gateways.kube.exec import FRAMED, UNFRAME
 
 if TYPE_CHECKING:
     from wizard.gateways.protocols import Cluster, ComposeHost
 
-HASH_BLOCK = 1 << 20
 # Bytes of verification listing kept from the target: 16 MiB is ~150,000 files' lines.
 LISTING_LIMIT = 16 << 20
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One entry of a volume, as both sides are compared."""
-
-    path: str  # relative to the volume's root, without "./"
-    kind: str  # file | dir | symlink | other
-    mode: int  # permission bits
-    uid: int
-    gid: int
-    size: int = 0
-    sha256: str = ""
-    link: str = ""
 
 
 @dataclass(frozen=True)
@@ -102,9 +91,9 @@ class Target:
 class FilesResult:
     source: Listing
     differences: tuple[str, ...]  # empty: verified
-    seconds_listing: float  # pass 1
-    seconds_copy: float  # pass 2
-    seconds_verify: float  # pass 3
+    seconds_listing: float  # 0: no pass of its own any more, the listing comes with the copy
+    seconds_copy: float
+    seconds_verify: float  # the target's listing, and the source read again beside it
 
     @property
     def verified(self) -> bool:
@@ -120,83 +109,20 @@ class TargetNotEmpty(CopyFailed):
 
 
 # ---------------------------------------------------------------------------------------------
-# Pass 1: the source's listing
+# The copy, listing the source on the way
 # ---------------------------------------------------------------------------------------------
-
-
-class _Counted:
-    """A file-like view of byte chunks for `tarfile`'s stream mode, counting and hashing every
-    byte that passes."""
-
-    def __init__(self, chunks: Iterable[bytes]) -> None:
-        self._chunks: Iterator[bytes] = iter(chunks)
-        self._buffer = b""
-        self.count = 0
-        self.digest = hashlib.sha256()
-
-    def read(self, size: int = -1) -> bytes:
-        while size < 0 or len(self._buffer) < size:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                break
-            self._buffer += chunk
-        if size < 0:
-            size = len(self._buffer)
-        data, self._buffer = self._buffer[:size], self._buffer[size:]
-        self.count += len(data)
-        self.digest.update(data)
-        return data
 
 
 def read_listing(chunks: Iterable[bytes]) -> Listing:
     """Every entry of a tar stream with its file's sha256, and the stream's length and digest."""
-    counted = _Counted(chunks)
-    entries: dict[str, Entry] = {}
-    with tarfile.open(fileobj=counted, mode="r|") as archive:  # type: ignore[call-overload]
-        for member in archive:
-            path = _relative(member.name)
-            if not path:
-                continue  # the volume's root itself
-            digest = ""
-            if member.isreg():
-                body: IO[bytes] | None = archive.extractfile(member)
-                hashing = hashlib.sha256()
-                while body is not None and (block := body.read(HASH_BLOCK)):
-                    hashing.update(block)
-                digest = hashing.hexdigest()
-            entries[path] = Entry(
-                path=path,
-                kind=_kind(member),
-                mode=member.mode & 0o7777,
-                uid=member.uid,
-                gid=member.gid,
-                size=member.size if member.isreg() else 0,
-                sha256=digest,
-                link=member.linkname if member.issym() else "",
-            )
-    while counted.read(HASH_BLOCK):
-        pass  # the archive's trailing blocks count too: they are part of the stream sent
-    return Listing(entries, counted.count, counted.digest.hexdigest())
+    scanner = TarScanner()
+    for chunk in chunks:
+        scanner.feed(chunk)
+    return _listing(scanner)
 
 
-def _relative(name: str) -> str:
-    name = name.removeprefix("./").rstrip("/")
-    return "" if name == "." else name
-
-
-def _kind(member: tarfile.TarInfo) -> str:
-    if member.isreg():
-        return "file"
-    if member.isdir():
-        return "dir"
-    if member.issym():
-        return "symlink"
-    return "other"
-
-
-# ---------------------------------------------------------------------------------------------
-# Pass 2: the copy
-# ---------------------------------------------------------------------------------------------
+def _listing(scanner: TarScanner) -> Listing:
+    return Listing(scanner.entries, scanner.count, scanner.digest.hexdigest())
 
 
 def copy_volume(
@@ -208,10 +134,11 @@ def copy_volume(
     on_progress: Callable[[Progress], None] | None = None,
     replace: bool = False,
 ) -> FilesResult:
-    """List `volume`, copy it into `target`, verify it there. A target that holds files is
-    refused (TargetNotEmpty) unless `replace`, which empties it first. Raises CopyFailed when
-    the stream changed between the passes (a writer is running); returns the differences found
-    by verification (none: verified)."""
+    """Copy `volume` into `target` listing it on the way, verify it there. A target that holds
+    files is refused (TargetNotEmpty) unless `replace`, which empties it first. Raises CopyFailed
+    when the volume changed while it was copied (a writer is running); returns the differences
+    found by verification (none: verified). `on_progress` from the moment the stream's length is
+    known (counted beside the copy), and once at the end."""
     held = target_entries(cluster, target)
     if held and not replace:
         raise TargetNotEmpty(
@@ -221,67 +148,107 @@ def copy_volume(
         )
     if held:
         empty_target(cluster, target)
-    listing = time.monotonic()
-    with host.volume_archive(volume, image) as chunks:
-        source = read_listing(chunks)
     started = time.monotonic()
-    progress = Progress(source.stream_bytes)
+    progress = Progress(0)
+    counting = _Reading(host, volume, image, hashing=False)
 
     def sent(done: int) -> None:
         progress.done = done
-        if on_progress is not None:
+        if counting.done.is_set() and on_progress is not None:
+            progress.total = max(counting.count, done)
             on_progress(progress)
 
     dest = shlex.quote(target.path)
-    command = ["sh", "-c", f"head -c {source.stream_bytes} | tar -x -f - -C {dest}"]
-    with host.volume_archive(volume, image) as chunks:
-        passing = _Passing(chunks)
-        result = cluster.exec_in(
-            target.pod,
-            target.container,
-            command,
-            stdin=passing,
-            stdin_length=source.stream_bytes,
-            on_sent=sent,
-        )
+    command = ["sh", "-c", f"{UNFRAME} | tar -x -f - -C {dest}"]
+    scanner = TarScanner()
+    try:
+        with host.volume_archive(volume, image) as chunks:
+            result = cluster.exec_in(
+                target.pod,
+                target.container,
+                command,
+                stdin=_scanned(chunks, scanner),
+                stdin_length=FRAMED,
+                on_sent=sent,
+            )
+        counting.wait()
+    finally:
+        counting.stop()
     copied = time.monotonic()
-    if (passing.count, passing.digest.hexdigest()) != (source.stream_bytes, source.stream_sha256):
+    if on_progress is not None:
+        progress.total = max(counting.count, progress.done)
+        on_progress(progress)
+    source = _listing(scanner)
+    if result.exit_code != 0 or result.sent != source.stream_bytes:
         raise CopyFailed(
-            f"Volume {volume} changed while it was copied ({passing.count} bytes streamed, "
-            f"{source.stream_bytes} listed just before): something still writes to it",
+            f"tar in {target.pod}/{target.container} ended with exit code {result.exit_code} "
+            f"after {result.sent} of {source.stream_bytes} bytes: {_first_line(result.stderr)}",
+            fix=f"Check that {target.path} is the claim's mount and is writable, and that the "
+            "image has tar and dd; the source is untouched.",
+        )
+    again = _Reading(host, volume, image, hashing=True)
+    try:
+        differences = verify_target(cluster, target, source)
+        again.wait()
+    finally:
+        again.stop()
+    if (again.count, again.digest) != (source.stream_bytes, source.stream_sha256):
+        raise CopyFailed(
+            f"Volume {volume} changed while it was copied ({source.stream_bytes} bytes copied, "
+            f"{again.count} read again just after, not the same): something still writes to it",
             fix="Stop the services that write it (they are listed on the Data step), then copy "
             "again; the target's copy is not trusted.",
         )
-    if result.exit_code != 0:
-        raise CopyFailed(
-            f"tar in {target.pod}/{target.container} ended with exit code {result.exit_code}: "
-            f"{_first_line(result.stderr)}",
-            fix=f"Check that {target.path} is the claim's mount and is writable, and that the "
-            "image has tar; the source is untouched.",
-        )
-    differences = verify_target(cluster, target, source)
-    return FilesResult(
-        source,
-        tuple(differences),
-        started - listing,
-        copied - started,
-        time.monotonic() - copied,
-    )
+    return FilesResult(source, tuple(differences), 0.0, copied - started, time.monotonic() - copied)
 
 
-class _Passing:
-    """The chunks as they go out, counted and hashed (pass 2 must send what pass 1 listed)."""
+def _scanned(chunks: Iterable[bytes], scanner: TarScanner) -> Iterator[bytes]:
+    """The chunks as they go out, each read by `scanner` first (on the exec's reading thread,
+    while the websocket sends the chunk before)."""
+    for chunk in chunks:
+        scanner.feed(chunk)
+        yield chunk
 
-    def __init__(self, chunks: Iterable[bytes]) -> None:
-        self._chunks = chunks
+
+class _Reading:
+    """The volume's stream read in a thread of its own, beside other work: its length, and its
+    sha256 when `hashing`. `wait` raises what the reading raised; `stop` ends it early (the
+    engine's helper container is removed either way)."""
+
+    def __init__(self, host: ComposeHost, volume: str, image: str, hashing: bool) -> None:
         self.count = 0
-        self.digest = hashlib.sha256()
+        self.digest = ""
+        self.done = threading.Event()
+        self._stopping = threading.Event()
+        self._error: BaseException | None = None
 
-    def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._chunks:
-            self.count += len(chunk)
-            self.digest.update(chunk)
-            yield chunk
+        def read() -> None:
+            hashing_ = hashlib.sha256() if hashing else None
+            try:
+                with host.volume_archive(volume, image) as chunks:
+                    for chunk in chunks:
+                        if self._stopping.is_set():
+                            return
+                        self.count += len(chunk)
+                        if hashing_ is not None:
+                            hashing_.update(chunk)
+                self.digest = hashing_.hexdigest() if hashing_ is not None else ""
+            except BaseException as exc:  # raised in the caller's thread by `wait`
+                self._error = exc
+            finally:
+                self.done.set()
+
+        self._thread = threading.Thread(target=read, name=f"read-{volume}", daemon=True)
+        self._thread.start()
+
+    def wait(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=30)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,11 +257,14 @@ class _Passing:
 
 # Run in the target container with `cd` to the mount: busybox and coreutils both understand it.
 # One line per entry: type, octal mode, uid, gid, path; then one per file: sha256, path; then one
-# per symlink: path, target. Sections are separated by a line "--".
-LIST_SCRIPT = r"""
-find . -mindepth 1 -exec stat -c '%F|%a|%u|%g|%n' {} + &&
+# per symlink: path, target. Sections are separated by a line "--". The files are hashed by two
+# of these at once, each taking every other file (`HASHES`): hashing is most of the time, and a
+# sha256sum uses one core.
+HASHES = "find . -type f | awk 'NR%2=={half}' | tr '\\n' '\\0' | xargs -0 -r sha256sum"
+LIST_SCRIPT = rf"""
+find . -mindepth 1 -exec stat -c '%F|%a|%u|%g|%n' {{}} + &&
 echo -- &&
-find . -type f -exec sha256sum {} + &&
+{HASHES.format(half=0)} &&
 echo -- &&
 find . -type l | while IFS= read -r l; do printf '%s|%s\n' "$l" "$(readlink "$l")"; done
 """
@@ -331,12 +301,18 @@ def empty_target(cluster: Cluster, target: Target) -> None:
 
 def target_listing(cluster: Cluster, target: Target) -> dict[str, Entry]:
     """The entries at the target's mount, as `read_listing` would give them."""
-    script = f"cd {shlex.quote(target.path)} && {LIST_SCRIPT}"
+    cd = f"cd {shlex.quote(target.path)} && "
     fix = (
-        "The image needs find, stat and sha256sum (busybox has them); or copy through a helper pod."
+        "The image needs find, stat, awk, xargs and sha256sum (busybox has them); or copy "
+        "through a helper pod."
     )
-    stdout = _in_target(cluster, target, script, "Listing", fix, keep=LISTING_LIMIT)
-    if len(stdout) >= LISTING_LIMIT:
+    with ThreadPoolExecutor(1) as pool:
+        other = pool.submit(
+            _in_target, cluster, target, cd + HASHES.format(half=1), "Listing", fix, LISTING_LIMIT
+        )
+        stdout = _in_target(cluster, target, cd + LIST_SCRIPT, "Listing", fix, LISTING_LIMIT)
+        other_half = other.result()
+    if len(stdout) + len(other_half) >= LISTING_LIMIT:
         raise CopyFailed(
             f"The listing of {target.path} is larger than {LISTING_LIMIT >> 20} MiB",
             fix="Too many files to verify in one listing; split the volume.",
@@ -350,18 +326,19 @@ def target_listing(cluster: Cluster, target: Target) -> dict[str, Entry]:
         elif line:
             sections[part].append(line)
     stats, hashes, links = sections
+    hashes += other_half.decode("utf-8", "surrogateescape").splitlines()
     entries: dict[str, Entry] = {}
     digests = {}
-    for line in hashes:
+    for line in filter(None, hashes):
         digest, _, name = line.partition("  ")
-        digests[_relative(name)] = digest
+        digests[relative(name)] = digest
     targets = {}
     for line in links:
         name, _, link = line.partition("|")
-        targets[_relative(name)] = link
+        targets[relative(name)] = link
     for line in stats:
         kind, mode, uid, gid, name = line.split("|", 4)
-        path = _relative(name)
+        path = relative(name)
         entries[path] = Entry(
             path=path,
             kind=_stat_kind(kind),

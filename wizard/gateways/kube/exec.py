@@ -2,9 +2,17 @@
 
 The Kubernetes Python client speaks the websocket `v4.channel.k8s.io` protocol, and Kubernetes
 before 1.29 has no way to close a command's stdin over it (`v5` added that): a `tar -x` that
-reads stdin gets every byte and then waits for an end that never comes. So whoever sends a stream
-says beforehand how long it is, and the command reads exactly that much (`head -c N | tar -x`);
-`run_in_pod` checks that the stream delivered what was promised.
+reads stdin gets every byte and then waits for an end that never comes. So a stream's end is said
+in the stream itself. Either its length is known beforehand (`stdin_length`; the command reads
+exactly that much and `run_in_pod` checks that the stream delivered it), or it goes *framed*
+(`stdin_length=FRAMED`): each websocket frame's data starts with its own length, and the command
+puts `UNFRAME` in front of its reader, which passes the data on and ends at an empty frame. No
+second reading of the source to learn its length first; a few `dd` processes per 8 MiB in the pod.
+
+Stdin goes out through `_Frames`, not the client's `write_stdin`: measured on 512 MiB into
+`dd of=/dev/null` on the test environment, the client's path ran at 68 MiB/s with 2.8 s of this
+process's CPU (websocket-client masks every frame in pure Python and copies the payload about six
+times), `_Frames` at 104 MiB/s with 0.35 s.
 
 Exec is a write at the API server (`create` on `pods/exec`); the caller refuses it in read-only
 mode before anything is sent (see KubeCluster.exec_in).
@@ -12,6 +20,8 @@ mode before anything is sent (see KubeCluster.exec_in).
 
 from __future__ import annotations
 
+import os
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -20,14 +30,27 @@ from typing import Any
 
 from wizard.model import ExecResult
 
-# One websocket frame of stdin: large enough that per-frame costs vanish, small enough that
-# progress moves and stdout/stderr are drained between frames.
-FRAME = 1024 * 1024
+# One websocket frame of stdin. The kubelet reads each frame whole (growing a buffer as it goes)
+# and unmasks it a byte at a time: 512 MiB sent here cost it 4.5 s of CPU in 32 KiB to 1 MiB
+# frames, 3.3 s in 2 to 16 MiB ones (its limit is 32 MiB). Progress moves once a frame.
+FRAME = 8 << 20
 # Keep at most this much of stdout and stderr (a verification listing is larger: see `keep`).
 KEEP_DEFAULT = 1 << 20
+# `stdin_length` for a stream whose length is not known: it goes framed (see the module's doc).
+FRAMED = -1
+# A frame's own header in framed mode: its data's length in decimal, spaces after, a newline.
+FRAME_HEADER = 16
+# The reader of a framed stream, a shell pipeline stage: per frame, `dd` reads the header, then
+# exactly that many bytes (`iflag=fullblock`: a pipe hands out less at a time; busybox's and
+# coreutils' dd both have it). `head -c` would read past a frame's end through stdio's buffer,
+# and busybox's reads a byte at a time (3.4 s of the pod's CPU per GiB here).
+UNFRAME = (
+    "while n=$(dd bs=16 count=1 iflag=fullblock status=none) && [ ${n:-0} -gt 0 ]; do "
+    "dd bs=$n count=1 iflag=fullblock status=none || exit 1; done"
+)
 
 
-def prefetched(chunks: Iterable[bytes], depth: int = 4) -> Iterator[bytes]:
+def prefetched(chunks: Iterable[bytes], depth: int = 8) -> Iterator[bytes]:
     """`chunks`, read ahead by a thread (at most `depth` chunks held): reading the source and
     writing the websocket then overlap instead of taking turns (a third faster here). The
     source's errors arrive where its chunks would have."""
@@ -68,6 +91,67 @@ class StdinMismatch(Exception):
     """The stdin stream did not hold the number of bytes promised for it."""
 
 
+# Room before the data in `_Frames`' buffer for a frame's head (at most 2 + 8 length + 4 mask +
+# 1 channel = 15 bytes): the data starts 4-aligned, so numpy masks it as 32-bit words in place.
+_HEAD = 16
+
+
+class _Frames:
+    """Stdin's websocket frames written straight onto the connection's socket: one buffer for
+    every frame, the data copied in once, masked in place by numpy, head and data sent in one
+    call. A client must mask what it sends (RFC 6455 5.3), with a fresh random key per frame.
+    `framed`: each frame's data starts with FRAME_HEADER bytes saying its length."""
+
+    def __init__(self, sock: Any, framed: bool, size: int = FRAME) -> None:
+        import numpy
+
+        self._numpy = numpy
+        self._sock = sock
+        self._size = size
+        self._own = FRAME_HEADER if framed else 0
+        # +4: the last word masked may overhang what is sent.
+        self._buffer = bytearray(_HEAD + self._own + size + 4)
+        self._view = memoryview(self._buffer)
+        self._words = numpy.frombuffer(self._buffer, dtype=numpy.uint32)
+        self.filled = 0
+
+    def add(self, data: memoryview) -> int:
+        """Copy as much of `data` as the frame has room for; how much that was."""
+        take = min(len(data), self._size - self.filled)
+        start = _HEAD + self._own + self.filled
+        self._view[start : start + take] = data[:take]
+        self.filled += take
+        return take
+
+    @property
+    def full(self) -> bool:
+        return self.filled == self._size
+
+    def send(self) -> int:
+        """Send what was added as one binary frame on channel 0 (stdin); its data's length."""
+        length, self.filled = self.filled, 0
+        if self._own:
+            self._view[_HEAD : _HEAD + self._own] = f"{length:<{self._own - 1}}\n".encode()
+        body = self._own + length
+        key = os.urandom(4)
+        payload = body + 1  # the channel byte first
+        if payload < 126:
+            head = struct.pack("!BB", 0x82, 0x80 | payload)
+        elif payload < 1 << 16:
+            head = struct.pack("!BBH", 0x82, 0x80 | 126, payload)
+        else:
+            head = struct.pack("!BBQ", 0x82, 0x80 | 127, payload)
+        head += key + bytes([key[0]])  # the channel byte, 0, masked with the key's first byte
+        # The body is payload byte 1 onwards: its mask starts at the key's second byte.
+        word = self._numpy.frombuffer(key[1:] + key[:1], dtype=self._numpy.uint32)[0]
+        words = self._words[_HEAD // 4 : _HEAD // 4 + (body + 3) // 4]
+        self._numpy.bitwise_xor(words, word, out=words)
+        start = _HEAD - len(head)
+        self._view[start:_HEAD] = head
+        self._sock.sendall(self._view[start : _HEAD + body])
+        return length
+
+
 def run_in_pod(
     api: Any,
     namespace: str,
@@ -81,9 +165,11 @@ def run_in_pod(
     timeout: float = 3600.0,
 ) -> ExecResult:
     """Run `command`; feed it `stdin` (exactly `stdin_length` bytes: fewer are padded with
-    zeros, more are cut, and StdinMismatch says so once the command has ended); return its exit
-    code and output. `on_sent(total)` after each frame. Library errors propagate: the caller
-    turns them into GatewayErrors."""
+    zeros, more are cut, and StdinMismatch says so once the command has ended; or FRAMED, for a
+    command that reads it through UNFRAME); return its exit code and output. `on_sent(total)`
+    after each frame, counting the stream's bytes only. A command that ends before it has read
+    everything is not an error here: its exit code and stderr say why, `sent` how far it got.
+    Library errors propagate: the caller turns them into GatewayErrors."""
     from kubernetes import client
     from kubernetes.stream import stream
 
@@ -115,28 +201,7 @@ def run_in_pod(
     deadline = time.monotonic() + timeout
     try:
         if stdin is not None:
-            for chunk in prefetched(stdin):
-                if sent + len(chunk) > stdin_length:
-                    mismatch = f"the stream went on past the {stdin_length} bytes announced"
-                    chunk = chunk[: stdin_length - sent]
-                for start in range(0, len(chunk), FRAME):
-                    if not ws.is_open():
-                        break
-                    ws.write_stdin(bytes(chunk[start : start + FRAME]))
-                    sent += min(FRAME, len(chunk) - start)
-                    if on_sent is not None:
-                        on_sent(sent)
-                    drain()
-                if mismatch or not ws.is_open():
-                    break
-            if sent < stdin_length and ws.is_open():
-                if not mismatch:
-                    mismatch = f"the stream ended after {sent} of {stdin_length} bytes"
-                # Zeros after a tar archive's end are read as more end: the command finishes.
-                while sent < stdin_length and ws.is_open():
-                    pad = min(FRAME, stdin_length - sent)
-                    ws.write_stdin(bytes(pad))
-                    sent += pad
+            sent, mismatch = _send(ws, stdin, stdin_length, on_sent, drain)
         while ws.is_open():
             if time.monotonic() > deadline:
                 raise TimeoutError(f"`{' '.join(command)}` did not end within {timeout:.0f} s")
@@ -148,3 +213,60 @@ def run_in_pod(
     if mismatch:
         raise StdinMismatch(mismatch)
     return ExecResult(int(code or 0), bytes(out), bytes(err), sent)
+
+
+def _send(
+    ws: Any,
+    stdin: Iterable[bytes],
+    length: int,
+    on_sent: Callable[[int], None] | None,
+    drain: Callable[[], None],
+) -> tuple[int, str]:
+    """Write `stdin`, as `length` bytes or FRAMED: (bytes of it sent, what was wrong with the
+    stream or ""). Stops early, quietly, when the command ends or the connection drops (the exit
+    code or the caller's next read says so)."""
+    framed = length == FRAMED
+    frames = _Frames(ws.sock.sock, framed)
+    sent = 0
+    mismatch = ""
+
+    def flush() -> bool:
+        nonlocal sent
+        if not ws.is_open():
+            return False
+        try:
+            sent += frames.send()
+        except OSError:
+            return False  # the other side closed: what it said is read after
+        if on_sent is not None:
+            on_sent(sent)
+        drain()
+        return True
+
+    open_ = True
+    for chunk in prefetched(stdin):
+        data = memoryview(chunk)
+        if not framed and sent + frames.filled + len(data) > length:
+            mismatch = f"the stream went on past the {length} bytes announced"
+            data = data[: length - sent - frames.filled]
+        while data and open_:
+            data = data[frames.add(data) :]
+            if frames.full:
+                open_ = flush()
+        if mismatch or not open_:
+            break
+    if open_ and frames.filled:
+        open_ = flush()
+    if framed:
+        if open_:
+            flush()  # the empty frame: the end
+        return sent, ""
+    if open_ and sent < length:
+        if not mismatch:
+            mismatch = f"the stream ended after {sent} of {length} bytes"
+        # Zeros after a tar archive's end are read as more end: the command finishes.
+        zeros = memoryview(bytes(FRAME))
+        while open_ and sent < length:
+            frames.add(zeros[: length - sent])
+            open_ = flush()
+    return sent, mismatch

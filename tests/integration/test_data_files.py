@@ -1,6 +1,7 @@
 """The Data step's *files* method on the real services: a Compose volume with nested folders,
 symlinks, odd modes, other owners and a large file, streamed from the Docker Engine into a claim
-mounted by a pod the real kubelet runs, then verified file by file on both sides."""
+mounted by a pod the real kubelet runs, then verified file by file on both sides; and the same at
+a larger size (3,000 files in 100 folders, a 100 MB file, hard links, a fifo)."""
 
 from __future__ import annotations
 
@@ -52,8 +53,39 @@ def _compose(script: str) -> str:
 
 
 @pytest.fixture
-def uploads(compose_project: Callable[..., Any], docker_host: str) -> Iterator[tuple[Any, str]]:
-    """A Compose project whose `app` service wrote SEED into its named volume `uploads`;
+def uploads(compose_project: Callable[..., Any]) -> tuple[Any, str]:
+    return _seeded(compose_project, SEED)
+
+
+# The larger volume: 3,000 files in 100 nested folders with spaces in their names, a 100 MB file
+# with a second name (a hard link), symlinks to a file, a folder and nowhere, a fifo, a sticky
+# folder, a setuid file, a file nobody may read, a folder of another owner.
+BIG_SEED = r"""
+set -e
+cd /uploads
+for a in 0 1 2 3 4 5 6 7 8 9; do
+  for b in 0 1 2 3 4 5 6 7 8 9; do
+    mkdir -p "mail/$a/box $b"
+    i=0
+    while [ $i -lt 30 ]; do echo "message $a/$b/$i" > "mail/$a/box $b/m$i.eml"; i=$((i+1)); done
+  done
+done
+head -c 100000000 /dev/urandom > attachments.bin
+ln attachments.bin attachments-again.bin
+ln -s "mail/0/box 0/m0.eml" first
+ln -s mail/9 last-folder
+ln -s /nowhere dangling
+mkdir -m 1777 shared
+chmod 0000 "mail/1/box 1/m1.eml"
+chmod 4755 "mail/2/box 2/m2.eml"
+chown -R 1000:1001 mail/4
+mkfifo queue
+echo seeded > /tmp/seeded
+"""
+
+
+def _seeded(compose_project: Callable[..., Any], seed: str) -> tuple[Any, str]:
+    """A Compose project whose `app` service wrote `seed` into its named volume `uploads`;
     (the project, the engine's name of the volume)."""
     project = compose_project(
         {
@@ -62,7 +94,7 @@ def uploads(compose_project: Callable[..., Any], docker_host: str) -> Iterator[t
                     "command": [
                         "sh",
                         "-c",
-                        _compose(SEED + "trap 'exit 0' TERM; sleep 3600 & wait"),
+                        _compose(seed + "trap 'exit 0' TERM; sleep 3600 & wait"),
                     ],
                     "volumes": ["uploads:/uploads"],
                     "healthcheck": {"test": ["CMD", "test", "-f", "/tmp/seeded"], "interval": "1s"},
@@ -72,8 +104,13 @@ def uploads(compose_project: Callable[..., Any], docker_host: str) -> Iterator[t
         },
         up=False,
     )
-    project.compose("up", "-d", "--wait", "--wait-timeout", "60")
-    yield project, f"{project.name}_uploads"
+    project.compose("up", "-d", "--wait", "--wait-timeout", "120")
+    return project, f"{project.name}_uploads"
+
+
+@pytest.fixture
+def big_uploads(compose_project: Callable[..., Any]) -> tuple[Any, str]:
+    return _seeded(compose_project, BIG_SEED)
 
 
 @pytest.fixture
@@ -220,3 +257,40 @@ def test_a_copy_cut_short_is_never_trusted_and_the_next_run_finishes_it(
     result = copy_volume(host, admin, volume, busybox_image, claim_pod, replace=True)
     assert result.verified, result.differences
     assert result.source.files == 302
+
+
+def test_thousands_of_files_and_a_100_mb_one_move_whole_and_a_changed_byte_is_named(
+    big_uploads: tuple[Any, str],
+    claim_pod: Target,
+    admin: KubeCluster,
+    docker_host: str,
+    busybox_image: str,
+    tmp_path: Path,
+) -> None:
+    _, volume = big_uploads
+    host = connect_compose_host(docker_host)
+    seen: list[Progress] = []
+    result = copy_volume(host, admin, volume, busybox_image, claim_pod, seen.append)
+
+    assert result.verified, result.differences[:10]
+    entries = result.source.entries
+    assert result.source.files == 3002  # the 3,000 messages, the attachment and its second name
+    assert result.source.file_bytes > 200_000_000
+    assert entries["attachments-again.bin"].sha256 == entries["attachments.bin"].sha256
+    assert entries["mail/1/box 1/m1.eml"].mode == 0
+    assert entries["mail/2/box 2/m2.eml"].mode == 0o4755
+    assert entries["shared"].mode == 0o1777
+    assert (entries["mail/4/box 4/m4.eml"].uid, entries["mail/4/box 4/m4.eml"].gid) == (1000, 1001)
+    assert entries["last-folder"].link == "mail/9" and entries["queue"].kind == "other"
+    assert [p.done for p in seen] == sorted(p.done for p in seen)
+    assert seen[-1].done == seen[-1].total == result.source.stream_bytes
+    on_disk = tmp_path / "pv"
+    assert (on_disk / "attachments.bin").stat().st_size == 100_000_000
+    assert (on_disk / "mail" / "7" / "box 7" / "m29.eml").read_text() == "message 7/7/29\n"
+
+    # One byte changed in one message deep in the tree: verification names it, and only it.
+    changed = on_disk / "mail" / "5" / "box 5" / "m5.eml"
+    changed.write_bytes(changed.read_bytes().replace(b"5/5/5", b"5/5/6"))
+    differences = compare(entries, target_listing(admin, claim_pod))
+    assert len(differences) == 1
+    assert differences[0].startswith("mail/5/box 5/m5.eml: content differs")

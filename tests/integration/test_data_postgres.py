@@ -1,6 +1,7 @@
 """The Data step's *postgres* method on the real services: a Compose PostgreSQL with 100,000 rows
-dumped in its container, restored in a PostgreSQL pod the real kubelet runs, and verified table by
-table and sequence by sequence; a target that holds tables is refused unless replacing is said."""
+(and 500 of 2,400 random bytes each, stored out of line) dumped in its container straight into a
+PostgreSQL pod the real kubelet runs, and verified table by table and sequence by sequence; a
+target that holds tables is refused unless replacing is said."""
 
 from __future__ import annotations
 
@@ -25,6 +26,12 @@ insert into messages (subject, body, received)
   from generate_series(1, 100000) i;
 create table "Odd Name" (k text primary key, v jsonb);
 insert into "Odd Name" values ('a', '{"x": 1}'), ('b', null);
+create table attachments (id int primary key, name text, content bytea);
+insert into attachments
+  select i, 'file ' || i,
+    decode((select string_agg(md5(i::text || '/' || j::text), '') from generate_series(1, 150) j),
+           'hex')
+  from generate_series(1, 500) i;
 create sequence invoice_no start 1000;
 select nextval('invoice_no'), nextval('invoice_no');
 """
@@ -91,6 +98,7 @@ def test_a_database_moves_and_is_verified_then_a_second_move_is_refused(
     assert result.verified, result.differences
     assert result.source.tables["public.messages"].rows == 100_000
     assert result.source.tables['public."Odd Name"'].rows == 2
+    assert result.source.tables["public.attachments"].rows == 500
     assert result.source.sequences["public.invoice_no"] == 1001
     assert result.source.sequences["public.messages_id_seq"] == 100_000
     assert seen and seen[-1].done == result.dump_bytes
@@ -99,7 +107,7 @@ def test_a_database_moves_and_is_verified_then_a_second_move_is_refused(
     # The target now holds tables: a second move is refused, and nothing changes there.
     with pytest.raises(TargetNotEmpty) as refused:
         move_database(host, admin, compose_db, target_db)
-    assert "already has 2 table(s)" in refused.value.message
+    assert "already has 3 table(s)" in refused.value.message
     assert PASSWORD not in refused.value.message + refused.value.fix
 
     # A row changed on the target: verification names the table.

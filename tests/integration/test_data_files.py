@@ -17,6 +17,7 @@ from tests.support.pods import is_ready, running, template, wait_for_pods
 from tests.support.workloads import create_bound_claim
 from wizard.data.files import (
     CopyFailed,
+    FilesResult,
     Progress,
     Target,
     TargetNotEmpty,
@@ -143,18 +144,26 @@ def admin(admin_kubeconfig: str, namespace: str) -> Iterator[KubeCluster]:
     cluster.close()
 
 
-def test_a_volume_moves_whole_and_is_verified(
-    uploads: tuple[Any, str],
-    claim_pod: Target,
-    admin: KubeCluster,
-    docker_host: str,
-    busybox_image: str,
-    tmp_path: Path,
-) -> None:
-    _, volume = uploads
+Copy = Callable[[str], tuple[FilesResult, list[Progress]]]
+
+
+@pytest.fixture
+def copied(claim_pod: Target, admin: KubeCluster, docker_host: str, busybox_image: str) -> Copy:
+    """Copy a volume (the engine's name) into `claim_pod` as cutover does: (the result, every
+    progress reported)."""
     host = connect_compose_host(docker_host)
-    seen: list[Progress] = []
-    result = copy_volume(host, admin, volume, busybox_image, claim_pod, seen.append)
+
+    def copy(volume: str) -> tuple[FilesResult, list[Progress]]:
+        seen: list[Progress] = []
+        return copy_volume(host, admin, volume, busybox_image, claim_pod, seen.append), seen
+
+    return copy
+
+
+def test_a_volume_moves_whole_and_is_verified(
+    uploads: tuple[Any, str], copied: Copy, claim_pod: Target, admin: KubeCluster, tmp_path: Path
+) -> None:
+    result, seen = copied(uploads[1])
 
     assert result.verified, result.differences
     source = result.source
@@ -261,16 +270,12 @@ def test_a_copy_cut_short_is_never_trusted_and_the_next_run_finishes_it(
 
 def test_thousands_of_files_and_a_100_mb_one_move_whole_and_a_changed_byte_is_named(
     big_uploads: tuple[Any, str],
+    copied: Copy,
     claim_pod: Target,
     admin: KubeCluster,
-    docker_host: str,
-    busybox_image: str,
     tmp_path: Path,
 ) -> None:
-    _, volume = big_uploads
-    host = connect_compose_host(docker_host)
-    seen: list[Progress] = []
-    result = copy_volume(host, admin, volume, busybox_image, claim_pod, seen.append)
+    result, seen = copied(big_uploads[1])
 
     assert result.verified, result.differences[:10]
     entries = result.source.entries

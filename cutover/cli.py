@@ -22,7 +22,7 @@ EXIT_OK, EXIT_BLOCKED, EXIT_USAGE = 0, 1, 2
 
 DESCRIPTION = """\
 Walk a running Docker Compose deployment onto Kubernetes, step by step, and only then take
-Compose down. Steps: preflight, secrets, volumes, mapping diff, pod health, gate.
+Compose down. Steps: preflight, secrets, volumes, mapping diff, pod health, data, gate.
 
 commands:
   (none)    open the wizard on the Compose project in this folder (or -f FILE)

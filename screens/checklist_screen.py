@@ -46,6 +46,7 @@ BODIES: dict[str, BodyFactory | str] = {
     "volumes": "screens.volumes:VolumesBody",
     "mapping": "screens.mapping:MappingBody",
     "health": "screens.health:HealthBody",
+    "data": "screens.data:DataBody",
     "gate": "screens.gate:gate_body",
 }
 
@@ -104,6 +105,7 @@ class ChecklistScreen(Screen[None]):
         self.steps = CHECKLIST
         self._focus_before_help: Widget | None = None
         self.all_steps_mounted = False  # tests wait on this before waiting on the workers
+        self.has_bodies = False  # composed and not emptied: see check_action
         self.first_frame = threading.Event()  # the App's background work waits for it
         self.place = SavedPlace(config)
         self.resumed = self.place.load() if start_step is None else None
@@ -161,7 +163,24 @@ class ChecklistScreen(Screen[None]):
         factory = self.bodies.get(step.id) or body_factory(step.id)
         return factory(step, self.config, self.gateways)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A screen is current as soon as it is pushed and composed a moment later, so a key can
+        # reach the read-only twin before it has bodies (the view-only walk crashed once in 20
+        # with NoMatches('#bodies') from `go`), and the emptied wizard beneath it has none any
+        # more. Every action here acts on the bodies: none runs without them. The App's own
+        # (quit) are not the screen's, so they still work.
+        if not self.has_bodies:
+            return False
+        return super().check_action(action, parameters)
+
+    async def retire(self) -> None:
+        """Empty this wizard for good (the read-only switch, once its twin is up): its bodies
+        unmount, which stops their workers and closes their watches; no action runs here again."""
+        self.has_bodies = False
+        await self.remove_children()
+
     def on_mount(self) -> None:
+        self.has_bodies = True  # compose has run (Textual dispatches Compose before Mount)
         self._show_step()
         self._default_focus().focus()
         # The first frame is computed at the next refresh but written by the driver's thread a

@@ -55,3 +55,34 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class ChoiceScreen(ModalScreen[str]):
+    """A preview (`lines`) and a few keys, each a choice; dismisses with the chosen value
+    ("" for escape). Shares ConfirmScreen's box."""
+
+    DEFAULT_CSS = ConfirmScreen.DEFAULT_CSS.replace("ConfirmScreen", "ChoiceScreen")
+
+    def __init__(self, lines: Sequence[str], choices: Sequence[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.lines = list(lines)
+        self.choices = list(choices)  # (key, value, what it does)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Static("\n".join(self.lines), id="confirm-preview", markup=False)
+            keys = "\n".join(f"{key}: {label}" for key, _, label in self.choices)
+            yield Static(keys, id="confirm-question", markup=False)
+
+    # Every key a choice may use; `check_action` lets only the offered ones through.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(key, f"choose('{key}')", key, show=False) for key in ("y", "w", "s", "escape")
+    ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "choose":
+            return any(key == parameters[0] for key, _, _ in self.choices)
+        return True
+
+    def action_choose(self, key: str) -> None:
+        self.dismiss(next(value for k, value, _ in self.choices if k == key))

@@ -59,7 +59,7 @@ class ChecklistSidebar(Vertical):
             *(StepItem(n, step, StepState.NOT_RUN) for n, step in enumerate(self.steps, start=1)),
             id="checklist",
         )
-        yield Static("1-6: open that step", id="sidebar-hint")
+        yield Static(f"1-{len(self.steps)}: open that step", id="sidebar-hint")
 
     def item(self, step_id: str) -> StepItem:
         return self.query_one(f"#item-{step_id}", StepItem)

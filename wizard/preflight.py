@@ -39,9 +39,17 @@ class Need:
     resource: str
     group: str = ""
     write: bool = False
+    subresource: str = ""
+
+    @property
+    def what(self) -> str:
+        resource = f"{self.resource}/{self.subresource}" if self.subresource else self.resource
+        return f"{self.verb} {resource}"
 
 
-# What each later step asks of the API server. Writes are only the Secret (DESIGN: mutations are few).
+# What each later step asks of the API server. Writes are few (DESIGN): the Secret, and the Data
+# step's copies (exec into the pod that mounts a claim, a helper pod when none does, Redis's
+# StatefulSet scaled to 0 and back).
 NEEDS: tuple[Need, ...] = (
     Need("secrets", "get", "secrets"),
     Need("secrets", "create", "secrets", write=True),
@@ -57,6 +65,10 @@ NEEDS: tuple[Need, ...] = (
     Need("health", "list", "pods"),
     Need("health", "watch", "pods"),
     Need("health", "list", "events"),
+    Need("data", "create", "pods", "", True, "exec"),
+    Need("data", "create", "pods", write=True),
+    Need("data", "delete", "pods", write=True),
+    Need("data", "patch", "statefulsets", "apps", True, "scale"),
 )
 
 
@@ -222,7 +234,7 @@ def check_access(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
     namespace = cluster.identity.namespace
     denied: dict[str, list[Need]] = {}
     for need in NEEDS:
-        verdict = cluster.can_i(need.verb, need.resource, need.group)
+        verdict = cluster.can_i(need.verb, need.resource, need.group, need.subresource)
         if not verdict.allowed:
             denied.setdefault(need.step, []).append(need)
     findings = []
@@ -233,7 +245,7 @@ def check_access(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
                 Finding(f"access.{step}", Severity.OK, f"{step}: every permission it needs")
             )
             continue
-        verbs = ", ".join(f"{n.verb} {n.resource}" for n in missing)
+        verbs = ", ".join(n.what for n in missing)
         writes = [n for n in missing if n.write]
         if step == "secrets" and missing == [n for n in missing if n.resource == "secrets"]:
             # `view` excludes Secrets by design: the step can still show which keys workloads reference.
@@ -244,6 +256,15 @@ def check_access(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
                 f"--resource=secrets, bound to you; or run with --read-only to only watch."
                 if writes
                 else "The Secrets step will show which keys workloads reference, not which exist."
+            )
+        elif step == "data" and missing == writes:
+            # The plan and each copy's state read fine; only the copies need these.
+            severity = Severity.WARN
+            message = f"{step}: may not {verbs} in '{namespace}': it cannot copy the volumes"
+            fix = (
+                f"Ask for: kubectl -n {namespace} create role cutover-data "
+                "--verb=create,delete,patch --resource=pods,pods/exec,statefulsets/scale, bound "
+                "to you; or have someone who may run `cutover data copy`."
             )
         else:
             severity = Severity.BLOCK
@@ -257,15 +278,19 @@ def why_read_only(cluster: Cluster) -> str:
     """Why this identity can only watch ("" when it may make the wizard's writes): it may not
     make any of them. One access review per write; raises the cluster's GatewayError."""
     writes = [need for need in NEEDS if need.write]
-    denied = [n for n in writes if not cluster.can_i(n.verb, n.resource, n.group).allowed]
+    denied = [
+        n for n in writes if not cluster.can_i(n.verb, n.resource, n.group, n.subresource).allowed
+    ]
     if len(denied) < len(writes):
         return ""
     who = cluster.identity
-    resources = {n.resource for n in denied}
+    # Named by the Secret's writes, the first a newcomer meets; the Data step's follow.
+    first = [n for n in denied if n.step == denied[0].step]
+    resources = {n.what.split(" ", 1)[1] for n in first}
     if len(resources) == 1:  # "create or patch secrets"
-        verbs = " or ".join(n.verb for n in denied) + f" {resources.pop()}"
+        verbs = " or ".join(n.verb for n in first) + f" {resources.pop()}"
     else:
-        verbs = " or ".join(f"{n.verb} {n.resource}" for n in denied)
+        verbs = " or ".join(n.what for n in first)
     return f"{who.user} may not {verbs} in '{who.namespace}'"
 
 

@@ -216,6 +216,32 @@ CHECKLIST: tuple[Step, ...] = (
         ),
     ),
     Step(
+        id="data",
+        check="wizard.data.report:check",
+        title="Data",
+        checks=(
+            "Each Compose volume that has a claim to move into (the Volumes step's pairing): "
+            "how it moves (files: a tar stream verified file by file, sha256 on both sides; "
+            "postgres: pg_dump and pg_restore, verified table by table; skip: caches and "
+            "queues that drain, acknowledged at the gate), into which pod, and whether its "
+            "copy is verified and still fresh."
+        ),
+        why=(
+            "Without the data the new deployment is an empty shell: `compose down` would go "
+            "ahead on an empty database. A copy is only good while nothing writes the source "
+            "after it, so what writes a volume is stopped before its final copy."
+        ),
+        how_to_fix=(
+            "↑/↓ pick a volume; c copies it, a copies every volume not verified yet. The "
+            "preview lists what writes them in Compose: y stops those first (the Compose "
+            "site stops taking writes), w copies while they run (copy again after stopping "
+            "them). x cancels a copy under way (the next copy replaces the partial one). "
+            "u starts the stopped writers again (their copies go stale). A copy that did not "
+            "verify lists what differs; the source is never changed. `cutover data` prints "
+            "the same."
+        ),
+    ),
+    Step(
         id="gate",
         check="wizard.gate.verdict:check",
         title="Gate: compose down",

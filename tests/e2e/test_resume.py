@@ -18,10 +18,10 @@ def test_killed_demo_resumes_at_the_same_step(
     env = {"CUTOVER_DEMO_STATE_DIR": str(demo_state_dir)}
     first = make_tmux()
     first.start([str(CUTOVER), "demo"], env=env)
-    first.wait_for("Step 1 of 6 · Preflight", "Preflight passed")
+    first.wait_for("Step 1 of 7 · Preflight", "Preflight passed")
 
-    first.send("6")
-    first.wait_for("Step 6 of 6 · Gate", "a Next warning", "6 warning(s) to")
+    first.send("7")
+    first.wait_for("Step 7 of 7 · Gate", "a Next warning", "6 warning(s) to")
     first.wait_quiet()
     first.send("a")  # the next warning's Acknowledge button...
     first.wait_for("⏎ Acknowledge")
@@ -34,6 +34,6 @@ def test_killed_demo_resumes_at_the_same_step(
 
     again = make_tmux()
     again.start([str(CUTOVER), "demo"], env=env)
-    again.wait_for("Step 6 of 6 · Gate", "Resumed at step 6", "5 warning(s) to")
+    again.wait_for("Step 7 of 7 · Gate", "Resumed at step 7", "5 warning(s) to")
     again.send("q")
     assert again.wait_exit() == 0

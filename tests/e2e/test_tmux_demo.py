@@ -12,19 +12,27 @@ def test_demo_walk_in_a_real_terminal(tmux: Tmux) -> None:
     tmux.start([str(CUTOVER), "demo"])
 
     # First screen: header, the checklist in the sidebar, Preflight open, the keys in the footer.
-    steps = ("1 Preflight", "2 Secrets", "3 Volumes", "4 Mapping diff", "5 Pod health", "6 Gate")
+    steps = (
+        "1 Preflight",
+        "2 Secrets",
+        "3 Volumes",
+        "4 Mapping diff",
+        "5 Pod health",
+        "6 Data",
+        "7 Gate",
+    )
     screen = tmux.wait_for(
-        "Step 1 of 6 · Preflight", "Checklist", *steps, "DEMO", "Preflight passed", "q Quit"
+        "Step 1 of 7 · Preflight", "Checklist", *steps, "DEMO", "Preflight passed", "q Quit"
     )
     assert all(len(line) <= 80 for line in screen.splitlines())
 
     tmux.send("n")
-    tmux.wait_for("Step 2 of 6 · Secrets", "email-rag-secrets")
+    tmux.wait_for("Step 2 of 7 · Secrets", "email-rag-secrets")
 
     # The mapping diff, with the sample's planted mistakes.
     tmux.send("4")
     tmux.wait_for(
-        "Step 4 of 6 · Mapping diff",
+        "Step 4 of 7 · Mapping diff",
         "3 blockers",
         "✖ block  backend",
         "✖ block  celery",
@@ -39,7 +47,7 @@ def test_demo_walk_in_a_real_terminal(tmux: Tmux) -> None:
     tmux.send("Escape", "?")
     tmux.wait_for("help, ? closes it", "Help: Mapping diff", "What it checks")
     tmux.send("?")
-    tmux.wait_for("Step 4 of 6 · Mapping diff\n")
+    tmux.wait_for("Step 4 of 7 · Mapping diff\n")
 
     tmux.send("q")
     assert tmux.wait_exit() == 0

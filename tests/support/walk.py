@@ -26,7 +26,7 @@ from textual.widgets import Button, DataTable, Input, Static
 
 from screens.app import CutoverApp
 from screens.checklist_screen import ChecklistScreen
-from screens.confirm import ConfirmScreen
+from screens.confirm import ChoiceScreen, ConfirmScreen
 from screens.gate import GateBody, WarningRow
 from screens.secrets import KeyEntry, SecretInput
 from screens.sidebar import ChecklistSidebar
@@ -328,8 +328,35 @@ async def health(
     walk.summaries["health"] = text_of(app, "#health-summary")
 
 
+async def data(pilot: Pilot[None], app: CutoverApp, walk: Walk) -> None:
+    """Step 6: a copies every volume not verified yet; the preview names the Compose containers
+    that write them, y stops those and copies; every volume ends verified or skipped (a skipped
+    one is a warning for the gate)."""
+    await next_step(pilot, app, "data", walk)
+    summary = await _settled_summary(pilot, app, "#data-summary", "Data")
+    assert "still to copy" in summary, summary
+    await pilot.press("a")
+    await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the copy's preview")
+    preview = text_of(app, "#confirm-preview")
+    assert "Copy into namespace" in preview, preview
+    await pilot.press("y")
+    await wait_for(
+        pilot,
+        lambda: (
+            isinstance(app.screen, ChecklistScreen)
+            and "Every volume's copy is verified" in text_of(app, "#data-summary")
+        ),
+        "every copy verified",
+        timeout=STEP_TIMEOUT_S * 8,
+    )
+    for row in table_rows(app, "#data-table"):  # Volume, Method, Into, Size, State
+        assert row[4].startswith(("✔ verified", "⚠ skipped")), row
+    await sidebar_shows(pilot, app, "data", StepState.OK, StepState.WARN)
+    walk.summaries["data"] = text_of(app, "#data-summary")
+
+
 async def gate(pilot: Pilot[None], app: CutoverApp, walk: Walk) -> None:
-    """Step 6: no blocker; each warning acknowledged (tab to its button, Enter); the project's
+    """Step 7: no blocker; each warning acknowledged (tab to its button, Enter); the project's
     name typed, Enter; down runs and the screen says done, with the rollback."""
     project = app.config.project_name
     await next_step(pilot, app, "gate", walk)
@@ -403,7 +430,7 @@ async def walk_to_down(
     begun = time.monotonic()
     await secrets(pilot, app, walk, secret_values)
     walk.timings["secrets"] = time.monotonic() - begun
-    for step in (volumes, mapping, health):
+    for step in (volumes, mapping, health, data):
         begun = time.monotonic()
         await step(pilot, app, walk)
         walk.timings[step.__name__] = time.monotonic() - begun

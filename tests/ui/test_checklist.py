@@ -47,19 +47,19 @@ async def test_sidebar_shows_every_step_with_its_state(
 async def test_next_back_and_jump(demo_app: CutoverApp) -> None:
     async with demo_app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        assert _title(demo_app) == "Step 1 of 6 · Preflight"
+        assert _title(demo_app) == "Step 1 of 7 · Preflight"
         await pilot.press("n")
         assert _current(demo_app) == "secrets"
-        assert _title(demo_app).startswith("Step 2 of 6 · Secrets")
+        assert _title(demo_app).startswith("Step 2 of 7 · Secrets")
         await pilot.press("right", "right")
         assert _current(demo_app) == "mapping"
         await pilot.press("b")
         assert _current(demo_app) == "volumes"
         await pilot.press("left", "left", "left")  # one more than there is: stays on step 1
         assert _current(demo_app) == "preflight"
-        await pilot.press("6")
+        await pilot.press("7")
         assert _current(demo_app) == "gate"
-        assert _title(demo_app).startswith("Step 6 of 6")
+        assert _title(demo_app).startswith("Step 7 of 7")
         await pilot.press("n")  # past the last step: stays
         assert _current(demo_app) == "gate"
         await pilot.press("1")
@@ -137,7 +137,7 @@ async def test_sidebar_folds_away_when_narrow(demo_app: CutoverApp) -> None:
         await settle(pilot)
         sidebar = demo_app.screen.query_one(ChecklistSidebar)
         assert not shown(sidebar)
-        assert _title(demo_app) == "Step 1 of 6 · Preflight"  # still says where we are
+        assert _title(demo_app) == "Step 1 of 7 · Preflight"  # still says where we are
         await pilot.press("s")
         assert shown(sidebar)
         await pilot.press("s")

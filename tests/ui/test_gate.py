@@ -44,7 +44,7 @@ def _running(gateways: Gateways, config: CutoverConfig) -> list[str]:
 
 async def _open_gate(pilot: Pilot[None]) -> None:
     await settle(pilot)
-    await pilot.press("6")
+    await pilot.press("7")  # the gate
     await settle(pilot)
 
 

@@ -27,7 +27,7 @@ SIZES = pytest.mark.parametrize("size", [SMALL, WIDE], ids=["80x24", "160x48"])
 
 async def _open(pilot: Pilot[None]) -> None:
     await settle(pilot)
-    await pilot.press("6")
+    await pilot.press("7")  # the gate
     await settle(pilot)
 
 

@@ -123,7 +123,7 @@ async def test_gate_a_walks_the_warnings_c_only_when_down_is_possible(
 ) -> None:
     async with demo_app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        await pilot.press("6")
+        await pilot.press("7")
         await settle(pilot)
         footer = _footer(demo_app)
         assert footer["Next warning"] == "a"

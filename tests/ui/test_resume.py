@@ -65,7 +65,7 @@ async def test_acknowledgements_survive_a_restart(
 ) -> None:
     first = CutoverApp(demo_config, build_gateways(demo_config), bodies=stable())
     async with first.run_test(size=SMALL) as pilot:
-        await pilot.press("6")
+        await pilot.press("7")
         await settle(pilot)
         first.screen.query(".ack-button").first(Button).press()
         await settle(pilot)
@@ -185,7 +185,14 @@ async def _wait(event: threading.Event) -> bool:
 async def test_identity_without_write_access_switches_to_read_only(
     demo_config: CutoverConfig,
 ) -> None:
-    denied = [("create", "secrets"), ("patch", "secrets")]
+    # No write at all: the Secret's, and the Data step's (exec and helper pods, Redis's scale).
+    denied = [
+        ("create", "secrets"),
+        ("patch", "secrets"),
+        ("create", "pods"),
+        ("delete", "pods"),
+        ("patch", "statefulsets"),
+    ]
 
     def gateways_for(config: CutoverConfig) -> Gateways:
         plain = build_gateways(config)

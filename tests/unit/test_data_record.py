@@ -91,4 +91,4 @@ def test_a_copy_cut_short_blocks_and_says_so() -> None:
     cut = record_copy(uploads, COPYING, "interrupted before it ended", [app()], now=T0)
     [finding] = data_findings([uploads], {"upload_data": cut}, [app()])
     assert finding.blocks and "was cut short" in finding.message
-    assert "`cutover data copy upload_data` replaces that copy" in finding.fix
+    assert "`cutover data copy upload_data`: that replaces the copy" in finding.fix

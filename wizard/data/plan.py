@@ -20,6 +20,7 @@ first rule that applies:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -51,6 +52,9 @@ class DataRow:
     # The target's workload must be stopped for the copy (Redis rewrites its files from memory:
     # a copy into a running Redis would be overwritten), and started again after.
     stop_target: bool = False
+    # The Compose services whose writes the copy must not miss: those that mount the volume;
+    # for a database, the services that depend on it too (they write through it).
+    writers: tuple[str, ...] = ()
 
 
 def plan_data(
@@ -69,6 +73,9 @@ def plan_data(
         path = next((m.target for s in services for m in s.mounts if m.source == row.volume), "")
         method, why = choose_method(row.volume, services, path, overrides.get(row.volume))
         redis = any(_image_name(s.image) == "redis" for s in services)
+        writers = row.services
+        if method == POSTGRES:
+            writers += tuple(_dependents(project, row.services))
         rows.append(
             DataRow(
                 volume=row.volume,
@@ -81,6 +88,7 @@ def plan_data(
                 why=why,
                 data_bytes=row.data_bytes,
                 stop_target=redis and method == FILES,
+                writers=writers,
             )
         )
     return rows
@@ -113,6 +121,26 @@ def choose_method(
                 "before cutover; its definitions come from the manifests"
             )
     return FILES, "its files, as a tar stream, verified file by file"
+
+
+def _dependents(project: ComposeProject, services: tuple[str, ...]) -> list[str]:
+    """The services that use one of `services`, in the file's order: they declare `depends_on`
+    it, or their environment names it as a host (`...@postgres:5432/db`, `DB_HOST=postgres`):
+    a worker that reaches the database by URL writes to it as much as the web app does."""
+    return [
+        name
+        for name, service in project.services.items()
+        if name not in services
+        and any(s in service.depends_on or _names_host(service, s) for s in services)
+    ]
+
+
+def _names_host(service: ComposeService, host: str) -> bool:
+    url = re.compile(rf"(?:@|//){re.escape(host)}(?:[:/]|$)")
+    return any(
+        url.search(str(value)) or (key.upper().endswith("HOST") and str(value) == host)
+        for key, value in service.environment.items()
+    )
 
 
 def _image_name(image: str) -> str:

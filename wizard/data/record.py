@@ -29,10 +29,9 @@ SECTION = "data"
 VERIFIED, FAILED = "verified", "failed"
 COPYING = "copying"  # written before a copy starts: still there next time means it was cut short
 MAX_DIFFERENCES = 20  # kept in state.json; the step shows them all when it has them
-# Until the wizard has a Data body, copies run from the command line.
 NOT_COPIED_FIX = (
-    "Stop what writes it in Compose ({services}), then `cutover data copy {row.volume}`; "
-    "`cutover data` then shows it verified."
+    "In the Data step, pick {row.volume} and press c: it offers to stop what writes it in "
+    "Compose ({services}) first. Or, from a shell: `cutover data copy {row.volume}`."
 )
 
 
@@ -65,8 +64,9 @@ def record_copy(
     now: datetime | None = None,
 ) -> CopyRecord:
     """The record of a copy of `row`, with its writers as they are now."""
+    services = set(row.services) | set(row.writers)
     writers = tuple(
-        Writer(c.name, c.state, c.started_at) for c in containers if c.service in row.services
+        Writer(c.name, c.state, c.started_at) for c in containers if c.service in services
     )
     return CopyRecord(
         volume=row.volume,
@@ -121,7 +121,9 @@ def data_findings(
                     check,
                     Severity.BLOCK,
                     f"{into}: not copied yet ({row.method}: {row.why})",
-                    fix=NOT_COPIED_FIX.format(row=row, services=", ".join(row.services)),
+                    fix=NOT_COPIED_FIX.format(
+                        row=row, services=", ".join(row.writers or row.services)
+                    ),
                 )
             )
         elif record.outcome != VERIFIED:
@@ -132,8 +134,9 @@ def data_findings(
                     check,
                     Severity.BLOCK,
                     f"{into}: the copy of {record.at} {said}: {shown}",
-                    fix="Stop what writes the volume, then copy it again (`cutover data copy "
-                    f"{row.volume}` replaces that copy); the source is untouched.",
+                    fix=f"Copy it again in the Data step (pick {row.volume}, press c) or with "
+                    f"`cutover data copy {row.volume}`: that replaces the copy; the source is "
+                    "untouched.",
                 )
             )
         elif why := stale_because(record, containers):
@@ -142,7 +145,8 @@ def data_findings(
                     check,
                     Severity.BLOCK,
                     f"{into}: the copy verified at {record.at} is stale: {why}",
-                    fix="Stop it again and copy the volume again, so the new data is moved too.",
+                    fix=f"Stop it again and copy {row.volume} again (Data step, c), so the new "
+                    "data is moved too.",
                 )
             )
         else:

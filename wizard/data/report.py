@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, TextIO
 from wizard.checks import Finding, Severity
 from wizard.data.plan import DataRow, plan_data
 from wizard.data.record import CopyRecord, data_findings, load_records
+from wizard.model import ComposeContainer
 
 if TYPE_CHECKING:
     from wizard.config import CutoverConfig
     from wizard.gateways import Gateways
+    from wizard.steps import Round
 
 EXIT_OK, EXIT_BLOCKED, EXIT_UNKNOWN = 0, 1, 2
 
@@ -28,6 +30,14 @@ class DataReport:
     rows: tuple[DataRow, ...]
     records: dict[str, CopyRecord]
     findings: tuple[Finding, ...]
+    containers: tuple[ComposeContainer, ...] = ()  # the project's, as they were read
+
+    def finding(self, volume: str) -> Finding:
+        return next(f for f in self.findings if f.check == f"data.{volume}")
+
+    def state(self, volume: str) -> str:
+        """not started | verified | failed | stale | skipped"""
+        return _state(self.finding(volume), self.records.get(volume))
 
     def exit_code(self) -> int:
         return EXIT_BLOCKED if any(f.blocks for f in self.findings) else EXIT_OK
@@ -44,9 +54,24 @@ def gather_data(config: CutoverConfig, gateways: Gateways) -> DataReport:
     volumes = read_volumes(config, gateways, project)
     rows = tuple(plan_data(project, volumes, config.data))
     records = load_records(state_file_for(config))
-    containers = gateways.compose_host().project_containers(project.name)
+    containers = tuple(gateways.compose_host().project_containers(project.name))
     findings = tuple(data_findings(rows, records, containers))
-    return DataReport(project.name, rows, records, findings)
+    return DataReport(project.name, rows, records, findings, containers)
+
+
+def check(round: Round) -> list[Finding]:
+    """The Data step's check: one finding per volume of the plan (reads only: no exec)."""
+    report = gather_data(round.config, round.gateways)
+    if not report.rows:
+        return [
+            Finding(
+                "data",
+                Severity.INFO,
+                "No Compose volume has a claim to move into yet: nothing to copy",
+                fix="The Volumes step pairs each named volume with the claim that replaces it.",
+            )
+        ]
+    return list(report.findings)
 
 
 def write_data(report: DataReport, out: TextIO, as_json: bool = False) -> None:

@@ -16,6 +16,7 @@ the helper pod's creation and deletion. Refusals come first and change nothing:
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -36,6 +37,7 @@ from wizard.data.record import (
 )
 from wizard.data.report import gather_data
 from wizard.data.target import claim_owner, find_target
+from wizard.data.writers import writers_to_stop
 from wizard.errors import ConfigError, CutoverError, GatewayError, NotFound
 from wizard.storage.claims import format_bytes
 
@@ -49,13 +51,19 @@ if TYPE_CHECKING:
 OnProgress = Callable[[str, Progress], None]  # (volume, progress)
 HELPER_LABEL = "cutover.data/claim"
 HELPER_READY_S = 120.0
+CANCELLED = "cancelled"
+
+
+class CopyCancelled(Exception):
+    """The operator cancelled: raised from the progress report, so the copy stops between two
+    frames. The volume's record stays 'copying' (cut short): the next copy replaces it."""
 
 
 @dataclass(frozen=True)
 class CopyOutcome:
     volume: str
     method: str
-    result: str  # verified | failed | refused | skipped
+    result: str  # verified | failed | refused | skipped | cancelled
     message: str
     differences: tuple[str, ...] = ()
 
@@ -71,6 +79,7 @@ class _Run:
     audit: AuditLog
     while_running: bool
     on_progress: OnProgress | None
+    cancel: threading.Event | None
 
 
 def copy_volumes(
@@ -80,8 +89,10 @@ def copy_volumes(
     replace: bool = False,
     while_running: bool = False,
     on_progress: OnProgress | None = None,
+    cancel: threading.Event | None = None,
 ) -> list[CopyOutcome]:
-    """Copy the named volumes of the plan (all of them when `volumes` is empty), in plan order."""
+    """Copy the named volumes of the plan (all of them when `volumes` is empty), in plan order.
+    `cancel` set: the copy under way stops between two frames, the rest are not started."""
     from wizard.state.audit import audit_log_for
     from wizard.state.store import state_file_for
 
@@ -104,16 +115,24 @@ def copy_volumes(
         audit_log_for(config.project_dir, demo=config.demo),
         while_running,
         on_progress,
+        cancel,
     )
     store = state_file_for(config)
     outcomes = []
     for row in rows:
+        if cancel is not None and cancel.is_set():
+            break
         # What cutover copied there before (verified, failed, stale or cut short) it may replace;
         # anything else in the target only with the operator's --replace.
         ours = row.volume in report.records
         if row.method != SKIP:
             save_record(store, record_copy(row, COPYING, "interrupted before it ended", containers))
-        outcome = _copy_one(run, row, replace or ours)
+        try:
+            outcome = _copy_one(run, row, replace or ours)
+        except CopyCancelled:
+            outcomes.append(CopyOutcome(row.volume, row.method, CANCELLED, "cancelled"))
+            _audit(run, "copy-volume", f"volume/{row.volume}:pvc/{row.claim}", "failed")
+            break
         outcomes.append(outcome)
         if outcome.result in (VERIFIED, FAILED):
             save_record(
@@ -141,16 +160,22 @@ def _copy_one(run: _Run, row: DataRow, replace: bool) -> CopyOutcome:
             f"PostgreSQL of {', '.join(row.services)} is not running in Compose: start it, "
             "pg_dump needs the server",
         )
-    if row.method != POSTGRES and running and not run.while_running:
+    writing = writers_to_stop([row], run.containers)
+    if writing and not run.while_running:
+        services = " ".join(dict.fromkeys(c.service for c in writing))
         return CopyOutcome(
             row.volume,
             row.method,
             "refused",
-            f"{', '.join(c.name for c in running)} still run(s) and may write {row.volume}: "
-            f"stop them (`docker compose stop {' '.join(row.services)}`), or copy while they "
-            "run (--while-running) and copy again after stopping them",
+            f"{', '.join(c.name for c in writing)} still run(s) and may write {row.volume}: "
+            f"stop them (the Data step offers it, or `docker compose stop {services}`), or "
+            "copy while they run (--while-running) and copy again after stopping them",
         )
-    progress = None if run.on_progress is None else _for_volume(run.on_progress, row.volume)
+    progress = _for_volume(run, row.volume)
+    if run.config.demo:  # the demo's volumes and pods are simulated: so is its copy
+        from wizard.demo.data import simulate_copy
+
+        return CopyOutcome(row.volume, row.method, VERIFIED, simulate_copy(row, progress))
     host, cluster = run.gateways.compose_host(), run.gateways.cluster()
     try:
         with _target_stopped(run, row), _target_for(run, row) as target:
@@ -166,6 +191,8 @@ def _copy_one(run: _Run, row: DataRow, replace: bool) -> CopyOutcome:
         return CopyOutcome(row.volume, row.method, FAILED, exc.message)
     except CutoverError as exc:
         return CopyOutcome(row.volume, row.method, "refused", f"{exc.message} {exc.fix}".strip())
+    except CopyCancelled:
+        raise
     except Exception as exc:  # a bug of ours: this volume's copy is not trusted, the rest go on
         return CopyOutcome(
             row.volume, row.method, FAILED, f"unexpected {type(exc).__name__} while copying"
@@ -174,8 +201,16 @@ def _copy_one(run: _Run, row: DataRow, replace: bool) -> CopyOutcome:
     return CopyOutcome(row.volume, row.method, outcome, summary(result), result.differences)
 
 
-def _for_volume(report: OnProgress, volume: str) -> Callable[[Progress], None]:
-    return lambda progress: report(volume, progress)
+def _for_volume(run: _Run, volume: str) -> Callable[[Progress], None]:
+    """The copy's progress report, which is also where a cancel takes effect."""
+
+    def report(progress: Progress) -> None:
+        if run.cancel is not None and run.cancel.is_set():
+            raise CopyCancelled(volume)
+        if run.on_progress is not None:
+            run.on_progress(volume, progress)
+
+    return report
 
 
 @contextmanager

@@ -26,6 +26,7 @@ ENGINE_API_VERSION = "1.43"
 
 # Fixed times keep screenshots and snapshots stable from run to run.
 _STARTED_AT = "2025-01-06T08:00:{second:02d}Z"
+_RESTARTED_AT = "2025-01-06T09:00:{second:02d}Z"
 _HEALTH_OF = {"celery": "unhealthy"}  # service -> health other than "healthy"
 
 _GIB = 1024**3
@@ -49,6 +50,7 @@ class DemoComposeHost:
         self._read_only = config.read_only
         self._stopped: set[str] = set()  # container names
         self._removed: set[str] = set()  # container and network names
+        self._restarted: set[str] = set()  # stopped, then started again: a new start time
 
     @property
     def host(self) -> str:
@@ -62,6 +64,13 @@ class DemoComposeHost:
         self._refuse_when_read_only(f"stop container {name}")
         self._existing(name, self._container_names())
         self._stopped.add(name)
+
+    def start_container(self, name: str) -> None:
+        self._refuse_when_read_only(f"start container {name}")
+        self._existing(name, self._container_names())
+        if name in self._stopped:
+            self._stopped.discard(name)
+            self._restarted.add(name)
 
     def remove_container(self, name: str) -> None:
         self._refuse_when_read_only(f"remove container {name}")
@@ -111,7 +120,9 @@ class DemoComposeHost:
                         state="exited" if name in self._stopped else "running",
                         health=_health(service, spec),
                         image=str(spec.get("image", f"{project}-{service}")),
-                        started_at=_STARTED_AT.format(second=order * 3),
+                        started_at=(
+                            _RESTARTED_AT if name in self._restarted else _STARTED_AT
+                        ).format(second=order * 3),
                         number=number,
                     )
                 )

@@ -177,6 +177,11 @@ class EngineComposeHost:
             deadline=self._deadline() + grace,
         )
 
+    def start_container(self, name: str) -> None:
+        """Start a stopped container of the project again; a running one is left as it is."""
+        self._refuse_when_read_only(f"start container {name}")
+        self._call(f"start {name}", lambda api: api.start(name))
+
     def remove_container(self, name: str) -> None:
         """Remove one stopped container; its volumes (named or anonymous) are kept."""
         self._refuse_when_read_only(f"remove container {name}")

@@ -184,6 +184,11 @@ class ComposeHost(Protocol):
         ReadOnlyRefused when read-only."""
         ...
 
+    def start_container(self, name: str) -> None:
+        """Start a stopped container again (undoes `stop_container`). Already running: nothing
+        to do. Gone: NotFound. ReadOnlyRefused when read-only."""
+        ...
+
     def remove_container(self, name: str) -> None:
         """Remove a stopped container, keeping its volumes. Gone: NotFound."""
         ...

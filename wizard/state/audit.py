@@ -34,6 +34,8 @@ ACTIONS = frozenset(
         "create-pod",
         "delete-pod",
         "scale-workload",
+        "stop-container",
+        "start-container",
     }
 )
 RESULTS = frozenset({"ok", "refused", "forbidden", "failed"})

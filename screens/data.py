@@ -1,0 +1,364 @@
+"""The Data step: each Compose volume that moves, how, into which pod, and whether its copy is
+verified; copies started, watched and cancelled from here.
+
+Reading is one worker (`gather_data`: the plan, state.json's records, the Compose containers; no
+exec). A copy is a second worker that outlives a re-read (`any_run`): it first stops the writers
+the operator agreed to stop, then runs `copy_volumes`, whose progress reports arrive here as
+`CopyProgress` messages and whose cancel is a threading.Event that `x` sets. When it ends the step
+reads everything again, so what is shown is what state.json and the engine say, not what the
+worker believed. Words and numbers come from screens.data_text (pure, tested without an App).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from screens.confirm import ChoiceScreen
+from screens.data_text import (
+    COLUMNS,
+    copy_preview,
+    outcome_line,
+    progress_cell,
+    row_cells,
+    row_detail,
+    start_preview,
+    summary_text,
+)
+from screens.preflight import FindingRow
+from screens.step_body import StepBody, StepSummary
+from screens.step_state import StepState
+from wizard.checks import Finding, worst
+from wizard.config import CutoverConfig
+from wizard.data.files import Progress
+from wizard.data.plan import SKIP, DataRow
+from wizard.data.report import DataReport, gather_data
+from wizard.data.run import CopyOutcome, copy_volumes
+from wizard.data.writers import start_writers, stop_writers, stopped_writers, writers_to_stop
+from wizard.gateways import Gateways
+from wizard.model import ComposeContainer
+from wizard.steps import Step
+
+PROGRESS_EVERY_S = 0.25  # at most this often per volume: the table need not repaint faster
+
+
+@dataclass
+class CopyProgress(Message):
+    """A copy's progress, posted from the copy worker's thread."""
+
+    volume: str
+    progress: Progress
+
+
+@dataclass(frozen=True)
+class CopyRun:
+    """What one copy worker did: the writers it stopped and each volume's outcome."""
+
+    stopped: tuple[str, ...]
+    outcomes: tuple[CopyOutcome, ...]
+
+
+class DataBody(StepBody):
+    """Volume -> claim table with each copy's state, the selected volume's detail and fix."""
+
+    CRASH = (
+        "Reading the Data step stopped unexpectedly ({kind}).",
+        "Press r to read it again; `cutover data` reads the same.",
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "copy_selected", "Copy"),
+        Binding("a", "copy_all", "Copy all"),
+        Binding("x", "cancel_copy", "Cancel copy"),
+        Binding("u", "start_writers", "Undo stop"),
+        Binding("r", "rerun", "Re-read"),
+    ]
+
+    def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
+        super().__init__(step, config, gateways)
+        self.report: DataReport | None = None
+        self.error: Finding | None = None
+        self.copying: set[str] = set()  # volumes of the copy under way, until it ends
+        self.progress: dict[str, Progress] = {}
+        self._cancel: threading.Event | None = None
+        self._selected: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StepSummary("… reading the plan and the copies", id="data-summary")
+        table: DataTable[str] = DataTable(id="data-table", classes="body-scroll")
+        table.cursor_type = "row"
+        yield table
+        with VerticalScroll(id="data-detail"):
+            yield Static(id="data-detail-text", markup=False)
+            yield VerticalScroll(id="data-finding")
+        yield Static(id="data-keys", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#data-table", DataTable).add_columns(*COLUMNS)
+        self.start()
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def rerun(self) -> None:
+        self.new_run()
+        self.run_work(partial(gather_data, self.config, self.gateways), "read")
+        if self.report is None:
+            self.set_state(StepState.RUNNING)
+
+    def work_done(self, part: str, value: Any) -> None:
+        if part == "read":
+            self.report, self.error = value, None
+            self._show()
+        elif part == "copy":
+            self._copy_ended(value)
+        elif part == "start":
+            for line in value:
+                self.notify(line, timeout=6)
+            self.rerun()
+
+    def work_failed(self, part: str, finding: Finding, error: BaseException | None) -> None:
+        if part == "read":
+            self.report, self.error = None, finding
+            self._show()
+            return
+        # A copy or a start that died: whatever it did is in state.json and the audit log.
+        self.copying.clear()
+        self.progress.clear()
+        self.notify(f"{finding.message} {finding.fix}", severity="error", timeout=10)
+        self.rerun()
+
+    # --- what is shown --------------------------------------------------------------------------
+
+    def _show(self) -> None:
+        summary = self.query_one("#data-summary", StepSummary)
+        table: DataTable[str] = self.query_one("#data-table", DataTable)
+        box = self.query_one("#data-finding", VerticalScroll)
+        if self.error is not None:
+            summary.show(StepState.BLOCK, f"{StepState.BLOCK.glyph} Cannot read the Data step")
+            table.display = False
+            box.remove_children()
+            box.mount(FindingRow(self.error))
+            self.query_one("#data-detail-text", Static).update("")
+            self._show_keys()
+            self.set_state(StepState.BLOCK)
+            return
+        report = self.report
+        if report is None:
+            return
+        table.display = bool(report.rows)
+        state = StepState.from_severity(worst(report.findings))
+        if self.copying:
+            summary.show(StepState.RUNNING, summary_text(report, self.copying, self.progress))
+        else:
+            summary.show(state, f"{state.glyph} {summary_text(report)}")
+        self._fill_table(table, report)
+        self._show_selected()
+        self._show_keys()
+        self.set_state(StepState.RUNNING if self.copying else state)
+
+    def _fill_table(self, table: DataTable[str], report: DataReport) -> None:
+        keys = [row.volume for row in report.rows]
+        if [str(k.value) for k in table.rows] != keys:
+            table.clear()
+            for row in report.rows:
+                table.add_row(*self._cells(row), key=row.volume)
+            if self._selected in keys:
+                table.move_cursor(row=keys.index(self._selected), animate=False)
+            return
+        for row in report.rows:
+            for column, value in zip(table.columns, self._cells(row), strict=True):
+                if table.get_cell(row.volume, column) != value:
+                    table.update_cell(row.volume, column, value)
+
+    def _cells(self, row: DataRow) -> tuple[str, ...]:
+        assert self.report is not None
+        cells = row_cells(row, self.report)
+        if row.volume in self.progress:
+            return (*cells[:-1], progress_cell(self.progress[row.volume]))
+        if row.volume in self.copying:
+            return (*cells[:-1], "… waiting to copy")
+        return cells
+
+    def _show_selected(self) -> None:
+        row = self._selected_row()
+        text = self.query_one("#data-detail-text", Static)
+        box = self.query_one("#data-finding", VerticalScroll)
+        box.remove_children()
+        if row is None or self.report is None:
+            text.update("No Compose volume has a claim to move into yet (the Volumes step).")
+            return
+        text.update(row_detail(row, self.report))
+        box.mount(FindingRow(self.report.finding(row.volume)))
+
+    def _show_keys(self) -> None:
+        keys = self.query_one("#data-keys", Static)
+        if self.config.read_only:
+            keys.update("Read-only: the plan and each copy's state; nothing is copied or stopped.")
+        elif self.copying:
+            keys.update("x cancels the copy (the next copy replaces what it left)")
+        else:
+            keys.update(
+                "c copy this volume · a copy all not verified · u start the stopped writers"
+            )
+        self.refresh_bindings()
+
+    def _selected_row(self) -> DataRow | None:
+        if self.report is None or not self.report.rows:
+            return None
+        by_volume = {row.volume: row for row in self.report.rows}
+        return by_volume.get(self._selected or "") or self.report.rows[0]
+
+    @on(DataTable.RowHighlighted, "#data-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._selected = str(event.row_key.value)
+        self._show_selected()
+
+    # --- keys -------------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        writes = ("copy_selected", "copy_all", "start_writers")
+        if action in writes:
+            # Hidden in read-only mode and while a copy runs; the gateways refuse anyway.
+            return not self.config.read_only and not self.copying and self.report is not None
+        if action == "cancel_copy":
+            return bool(self.copying)
+        return True
+
+    def action_copy_selected(self) -> None:
+        row = self._selected_row()
+        if row is not None:
+            self._offer_copy([row])
+
+    def action_copy_all(self) -> None:
+        if self.report is None:
+            return
+        due = [
+            row
+            for row in self.report.rows
+            if row.method != SKIP and self.report.state(row.volume) != "verified"
+        ]
+        if not due:
+            self.notify("Every volume is verified or skipped: nothing to copy.", timeout=5)
+            return
+        self._offer_copy(due)
+
+    def _offer_copy(self, rows: list[DataRow]) -> None:
+        assert self.report is not None
+        if all(row.method == SKIP for row in rows):
+            self.notify(
+                f"{rows[0].volume} is skipped on purpose ({rows[0].why}); the gate asks for its "
+                "acknowledgement. To copy it, set its method in cutover.yaml.",
+                timeout=8,
+            )
+            return
+        rows = [row for row in rows if row.method != SKIP]
+        writers = writers_to_stop(rows, self.report.containers)
+        namespace = self.gateways.cluster().identity.namespace
+        lines, choices = copy_preview(rows, writers, namespace)
+        self.app.push_screen(
+            ChoiceScreen(lines, choices), partial(self._copy_chosen, rows, writers)
+        )
+
+    def _copy_chosen(
+        self, rows: list[DataRow], writers: list[ComposeContainer], choice: str | None
+    ) -> None:
+        if choice not in ("stop", "while"):
+            return
+        stop = writers if choice == "stop" else []
+        cancel = threading.Event()
+        self._cancel = cancel
+        self.copying = {row.volume for row in rows}
+        self.progress.clear()
+        volumes = [row.volume for row in rows]
+        self.run_work(
+            partial(self._copy, volumes, stop, choice == "while", cancel),
+            "copy",
+            group="data-copy",
+            any_run=True,
+        )
+        self._show()
+
+    def _copy(
+        self,
+        volumes: list[str],
+        stop: list[ComposeContainer],
+        while_running: bool,
+        cancel: threading.Event,
+    ) -> CopyRun:
+        # In the worker's thread: no widget is touched here, progress goes out as messages.
+        stopped = stop_writers(self.config, self.gateways, stop)
+        failed = [change.message for change in stopped if not change.done]
+        if failed:
+            refused = tuple(CopyOutcome(v, "", "refused", "; ".join(failed)) for v in volumes)
+            return CopyRun(tuple(c.container for c in stopped if c.done), refused)
+        last: dict[str, float] = {}
+
+        def report(volume: str, progress: Progress) -> None:
+            now = time.monotonic()
+            if progress.done < progress.total and now - last.get(volume, -1e9) < PROGRESS_EVERY_S:
+                return
+            last[volume] = now
+            self.post_message(CopyProgress(volume, progress))
+
+        outcomes = copy_volumes(
+            self.config,
+            self.gateways,
+            volumes,
+            while_running=while_running,
+            on_progress=report,
+            cancel=cancel,
+        )
+        return CopyRun(tuple(c.container for c in stopped), tuple(outcomes))
+
+    @on(CopyProgress)
+    def _copy_progress(self, message: CopyProgress) -> None:
+        message.stop()
+        if message.volume in self.copying:
+            self.progress[message.volume] = message.progress
+            self._show()
+
+    def _copy_ended(self, run: CopyRun) -> None:
+        self.copying.clear()
+        self.progress.clear()
+        self._cancel = None
+        if run.stopped:
+            self.notify(f"Stopped in Compose: {', '.join(run.stopped)}", timeout=6)
+        for outcome in run.outcomes:
+            verified = outcome.result == "verified"
+            self.notify(
+                outcome_line(outcome), severity="information" if verified else "warning", timeout=8
+            )
+        self.rerun()
+
+    def action_cancel_copy(self) -> None:
+        if self._cancel is not None and not self._cancel.is_set():
+            self._cancel.set()
+            self.notify("Cancelling: the copy stops after the current chunk.", timeout=4)
+
+    def action_start_writers(self) -> None:
+        if self.report is None:
+            return
+        stopped = stopped_writers(self.report.rows, self.report.containers)
+        if not stopped:
+            self.notify("Every writer of these volumes runs in Compose already.", timeout=5)
+            return
+        lines, choices = start_preview(stopped)
+        self.app.push_screen(ChoiceScreen(lines, choices), partial(self._start_chosen, stopped))
+
+    def _start_chosen(self, stopped: list[ComposeContainer], choice: str | None) -> None:
+        if choice != "start":
+            return
+
+        def start() -> list[str]:
+            return [c.message for c in start_writers(self.config, self.gateways, stopped)]
+
+        self.run_work(start, "start", group="data-start", any_run=True)

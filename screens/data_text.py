@@ -1,0 +1,157 @@
+"""The Data step's words: table cells, the selected volume's detail, the previews of a copy and
+of starting the writers again, progress. Pure (no Textual, no Rich: a contract in pyproject),
+tested without an App."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+
+from wizard.data.files import Progress
+from wizard.data.plan import POSTGRES, SKIP, DataRow
+from wizard.data.record import COPYING
+from wizard.data.report import DataReport
+from wizard.data.run import CopyOutcome
+from wizard.model import ComposeContainer
+from wizard.storage.claims import format_bytes
+
+COLUMNS = ("Volume", "Method", "Into", "Size", "State")
+# (key, what the choice screen returns, what the key does)
+Choice = tuple[str, str, str]
+CANCEL: Choice = ("escape", "", "cancel: nothing is stopped or copied")
+
+
+def state_cell(row: DataRow, report: DataReport) -> str:
+    state = report.state(row.volume)
+    record = report.records.get(row.volume)
+    when = _hhmm(record.at) if record is not None else ""
+    if state == "verified":
+        return f"✔ verified {when}"
+    if state == "skipped":
+        return "⚠ skipped (acknowledge at the gate)"
+    if state == "stale":
+        return f"✖ stale (verified {when})"
+    if state == "failed":
+        said = "cut short" if record is not None and record.outcome == COPYING else "failed"
+        return f"✖ {said} {when}"
+    return "✖ not copied yet"
+
+
+def row_cells(row: DataRow, report: DataReport) -> tuple[str, ...]:
+    size = format_bytes(row.data_bytes) if row.data_bytes is not None else "?"
+    return (row.volume, row.method, _into(row), size, state_cell(row, report))
+
+
+def progress_cell(progress: Progress) -> str:
+    percent = 100 * progress.done // progress.total if progress.total else 100
+    text = f"copying {percent}% · {format_bytes(int(progress.rate))}/s"
+    left = progress.seconds_left
+    if left is not None and progress.done < progress.total:
+        text += f" · {_duration(left)} left"
+    return text
+
+
+def summary_text(
+    report: DataReport,
+    copying: Collection[str] = (),
+    progress: Mapping[str, Progress] | None = None,
+) -> str:
+    """The step's one line (without its glyph when nothing is copying)."""
+    if copying:
+        now = next((v for v in report.rows if v.volume in (progress or {})), None)
+        where = f": {now.volume}" if now is not None else ""
+        return f"… copying {len(copying)} volume(s){where} · x cancels"
+    if not report.rows:
+        return "No Compose volume has a claim to move into yet"
+    states = [report.state(row.volume) for row in report.rows]
+    skipped = states.count("skipped")
+    due = len(states) - states.count("verified") - skipped
+    total = len(states)
+    if due == 0:
+        tail = f", {skipped} skipped (acknowledge at the gate)" if skipped else ""
+        return f"Every volume's copy is verified ({total - skipped} of {total}){tail}"
+    return f"{due} of {total} volume(s) still to copy and verify"
+
+
+def row_detail(row: DataRow, report: DataReport) -> str:
+    """What the selected volume is, where it goes, how, and who writes it now."""
+    lines = [
+        f"{row.volume}: mounted at {row.source_path or '?'} by {', '.join(row.services)}",
+        f"  into claim {row.claim}: {_target(row)}",
+        f"  method {row.method}: {row.why}",
+    ]
+    writers = [c for c in report.containers if c.service in (row.writers or row.services)]
+    if writers and row.method != SKIP:
+        said = ", ".join(f"{c.name} ({c.state})" for c in writers)
+        lines.append(f"  writers in Compose: {said}")
+    record = report.records.get(row.volume)
+    if record is not None and record.differences:
+        lines.append("  differences: " + "; ".join(record.differences[:5]))
+    return "\n".join(lines)
+
+
+def copy_preview(
+    rows: Sequence[DataRow], writers: Sequence[ComposeContainer], namespace: str
+) -> tuple[list[str], list[Choice]]:
+    """The preview before a copy, and the keys it offers."""
+    lines = [f"Copy into namespace {namespace}:"]
+    for row in rows:
+        lines.append(f"  {row.volume} -> claim {row.claim} ({row.method}), {_target(row)}")
+        if row.method == POSTGRES:
+            lines.append("    pg_dump in Compose, pg_restore in the pod, compared table by table")
+        elif row.stop_target:
+            lines.append("    its workload is scaled to 0 for the copy and back afterwards")
+    lines.append("The Compose volumes are only read; a target cutover did not fill is refused.")
+    if not writers:
+        lines.append("Nothing that writes them runs in Compose.")
+        return lines, [("y", "while", "copy"), CANCEL]
+    names = ", ".join(c.name for c in writers)
+    lines += [
+        f"Still running in Compose and writing them: {names}.",
+        "Stopping them takes the Compose site's writes offline until the cutover ends; "
+        "u on this step starts them again (the copy then goes stale).",
+    ]
+    return lines, [
+        ("y", "stop", f"stop {len(writers)} container(s), then copy"),
+        ("w", "while", "copy while they run (copy again after stopping them)"),
+        CANCEL,
+    ]
+
+
+def start_preview(stopped: Sequence[ComposeContainer]) -> tuple[list[str], list[Choice]]:
+    lines = [
+        "Start again in Compose: " + ", ".join(c.name for c in stopped) + ".",
+        "They write the volumes again, so a verified copy of those volumes goes stale and "
+        "the gate blocks until it is copied again.",
+    ]
+    return lines, [("y", "start", f"start {len(stopped)} container(s)"), CANCEL]
+
+
+def outcome_line(outcome: CopyOutcome) -> str:
+    if outcome.result == "verified":
+        return f"✔ {outcome.volume}: copied and verified ({outcome.message})"
+    if outcome.result == "cancelled":
+        return f"{outcome.volume}: cancelled; the next copy replaces what it left"
+    return f"✖ {outcome.volume}: {outcome.result}: {outcome.message}"
+
+
+def _into(row: DataRow) -> str:
+    return f"{row.claim} ({row.pods[0]})" if row.pods else f"{row.claim} (helper pod)"
+
+
+def _target(row: DataRow) -> str:
+    if row.pods:
+        return f"through pod {row.pods[0]}, which mounts it"
+    return "through a short-lived helper pod (no running pod mounts it)"
+
+
+def _hhmm(iso: str) -> str:
+    """'2026-12-03T17:02:11+00:00' -> '12-03 17:02' (UTC, as stored)."""
+    date, _, time = iso.partition("T")
+    return f"{date[5:]} {time[:5]}".strip()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    return f"{seconds // 60} min {seconds % 60:02d} s"

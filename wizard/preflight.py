@@ -156,7 +156,22 @@ def check_docker(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
             f"{len(running)} of {len(containers)} containers running for {len(services)} services: {', '.join(services)}",
         )
     )
-    stopped = sorted(f"{c.name} ({c.state})" for c in containers if c.state != "running")
+    for_copy = _stopped_for_copies(config)
+    frozen = sorted(c.name for c in containers if c.state != "running" and c.name in for_copy)
+    if frozen:
+        findings.append(
+            Finding(
+                "docker.stopped-for-copy",
+                Severity.INFO,
+                f"Stopped for the Data step's copies: {', '.join(frozen)}",
+                "The Data step's u starts them again (their volumes' copies then go stale).",
+            )
+        )
+    stopped = sorted(
+        f"{c.name} ({c.state})"
+        for c in containers
+        if c.state != "running" and c.name not in for_copy
+    )
     if stopped:
         findings.append(
             Finding(
@@ -217,6 +232,19 @@ def check_cluster(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
             )
         )
     return findings
+
+
+def _stopped_for_copies(config: CutoverConfig) -> set[str]:
+    """The Compose containers the Data step's copies were made with stopped (state.json)."""
+    from wizard.data.record import load_records
+    from wizard.state.store import state_file_for
+
+    return {
+        writer.name
+        for record in load_records(state_file_for(config)).values()
+        for writer in record.writers
+        if writer.state != "running"
+    }
 
 
 def check_access(config: CutoverConfig, gateways: Gateways) -> list[Finding]:

@@ -137,3 +137,17 @@ def test_the_steps_words() -> None:
     report = DataReport("p", (row, skip), {}, tuple(data_findings([row, skip], {}, [])))
     assert row_cells(row, report) == ("up", "files", "up (app-0)", "2Ki", "✖ not copied yet")
     assert summary_text(report) == "1 of 2 volume(s) still to copy and verify"
+
+
+def test_preflight_says_which_containers_were_stopped_for_the_copies(demo: Demo) -> None:
+    from wizard.preflight import check_docker
+
+    config, gateways = demo
+    report = gather_data(config, gateways)
+    uploads = [r for r in report.rows if r.volume == "upload_data"]
+    stop_writers(config, gateways, writers_to_stop(uploads, report.containers))
+    copy_volumes(config, gateways, ["upload_data"])
+    found = {f.check: f for f in check_docker(config, gateways)}
+    assert found["docker.stopped-for-copy"].severity.value == "info"
+    assert "email-rag-backend-1" in found["docker.stopped-for-copy"].message
+    assert "docker.stopped" not in found  # not a warning: the operator chose it

@@ -5,7 +5,9 @@ bare pipe an operator would type, `docker exec SRC tar -c | kubectl exec -i POD 
 The volume (BENCH_MB, default 1024 MiB): BENCH_FILES small files (default 10,000, 4 KiB each, in
 100 folders) and the rest in 4 large files of random bytes. It is written once by a busybox
 container on the test environment's dockerd; the target is a hostPath claim mounted by a busybox
-pod on the real kubelet (emptied between runs). Peak RSS: ru_maxrss of this process, which runs
+pod on the real kubelet (emptied between runs). The two are run BENCH_RUNS times (default 2),
+taking turns, so that a load that comes and goes (the machine has 2 cores and is shared) weighs on
+both alike; the figures are medians. Peak RSS: ru_maxrss of this process, which runs
 cutover's copy in-process (the baseline's pipe runs in children and is not counted in it).
 
 Targets (issue 13): copy >= 0.9x the baseline's throughput; copy plus verification <= 1.5x the
@@ -19,6 +21,7 @@ import contextlib
 import os
 import resource
 import secrets
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,6 +38,7 @@ from wizard.gateways.kube.cluster import connect_cluster
 
 MB = int(os.environ.get("BENCH_MB") or 1024)
 FILES = int(os.environ.get("BENCH_FILES") or 10_000)
+RUNS = int(os.environ.get("BENCH_RUNS") or 2)
 KUBECTL = os.environ.get("KUBECTL") or "/usr/bin/kubectl"
 BUSYBOX = "local/busybox:1"
 SLEEP = ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
@@ -182,6 +186,10 @@ def baseline(docker_host: str, source: str, kubeconfig: str, ns: str) -> float:
     )
 
 
+def _runs(values: list[float]) -> str:
+    return ", ".join(f"{v:.2f}" for v in values)
+
+
 def main() -> None:
     docker_host = env("CUTOVER_TEST_DOCKER_HOST")
     kubeconfig = env("CUTOVER_TEST_ADMIN_KUBECONFIG")
@@ -198,32 +206,37 @@ def main() -> None:
         cluster = connect_cluster(kubeconfig, None, ns, read_only=False)
         target = Target("target", "target", "/data")
 
-        base = baseline(docker_host, source, kubeconfig, ns)
-        empty_target(kubeconfig, ns)
-        result = copy_volume(host, cluster, volume, BUSYBOX, target)
-        assert result.verified, result.differences[:5]
+        bases, copies, totals = [], [], []
+        for _ in range(RUNS):
+            empty_target(kubeconfig, ns)
+            bases.append(baseline(docker_host, source, kubeconfig, ns))
+            empty_target(kubeconfig, ns)
+            # With a progress callback, as `cutover data copy` and the Data step run it.
+            result = copy_volume(host, cluster, volume, BUSYBOX, target, lambda p: None)
+            assert result.verified, result.differences[:5]
+            # Everything before verification counts as the copy (a pass of its own, if any).
+            copies.append(result.seconds_listing + result.seconds_copy)
+            totals.append(copies[-1] + result.seconds_verify)
+        base, copy, total = (statistics.median(v) for v in (bases, copies, totals))
         listing = result.source
-        # Everything before verification counts as the copy (a pass of its own, if any).
-        total_copy = result.seconds_listing + result.seconds_copy
-        with_verify = total_copy + result.seconds_verify
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         mib = listing.stream_bytes / (1 << 20)
         print(
             f"volume: {listing.files} files, {listing.file_bytes / (1 << 20):.0f} MiB "
-            f"(tar stream {mib:.0f} MiB)"
+            f"(tar stream {mib:.0f} MiB); medians of {RUNS} runs taking turns"
         )
         print(
             f"baseline  docker exec tar -c | kubectl exec -i tar -x: {base:6.2f} s "
-            f"({mib / base:5.1f} MiB/s)"
+            f"({mib / base:5.1f} MiB/s; runs {_runs(bases)})"
         )
         print(
-            f"cutover   copy (listing the source on the way) "
-            f"{total_copy:6.2f} s ({mib / total_copy:5.1f} MiB/s): "
-            f"{(mib / total_copy) / (mib / base):.2f}x the baseline's throughput (target >= 0.9)"
+            f"cutover   copy (listing the source on the way) {copy:6.2f} s "
+            f"({mib / copy:5.1f} MiB/s; runs {_runs(copies)}): "
+            f"{base / copy:.2f}x the baseline's throughput (target >= 0.9)"
         )
         print(
-            f"cutover   + verify {result.seconds_verify:5.2f} s = {with_verify:6.2f} s: "
-            f"{with_verify / base:.2f}x the baseline's time (target <= 1.5)"
+            f"cutover   copy + verify {total:6.2f} s (runs {_runs(totals)}): "
+            f"{total / base:.2f}x the baseline's time (target <= 1.5)"
         )
         print(f"peak RSS of this process: {peak:.0f} MB (target <= 150)")
         cluster.close()

@@ -113,7 +113,7 @@ class CutoverApp(App[None]):
         await self.push_screen(twin)
         # The default screen cannot be switched away, so the old wizard stays beneath, emptied:
         # its bodies unmount, which stops their workers and closes their watches.
-        await current.remove_children()
+        await current.retire()
 
     # --- quitting -------------------------------------------------------------------------------
 

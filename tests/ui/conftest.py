@@ -102,6 +102,21 @@ def shown(widget: Widget) -> bool:
     return all(node.display for node in widget.ancestors_with_self if isinstance(node, Widget))
 
 
+# --- an identity bound to the `view` role: it may make none of the wizard's writes ---------------
+
+
+def view_only_gateways(config: CutoverConfig) -> Gateways:
+    """The demo's gateways as a `view`-only identity sees them: every write the wizard asks for
+    (wizard.preflight.NEEDS, the Secret's and the Data step's alike) refused, so the wizard
+    switches itself to read-only. Also the App's `gateways_for`: the read-only twin's."""
+    from wizard.demo import DemoCluster, DemoVault
+    from wizard.preflight import NEEDS
+
+    denied = [(need.verb, need.resource) for need in NEEDS if need.write]
+    plain = build_gateways(config)
+    return Gateways(lambda: DemoCluster(config, denied=denied), plain.compose_host, DemoVault)
+
+
 # --- a UI-only stand-in: gateway builders that raise as the real ones do when nothing answers ---
 
 

@@ -19,10 +19,10 @@ from screens.app import CutoverApp
 from screens.checklist_screen import ChecklistScreen
 from screens.confirm import ConfirmScreen
 from screens.sidebar import ChecklistSidebar
-from tests.ui.conftest import SMALL, settle, workers_done
+from tests.ui.conftest import SMALL, settle, view_only_gateways, workers_done
 from tests.ui.gate_support import stable
 from wizard.config import CutoverConfig
-from wizard.demo import DemoCluster, DemoVault
+from wizard.demo import DemoVault
 from wizard.gate import load_acknowledgements
 from wizard.gateways import Gateways
 from wizard.gateways.factory import build_gateways
@@ -186,19 +186,7 @@ async def test_identity_without_write_access_switches_to_read_only(
     demo_config: CutoverConfig,
 ) -> None:
     # No write at all: the Secret's, and the Data step's (exec and helper pods, Redis's scale).
-    denied = [
-        ("create", "secrets"),
-        ("patch", "secrets"),
-        ("create", "pods"),
-        ("delete", "pods"),
-        ("patch", "statefulsets"),
-    ]
-
-    def gateways_for(config: CutoverConfig) -> Gateways:
-        plain = build_gateways(config)
-        return Gateways(lambda: DemoCluster(config, denied=denied), plain.compose_host, DemoVault)
-
-    app = CutoverApp(demo_config, gateways_for(demo_config), gateways_for=gateways_for)
+    app = CutoverApp(demo_config, view_only_gateways(demo_config), gateways_for=view_only_gateways)
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("2")
         await workers_done(app)

@@ -14,7 +14,14 @@ from textual.pilot import Pilot
 
 from screens.app import CutoverApp
 from screens.mapping import MappingBody
-from tests.ui.conftest import SMALL, WIDE, settle, unreachable_gateways, workers_done
+from tests.ui.conftest import (
+    SMALL,
+    WIDE,
+    settle,
+    unreachable_gateways,
+    view_only_gateways,
+    workers_done,
+)
 from wizard.config import CutoverConfig
 from wizard.errors import ConfigError
 from wizard.gateways import Gateways
@@ -93,16 +100,7 @@ def test_mapping_error_80x24(
 
 
 def _read_only_by_itself(config: CutoverConfig) -> CutoverApp:
-    from wizard.demo import DemoCluster, DemoVault
-    from wizard.gateways.factory import build_gateways
-
-    denied = [("create", "secrets"), ("patch", "secrets")]
-
-    def gateways_for(config: CutoverConfig) -> Gateways:
-        plain = build_gateways(config)
-        return Gateways(lambda: DemoCluster(config, denied=denied), plain.compose_host, DemoVault)
-
-    return CutoverApp(config, gateways_for(config), gateways_for=gateways_for)
+    return CutoverApp(config, view_only_gateways(config), gateways_for=view_only_gateways)
 
 
 async def _switched_then_done(pilot: Pilot[None]) -> None:

@@ -14,18 +14,17 @@ import pytest
 from textual.widgets import Static
 
 from screens.app import CutoverApp
+from screens.checklist_screen import ChecklistScreen
 from screens.gate import GateSeams, GateView, gate_body
 from screens.mapping import MappingBody
 from screens.step_body import StepBody, StepSummary, crash_finding
 from screens.step_state import StepState
-from tests.ui.conftest import SMALL, settle, workers_done
+from tests.ui.conftest import SMALL, settle, view_only_gateways, workers_done
 from wizard.checks import Severity
 from wizard.config import CutoverConfig
-from wizard.demo import DemoCluster, DemoVault
 from wizard.errors import Unreachable
 from wizard.gate import GateVerdict, evaluate_gate
 from wizard.gateways import Gateways
-from wizard.gateways.factory import build_gateways
 from wizard.mapping.build import build_plan
 from wizard.mapping.model import Plan
 
@@ -56,11 +55,6 @@ async def test_the_read_only_switch_with_results_in_flight_never_crashes(
     (each launch lands them at another moment). Twenty launches: without the guards in StepBody
     (results, deferred callbacks, refresh_bindings) some crash with NoScreen."""
     moment = random.Random(launch)
-    denied = [("create", "secrets"), ("patch", "secrets")]
-
-    def gateways_for(config: CutoverConfig) -> Gateways:
-        plain = build_gateways(config)
-        return Gateways(lambda: DemoCluster(config, denied=denied), plain.compose_host, DemoVault)
 
     def compare_late(config: CutoverConfig, gateways: Gateways) -> Plan:
         time.sleep(moment.uniform(0.0, 0.4))
@@ -68,12 +62,12 @@ async def test_the_read_only_switch_with_results_in_flight_never_crashes(
 
     app = CutoverApp(
         demo_config,
-        gateways_for(demo_config),
-        gateways_for=gateways_for,
+        view_only_gateways(demo_config),
+        gateways_for=view_only_gateways,
         bodies={"mapping": partial(MappingBody, build=compare_late)},
     )
     async with app.run_test(size=SMALL) as pilot:
-        await pilot.press(moment.choice(["1", "4", "5", "6"]))
+        await pilot.press(moment.choice(["1", "4", "5", "6", "7"]))
         await workers_done(app)
         await settle(pilot)
         assert app.config.read_only  # the swap happened
@@ -101,7 +95,7 @@ async def test_an_older_gate_evaluation_never_overwrites_a_newer_one(
     app = CutoverApp(demo_config, demo_gateways, bodies={"gate": partial(gate_body, seams=seams)})
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        await pilot.press("6")  # the gate evaluates when shown: the first (held) evaluation
+        await pilot.press("7")  # the gate evaluates when shown: the first (held) evaluation
         await pilot.pause()
         body = app.screen.query_one("#gate", GateView)
         body.rerun()  # a second one, which answers at once
@@ -136,3 +130,33 @@ async def test_the_summary_repaints_only_on_change(demo_app: CutoverApp) -> None
         assert not summary.has_class(StepState.WARN.css_class)
         assert isinstance(summary, Static)
         await pilot.pause()
+
+
+async def test_a_step_key_before_the_read_only_twin_is_composed_never_crashes(
+    demo_app: CutoverApp,
+) -> None:
+    """The 20-launch walk as a view-only identity (tmux, the real test environment, keys pressed
+    while the wizard switched itself to read-only) crashed once with NoMatches('#bodies') from
+    action_go: the twin is the current screen as soon as it is pushed, and "5" reached it
+    before its compose had run. Until then (and once the switch has emptied the old wizard) a
+    step key does nothing; quitting still works (an App binding)."""
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        old = demo_app.screen
+        assert isinstance(old, ChecklistScreen)
+        twin = ChecklistScreen(demo_app.config, demo_app.gateways)
+        mounted = demo_app.push_screen(twin)
+        assert demo_app.screen is twin and not twin.query("#bodies")  # the walk's moment
+        for action in ("go(4)", "next", "back", "rerun", "rerun_all", "toggle_help"):
+            assert await demo_app.run_action(action, twin) is False, action
+        await mounted
+        await settle(pilot)
+        assert await demo_app.run_action("go(4)", twin)  # composed: the keys work again
+        assert twin.step.id == "health"
+
+        await old.retire()  # what the switch does to the wizard beneath its twin
+        assert not old.children
+        for action in ("go(2)", "next", "back", "rerun", "rerun_all"):
+            assert await demo_app.run_action(action, old) is False, action
+        await pilot.press("q")
+        assert not demo_app.is_running

@@ -108,6 +108,14 @@ class CutoverApp(App[None]):
             namespace=identity.namespace,
         )
         step = current.step.id
+        # Why a pushed twin and not Textual's MODES (issue 12 suggested them): modes keep stacks
+        # side by side to switch between, and this switch is one way (the writable wizard must
+        # never come back). A mode is also current before its screen is composed, so the guard
+        # in ChecklistScreen.check_action would still be needed; the default screen cannot be
+        # a removable mode (Textual 8's remove_mode refuses "_default"), so the wizard would have
+        # to become a named mode and the first paint, measured on the default screen (README,
+        # issue 7), be measured again. Emptying the old wizard (retire) stops its workers and
+        # watches, which is what modes would have bought.
         self.config, self.gateways = config, self.gateways_for(config)
         twin = ChecklistScreen(config, self.gateways, start_step=step, bodies=self.bodies)
         await self.push_screen(twin)

@@ -150,11 +150,13 @@ def copy_volume(
         empty_target(cluster, target)
     started = time.monotonic()
     progress = Progress(0)
-    counting = _Reading(host, volume, image, hashing=False)
+    # Only for the progress's total: nobody watching, nobody needs it. A failure of its own
+    # leaves the total at what was sent; the copy does not depend on it.
+    counting = _Reading(host, volume, image, hashing=False) if on_progress else None
 
     def sent(done: int) -> None:
         progress.done = done
-        if counting.done.is_set() and on_progress is not None:
+        if counting is not None and counting.finished and on_progress is not None:
             progress.total = max(counting.count, done)
             on_progress(progress)
 
@@ -171,12 +173,12 @@ def copy_volume(
                 stdin_length=FRAMED,
                 on_sent=sent,
             )
-        counting.wait()
     finally:
-        counting.stop()
+        if counting is not None:
+            counting.stop()
     copied = time.monotonic()
-    if on_progress is not None:
-        progress.total = max(counting.count, progress.done)
+    if counting is not None and on_progress is not None:
+        progress.total = max(counting.count if counting.finished else 0, progress.done)
         on_progress(progress)
     source = _listing(scanner)
     if result.exit_code != 0 or result.sent != source.stream_bytes:
@@ -218,9 +220,9 @@ class _Reading:
     def __init__(self, host: ComposeHost, volume: str, image: str, hashing: bool) -> None:
         self.count = 0
         self.digest = ""
-        self.done = threading.Event()
         self._stopping = threading.Event()
         self._error: BaseException | None = None
+        self._complete = False
 
         def read() -> None:
             hashing_ = hashlib.sha256() if hashing else None
@@ -233,13 +235,17 @@ class _Reading:
                         if hashing_ is not None:
                             hashing_.update(chunk)
                 self.digest = hashing_.hexdigest() if hashing_ is not None else ""
+                self._complete = True
             except BaseException as exc:  # raised in the caller's thread by `wait`
                 self._error = exc
-            finally:
-                self.done.set()
 
         self._thread = threading.Thread(target=read, name=f"read-{volume}", daemon=True)
         self._thread.start()
+
+    @property
+    def finished(self) -> bool:
+        """Read to the end without an error."""
+        return self._complete
 
     def wait(self) -> None:
         self._thread.join()

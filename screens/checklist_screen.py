@@ -14,9 +14,11 @@ from collections.abc import Callable, Mapping
 from typing import ClassVar, cast
 
 from textual import on
+from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.events import Key
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
@@ -201,6 +203,20 @@ class ChecklistScreen(Screen[None]):
                 title="Welcome back",
                 timeout=8,
             )
+
+    async def on_key(self, event: Key) -> None:
+        """A step's own key (c on Data, a on the gate) works wherever the focus is: from the
+        checklist on the left too, where the operator lands after tab. The step body's bindings
+        are only active while the focus is inside it, so the key is handed to it here."""
+        body = self.query(f"#{self.step.id}").first(StepBody) if self.has_bodies else None
+        if body is None or (self.focused is not None and body in self.focused.ancestors_with_self):
+            return
+        for binding in body._bindings.key_to_bindings.get(event.key, ()):
+            _, action, parameters = parse_action(binding.action)
+            if body.check_action(action, parameters) is not False:
+                event.stop()
+                await body.run_action(binding.action)
+                return
 
     def _default_focus(self) -> Widget:
         # The body, so the arrows scroll what the step found; tab reaches the checklist.

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -61,7 +61,16 @@ class ChoiceScreen(ModalScreen[str]):
     """A preview (`lines`) and a few keys, each a choice; dismisses with the chosen value
     ("" for escape). Shares ConfirmScreen's box."""
 
-    DEFAULT_CSS = ConfirmScreen.DEFAULT_CSS.replace("ConfirmScreen", "ChoiceScreen")
+    # The preview scrolls (a project with many volumes), the keys beneath it always show.
+    DEFAULT_CSS = (
+        ConfirmScreen.DEFAULT_CSS.replace("ConfirmScreen", "ChoiceScreen")
+        + """
+    ChoiceScreen #choice-scroll {
+        height: auto;
+        max-height: 15;
+    }
+    """
+    )
 
     def __init__(self, lines: Sequence[str], choices: Sequence[tuple[str, str, str]]) -> None:
         super().__init__()
@@ -70,7 +79,8 @@ class ChoiceScreen(ModalScreen[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static("\n".join(self.lines), id="confirm-preview", markup=False)
+            with VerticalScroll(id="choice-scroll"):
+                yield Static("\n".join(self.lines), id="confirm-preview", markup=False)
             keys = "\n".join(f"{key}: {label}" for key, _, label in self.choices)
             yield Static(keys, id="confirm-question", markup=False)
 

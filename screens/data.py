@@ -27,7 +27,9 @@ from textual.widgets import DataTable, Static
 from screens.confirm import ChoiceScreen
 from screens.data_text import (
     COLUMNS,
+    STATE,
     copy_preview,
+    ended_cell,
     outcome_line,
     progress_cell,
     row_cells,
@@ -60,6 +62,13 @@ class CopyProgress(Message):
     progress: Progress
 
 
+@dataclass
+class CopyEnded(Message):
+    """One volume's copy ended (the others of the run may still go on)."""
+
+    outcome: CopyOutcome
+
+
 @dataclass(frozen=True)
 class CopyRun:
     """What one copy worker did: the writers it stopped and each volume's outcome."""
@@ -89,6 +98,7 @@ class DataBody(StepBody):
         self.error: Finding | None = None
         self.copying: set[str] = set()  # volumes of the copy under way, until it ends
         self.progress: dict[str, Progress] = {}
+        self.ended: dict[str, CopyOutcome] = {}  # volumes of the copy under way that are done
         self._cancel: threading.Event | None = None
         self._selected: str | None = None
 
@@ -182,11 +192,14 @@ class DataBody(StepBody):
     def _cells(self, row: DataRow) -> tuple[str, ...]:
         assert self.report is not None
         cells = row_cells(row, self.report)
-        if row.volume in self.progress:
-            return (*cells[:-1], progress_cell(self.progress[row.volume]))
-        if row.volume in self.copying:
-            return (*cells[:-1], "… waiting to copy")
-        return cells
+        state = cells[STATE]
+        if row.volume in self.ended:
+            state = ended_cell(self.ended[row.volume])
+        elif row.volume in self.progress:
+            state = progress_cell(self.progress[row.volume])
+        elif row.volume in self.copying:
+            state = "… waiting to copy"
+        return (*cells[:STATE], state, *cells[STATE + 1 :])
 
     def _show_selected(self) -> None:
         row = self._selected_row()
@@ -200,15 +213,10 @@ class DataBody(StepBody):
         box.mount(FindingRow(self.report.finding(row.volume)))
 
     def _show_keys(self) -> None:
+        # The footer lists the keys; this line says what read-only leaves out.
         keys = self.query_one("#data-keys", Static)
-        if self.config.read_only:
-            keys.update("Read-only: the plan and each copy's state; nothing is copied or stopped.")
-        elif self.copying:
-            keys.update("x cancels the copy (the next copy replaces what it left)")
-        else:
-            keys.update(
-                "c copy this volume · a copy all not verified · u start the stopped writers"
-            )
+        keys.display = self.config.read_only
+        keys.update("Read-only: the plan and each copy's state; nothing is copied or stopped.")
         self.refresh_bindings()
 
     def _selected_row(self) -> DataRow | None:
@@ -278,6 +286,7 @@ class DataBody(StepBody):
         self._cancel = cancel
         self.copying = {row.volume for row in rows}
         self.progress.clear()
+        self.ended.clear()
         volumes = [row.volume for row in rows]
         self.run_work(
             partial(self._copy, volumes, stop, choice == "while", cancel),
@@ -309,6 +318,9 @@ class DataBody(StepBody):
             last[volume] = now
             self.post_message(CopyProgress(volume, progress))
 
+        def ended(outcome: CopyOutcome) -> None:
+            self.post_message(CopyEnded(outcome))
+
         outcomes = copy_volumes(
             self.config,
             self.gateways,
@@ -316,6 +328,7 @@ class DataBody(StepBody):
             while_running=while_running,
             on_progress=report,
             cancel=cancel,
+            on_outcome=ended,
         )
         return CopyRun(tuple(c.container for c in stopped), tuple(outcomes))
 
@@ -326,16 +339,25 @@ class DataBody(StepBody):
             self.progress[message.volume] = message.progress
             self._show()
 
+    @on(CopyEnded)
+    def _one_copy_ended(self, message: CopyEnded) -> None:
+        message.stop()
+        self.ended[message.outcome.volume] = message.outcome
+        self.progress.pop(message.outcome.volume, None)
+        self._show()
+
     def _copy_ended(self, run: CopyRun) -> None:
+        self.ended.clear()
         self.copying.clear()
         self.progress.clear()
         self._cancel = None
-        if run.stopped:
-            self.notify(f"Stopped in Compose: {', '.join(run.stopped)}", timeout=6)
-        for outcome in run.outcomes:
-            verified = outcome.result == "verified"
+        # One toast for the whole run: at 80x24 one per volume would cover the table.
+        lines = [f"Stopped in Compose: {', '.join(run.stopped)}"] if run.stopped else []
+        lines += [outcome_line(outcome) for outcome in run.outcomes]
+        verified = all(outcome.result == "verified" for outcome in run.outcomes)
+        if lines:
             self.notify(
-                outcome_line(outcome), severity="information" if verified else "warning", timeout=8
+                "\n".join(lines), severity="information" if verified else "warning", timeout=10
             )
         self.rerun()
 

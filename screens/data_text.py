@@ -14,7 +14,8 @@ from wizard.data.run import CopyOutcome
 from wizard.model import ComposeContainer
 from wizard.storage.claims import format_bytes
 
-COLUMNS = ("Volume", "Method", "Into", "Size", "State")
+# The state second: at 80 columns the last ones are cut, and the state is what the step is for.
+COLUMNS = ("Volume", "State", "Method", "Claim", "Size")
 # (key, what the choice screen returns, what the key does)
 Choice = tuple[str, str, str]
 CANCEL: Choice = ("escape", "", "cancel: nothing is stopped or copied")
@@ -36,12 +37,24 @@ def state_cell(row: DataRow, report: DataReport) -> str:
     return "✖ not copied yet"
 
 
+STATE = COLUMNS.index("State")
+
+
 def row_cells(row: DataRow, report: DataReport) -> tuple[str, ...]:
     size = format_bytes(row.data_bytes) if row.data_bytes is not None else "?"
-    return (row.volume, row.method, _into(row), size, state_cell(row, report))
+    return (row.volume, state_cell(row, report), row.method, row.claim, size)
+
+
+def ended_cell(outcome: CopyOutcome) -> str:
+    """A volume whose copy just ended, before the step reads state.json again."""
+    if outcome.result == "verified":
+        return "✔ copied and verified"
+    return f"✖ {outcome.result}"
 
 
 def progress_cell(progress: Progress) -> str:
+    if progress.total and progress.done >= progress.total:
+        return "… verifying"  # the stream is through; the target is being compared
     percent = 100 * progress.done // progress.total if progress.total else 100
     text = f"copying {percent}% · {format_bytes(int(progress.rate))}/s"
     left = progress.seconds_left
@@ -75,9 +88,9 @@ def summary_text(
 def row_detail(row: DataRow, report: DataReport) -> str:
     """What the selected volume is, where it goes, how, and who writes it now."""
     lines = [
-        f"{row.volume}: mounted at {row.source_path or '?'} by {', '.join(row.services)}",
-        f"  into claim {row.claim}: {_target(row)}",
-        f"  method {row.method}: {row.why}",
+        f"{row.volume} ({row.source_path or '?'} in {', '.join(row.services)}) -> {row.claim}",
+        f"  {row.method}: {row.why}",
+        f"  {_target(row)}",
     ]
     writers = [c for c in report.containers if c.service in (row.writers or row.services)]
     if writers and row.method != SKIP:
@@ -95,7 +108,7 @@ def copy_preview(
     """The preview before a copy, and the keys it offers."""
     lines = [f"Copy into namespace {namespace}:"]
     for row in rows:
-        lines.append(f"  {row.volume} -> claim {row.claim} ({row.method}), {_target(row)}")
+        lines.append(f"  {row.volume} -> {row.claim} ({row.method}), {_target(row)}")
         if row.method == POSTGRES:
             lines.append("    pg_dump in Compose, pg_restore in the pod, compared table by table")
         elif row.stop_target:
@@ -134,14 +147,10 @@ def outcome_line(outcome: CopyOutcome) -> str:
     return f"✖ {outcome.volume}: {outcome.result}: {outcome.message}"
 
 
-def _into(row: DataRow) -> str:
-    return f"{row.claim} ({row.pods[0]})" if row.pods else f"{row.claim} (helper pod)"
-
-
 def _target(row: DataRow) -> str:
     if row.pods:
-        return f"through pod {row.pods[0]}, which mounts it"
-    return "through a short-lived helper pod (no running pod mounts it)"
+        return f"in pod {row.pods[0]}"
+    return "in a short-lived helper pod (no running pod mounts it)"
 
 
 def _hhmm(iso: str) -> str:

@@ -181,7 +181,10 @@ def check_docker(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
                 f"Check why with `docker compose -p {config.project_name} ps -a` and `docker compose logs SERVICE`.",
             )
         )
-    unhealthy = sorted(c.name for c in containers if c.health == "unhealthy")
+    # A stopped container's last health is history (the Data step may have stopped it).
+    unhealthy = sorted(
+        c.name for c in containers if c.health == "unhealthy" and c.state == "running"
+    )
     if unhealthy:
         findings.append(
             Finding(

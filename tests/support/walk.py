@@ -349,8 +349,8 @@ async def data(pilot: Pilot[None], app: CutoverApp, walk: Walk) -> None:
         "every copy verified",
         timeout=STEP_TIMEOUT_S * 8,
     )
-    for row in table_rows(app, "#data-table"):  # Volume, Method, Into, Size, State
-        assert row[4].startswith(("✔ verified", "⚠ skipped")), row
+    for row in table_rows(app, "#data-table"):  # Volume, State, Method, Claim, Size
+        assert row[1].startswith(("✔ verified", "⚠ skipped")), row
     await sidebar_shows(pilot, app, "data", StepState.OK, StepState.WARN)
     walk.summaries["data"] = text_of(app, "#data-summary")
 

@@ -31,7 +31,7 @@ async def open_data(pilot: Pilot[None], app: CutoverApp) -> DataBody:
 
 
 def states(app: CutoverApp) -> dict[str, str]:
-    return {row[0]: row[4] for row in table_rows(app, "#data-table")}
+    return {row[0]: row[1] for row in table_rows(app, "#data-table")}
 
 
 async def test_the_plan_shows_each_volume_its_method_and_state() -> None:
@@ -40,15 +40,15 @@ async def test_the_plan_shows_each_volume_its_method_and_state() -> None:
         await open_data(pilot, app)
         assert text_of(app, "#data-summary") == "✖ 4 of 5 volume(s) still to copy and verify"
         rows = {row[0]: row for row in table_rows(app, "#data-table")}
-        assert {v: r[1] for v, r in rows.items()} == {
+        assert {v: r[2] for v, r in rows.items()} == {
             "chroma_data": "files",
             "postgres_data": "postgres",
             "rabbitmq_data": "skip",
             "redis_data": "files",
             "upload_data": "files",
         }
-        assert rows["rabbitmq_data"][4].startswith("⚠ skipped")
-        assert rows["upload_data"][4] == "✖ not copied yet"
+        assert rows["rabbitmq_data"][1].startswith("⚠ skipped")
+        assert rows["upload_data"][1] == "✖ not copied yet"
         # The selected volume's detail names who writes it now, and the fix says what to press.
         detail = text_of(app, "#data-detail-text")
         assert "writers in Compose: email-rag-backend-1 (running)" in detail
@@ -125,3 +125,16 @@ async def test_read_only_shows_the_plan_and_offers_no_copy() -> None:
         await settle(pilot)
         assert isinstance(app.screen, ChecklistScreen) and not body.copying
         assert states(app)["upload_data"] == "✖ not copied yet"
+
+
+async def test_the_steps_keys_work_from_the_checklist_on_the_left_too() -> None:
+    app = fixed_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await open_data(pilot, app)
+        app.screen.query_one("#checklist").focus()  # where tab from the body lands
+        await settle(pilot)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the preview")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ChecklistScreen)

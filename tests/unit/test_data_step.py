@@ -135,7 +135,7 @@ def test_the_steps_words() -> None:
     lines, choices = copy_preview([row], [], "ns")
     assert [key for key, _, _ in choices] == ["y", "escape"]
     report = DataReport("p", (row, skip), {}, tuple(data_findings([row, skip], {}, [])))
-    assert row_cells(row, report) == ("up", "files", "up (app-0)", "2Ki", "✖ not copied yet")
+    assert row_cells(row, report) == ("up", "✖ not copied yet", "files", "up", "2Ki")
     assert summary_text(report) == "1 of 2 volume(s) still to copy and verify"
 
 

@@ -90,9 +90,11 @@ def copy_volumes(
     while_running: bool = False,
     on_progress: OnProgress | None = None,
     cancel: threading.Event | None = None,
+    on_outcome: Callable[[CopyOutcome], None] | None = None,
 ) -> list[CopyOutcome]:
     """Copy the named volumes of the plan (all of them when `volumes` is empty), in plan order.
-    `cancel` set: the copy under way stops between two frames, the rest are not started."""
+    `cancel` set: the copy under way stops between two frames, the rest are not started.
+    `on_outcome(outcome)` as each volume's copy ends (the UI shows it before the rest end)."""
     from wizard.state.audit import audit_log_for
     from wizard.state.store import state_file_for
 
@@ -134,6 +136,8 @@ def copy_volumes(
             _audit(run, "copy-volume", f"volume/{row.volume}:pvc/{row.claim}", "failed")
             break
         outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
         if outcome.result in (VERIFIED, FAILED):
             save_record(
                 store,

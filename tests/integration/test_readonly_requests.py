@@ -24,6 +24,9 @@ from textual.widgets import Static
 from screens.app import CutoverApp
 from tests.support.sample_k8s import SELECTOR, apply_folder, sample_for
 from wizard.config import CutoverConfig, Flags, demo_dir, resolve_config
+from wizard.data.report import gather_data
+from wizard.data.run import copy_volumes
+from wizard.errors import ReadOnlyRefused
 from wizard.gateways import Cluster, ComposeHost, Gateways, Vault
 from wizard.gateways.dockerhost import connect_compose_host
 from wizard.gateways.kube.cluster import SSAR_PATH, connect_cluster
@@ -152,6 +155,10 @@ def test_a_read_only_walk_as_admin_sends_only_reads(
     assert {s.service for s in plan.services} >= {"backend", "celery", "frontend"}
     after_core = len(kube.requests)
 
+    data = gather_data(config, gateways)  # the Data step's plan and states: reads only
+    assert {row.volume for row in data.rows} >= {"postgres_data", "upload_data"}
+    with pytest.raises(ReadOnlyRefused):
+        copy_volumes(config, gateways, [], while_running=True)
     titles = asyncio.run(_visit_every_step(config, gateways))
     assert [t.split(" · ")[0] for t in titles] == [
         f"Step {n} of {len(CHECKLIST)}" for n in range(1, len(CHECKLIST) + 1)
@@ -168,6 +175,7 @@ def test_a_read_only_walk_as_admin_sends_only_reads(
     assert any(path.endswith("/deployments") for _, path in kube.requests)
     assert ("POST", SSAR_PATH) not in kube.requests  # not even an access review
     assert kube.writes() == [], kube.summary()
+    assert not [p for _, p in kube.requests if p.endswith(("/exec", "/portforward"))]
     assert {method for method, _ in kube.requests} == {"GET"}, kube.summary()
     assert docker_requests.requests, "the Docker host was never asked anything"
     assert docker_requests.writes() == [], docker_requests.summary()

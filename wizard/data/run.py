@@ -38,7 +38,7 @@ from wizard.data.record import (
 from wizard.data.report import gather_data
 from wizard.data.target import claim_owner, find_target
 from wizard.data.writers import writers_to_stop
-from wizard.errors import ConfigError, CutoverError, GatewayError, NotFound
+from wizard.errors import ConfigError, CutoverError, GatewayError, NotFound, ReadOnlyRefused
 from wizard.storage.claims import format_bytes
 
 if TYPE_CHECKING:
@@ -98,6 +98,11 @@ def copy_volumes(
     from wizard.state.audit import audit_log_for
     from wizard.state.store import state_file_for
 
+    if config.read_only:  # before anything is read, written or remembered
+        raise ReadOnlyRefused(
+            "Read-only mode: no volume is copied (a copy execs in pods and writes state)",
+            fix="Run without --read-only, as an identity that may exec in pods, to copy.",
+        )
     report = gather_data(config, gateways)
     known = {row.volume: row for row in report.rows}
     unknown = [v for v in volumes if v not in known]

@@ -98,7 +98,12 @@ def _seeded(compose_project: Callable[..., Any], seed: str) -> tuple[Any, str]:
                         _compose(seed + "trap 'exit 0' TERM; sleep 3600 & wait"),
                     ],
                     "volumes": ["uploads:/uploads"],
-                    "healthcheck": {"test": ["CMD", "test", "-f", "/tmp/seeded"], "interval": "1s"},
+                    # Healthy once seeded; seeding takes a few seconds, more on a busy machine.
+                    "healthcheck": {
+                        "test": ["CMD", "test", "-f", "/tmp/seeded"],
+                        "interval": "1s",
+                        "retries": 120,
+                    },
                 }
             },
             "volumes": {"uploads": {}},

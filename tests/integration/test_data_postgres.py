@@ -47,9 +47,12 @@ def compose_db(compose_project: Callable[..., Any], postgres_image: str) -> str:
                     "image": postgres_image,
                     "environment": SETTINGS,
                     "volumes": ["pgdata:/var/lib/postgresql/data"],
+                    # initdb and the first start take a while on a busy machine: three
+                    # failed checks (the default) made the project unhealthy before it ran.
                     "healthcheck": {
                         "test": ["CMD", "pg_isready", "-U", "mail", "-d", "mail"],
                         "interval": "1s",
+                        "retries": 90,
                     },
                 }
             },
@@ -57,7 +60,7 @@ def compose_db(compose_project: Callable[..., Any], postgres_image: str) -> str:
         },
         up=False,
     )
-    project.compose("up", "-d", "--wait", "--wait-timeout", "60")
+    project.compose("up", "-d", "--wait", "--wait-timeout", "120")
     project.compose("exec", "-T", "db", "psql", "-U", "mail", "-d", "mail", "-qc", SEED)
     return f"{project.name}-db-1"
 

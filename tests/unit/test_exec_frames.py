@@ -72,7 +72,7 @@ def test_framed_data_carries_its_length_and_the_shell_reads_it_back() -> None:
     ws = Ws()
     chunks = [os.urandom(n) for n in (1, 4095, 300_000, 5, 1 << 20)]
     seen: list[int] = []
-    sent, wrong = _send(ws, chunks, kube_exec.FRAMED, seen.append, lambda: None)
+    sent, wrong = _send(ws, chunks, kube_exec.STREAM_END, seen.append, lambda: None)
     stream = b"".join(chunks)
     assert (sent, wrong) == (len(stream), "")
     assert seen[-1] == len(stream)

@@ -3,8 +3,7 @@
 The method, over the real things:
 1. **Copy**: the engine's tar stream of the volume (a helper container that mounts it
    read-only) sent into `tar -x` in a container that mounts the target claim, through the exec
-   API, framed (a 1.20 server cannot close an exec's stdin: the stream says where it ends, see
-   wizard.gateways.kube.exec). The stream is read as it passes (`tarstream.TarScanner`): per
+   API (over SPDY, as kubectl; or framed over the websocket: see wizard.gateways.kube.exec). The stream is read as it passes (`tarstream.TarScanner`): per
    file a sha256, size, mode, owner; per symlink its target; the stream's length and sha256.
    Beside it, a second read of the stream only counts its bytes, for the progress's total.
 2. **Verify the target**: in that container, sha256 of every file and the type, mode, owner and
@@ -32,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from wizard.data.tarstream import Entry, TarScanner, relative
 from wizard.errors import GatewayError
-from wizard.gateways.kube.exec import FRAMED, UNFRAME
+from wizard.gateways.kube.exec import STREAM_END
 
 if TYPE_CHECKING:
     from wizard.gateways.protocols import Cluster, ComposeHost
@@ -160,8 +159,7 @@ def copy_volume(
             progress.total = max(counting.count, done)
             on_progress(progress)
 
-    dest = shlex.quote(target.path)
-    command = ["sh", "-c", f"{UNFRAME} | tar -x -f - -C {dest}"]
+    command = ["tar", "-x", "-f", "-", "-C", target.path]
     scanner = TarScanner()
     try:
         with host.volume_archive(volume, image) as chunks:
@@ -170,7 +168,7 @@ def copy_volume(
                 target.container,
                 command,
                 stdin=_scanned(chunks, scanner),
-                stdin_length=FRAMED,
+                stdin_length=STREAM_END,
                 on_sent=sent,
             )
     finally:
@@ -186,7 +184,7 @@ def copy_volume(
             f"tar in {target.pod}/{target.container} ended with exit code {result.exit_code} "
             f"after {result.sent} of {source.stream_bytes} bytes: {_first_line(result.stderr)}",
             fix=f"Check that {target.path} is the claim's mount and is writable, and that the "
-            "image has tar and dd; the source is untouched.",
+            "image has tar; the source is untouched.",
         )
     again = _Reading(host, volume, image, hashing=True)
     try:

@@ -4,8 +4,8 @@ The method:
 1. **Refuse a target that holds tables** unless the operator said to replace them: a restore
    over data would mix two databases.
 2. **Dump and restore at once**: `pg_dump -Fc` in the Compose container streams straight into
-   `pg_restore` in the pod, through the exec API, framed (a 1.20 API server cannot close an
-   exec's stdin: the stream says where it ends, see wizard.gateways.kube.exec), as the bare
+   `pg_restore` in the pod, through the exec API (its stdin's end: see
+   wizard.gateways.kube.exec), as the bare
    `pg_dump | pg_restore` pipe does: no file in between, and both run at the same time. The dump
    is compressed at level 1: on the machines measured, level 6 (pg_dump's default) cost more CPU
    than the bytes it saved. pg_dump's exit code and last words are kept in the container's /tmp
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wizard.data.files import CopyFailed, Progress, Target, TargetNotEmpty
-from wizard.gateways.kube.exec import FRAMED, UNFRAME
+from wizard.gateways.kube.exec import STREAM_END
 
 if TYPE_CHECKING:
     from wizard.gateways.protocols import Cluster, ComposeHost
@@ -118,7 +118,7 @@ def move_database(
             on_progress(progress)
 
     clean = "--clean --if-exists " if existing else ""
-    restore = f"{UNFRAME} | pg_restore {clean}--no-owner --exit-on-error {USER_DB}"
+    restore = f"pg_restore {clean}--no-owner --exit-on-error {USER_DB}"
     dump = f"rm -f {STATUS}; pg_dump -Fc -Z 1 {USER_DB} 2>{STATUS}.err; echo $? > {STATUS}"
     try:
         with host.exec_stream(container, ["sh", "-c", dump]) as chunks:
@@ -127,7 +127,7 @@ def move_database(
                 target.container,
                 ["sh", "-c", restore],
                 stdin=chunks,
-                stdin_length=FRAMED,
+                stdin_length=STREAM_END,
                 on_sent=sent,
             )
         dumped = _in_compose(host, container)(f"cat {STATUS} {STATUS}.err")

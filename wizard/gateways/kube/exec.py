@@ -1,18 +1,21 @@
-"""A command in a pod's container through the exec API, with a bounded stdin stream.
+"""A command in a pod's container through the exec API, with a stdin stream.
 
-The Kubernetes Python client speaks the websocket `v4.channel.k8s.io` protocol, and Kubernetes
-before 1.29 has no way to close a command's stdin over it (`v5` added that): a `tar -x` that
-reads stdin gets every byte and then waits for an end that never comes. So a stream's end is said
-in the stream itself. Either its length is known beforehand (`stdin_length`; the command reads
-exactly that much and `run_in_pod` checks that the stream delivered it), or it goes *framed*
-(`stdin_length=FRAMED`): each websocket frame's data starts with its own length, and the command
-puts `UNFRAME` in front of its reader, which passes the data on and ends at an empty frame. No
-second reading of the source to learn its length first; a few `dd` processes per 8 MiB in the pod.
+A command that reads stdin to its end (`tar -x`, `pg_restore`) must be told where the end is.
+With stdin, the exec goes over SPDY/3.1 first (spdy.py), as `kubectl exec -i` does: it closes
+stdin's half of the stream at the end, and costs the kubelet less than half the CPU of the
+websocket. Where the server does not upgrade to SPDY, the Kubernetes Python client's websocket
+`v4.channel.k8s.io` is used, which before Kubernetes 1.29 has no way to close stdin (`v5` added
+that): a `tar -x` would get every byte and then wait for an end that never comes. So over the
+websocket the end is said in the stream itself: either its length is known beforehand
+(`stdin_length`: the command reads exactly that much), or it goes *framed*
+(`stdin_length=STREAM_END`): each websocket frame's data starts with its own length, and the
+command is run behind `UNFRAME`, which passes the data on and ends at an empty frame.
+`run_in_pod` checks that a stream of a known length delivered it.
 
-Stdin goes out through `_Frames`, not the client's `write_stdin`: measured on 512 MiB into
-`dd of=/dev/null` on the test environment, the client's path ran at 68 MiB/s with 2.8 s of this
-process's CPU (websocket-client masks every frame in pure Python and copies the payload about six
-times), `_Frames` at 104 MiB/s with 0.35 s.
+The websocket's stdin goes out through `_Frames`, not the client's `write_stdin`: measured on
+512 MiB into `dd of=/dev/null` on the test environment, the client's path ran at 68 MiB/s with
+2.8 s of this process's CPU (websocket-client masks every frame in pure Python and copies the
+payload about six times), `_Frames` at 104 MiB/s with 0.35 s. SPDY: 128 MiB/s.
 
 Exec is a write at the API server (`create` on `pods/exec`); the caller refuses it in read-only
 mode before anything is sent (see KubeCluster.exec_in).
@@ -28,6 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from queue import Full, Queue
 from typing import Any
 
+from wizard.gateways.kube.spdy import NotUpgraded, SpdyExec, exit_code
 from wizard.model import ExecResult
 
 # One websocket frame of stdin. The kubelet reads each frame whole (growing a buffer as it goes)
@@ -36,8 +40,8 @@ from wizard.model import ExecResult
 FRAME = 8 << 20
 # Keep at most this much of stdout and stderr (a verification listing is larger: see `keep`).
 KEEP_DEFAULT = 1 << 20
-# `stdin_length` for a stream whose length is not known: it goes framed (see the module's doc).
-FRAMED = -1
+# `stdin_length` for a stream whose length is not known: the command reads stdin to its end.
+STREAM_END = -1
 # A frame's own header in framed mode: its data's length in decimal, spaces after, a newline.
 FRAME_HEADER = 16
 # The reader of a framed stream, a shell pipeline stage: per frame, `dd` reads the header, then
@@ -165,13 +169,83 @@ def run_in_pod(
     timeout: float = 3600.0,
 ) -> ExecResult:
     """Run `command`; feed it `stdin` (exactly `stdin_length` bytes: fewer are padded with
-    zeros, more are cut, and StdinMismatch says so once the command has ended; or FRAMED, for a
-    command that reads it through UNFRAME); return its exit code and output. `on_sent(total)`
-    after each frame, counting the stream's bytes only. A command that ends before it has read
+    zeros, more are cut, and StdinMismatch says so once the command has ended; or STREAM_END:
+    the command reads stdin to its end); return its exit code and output. `on_sent(total)` after
+    each piece sent, counting the stream's bytes only. A command that ends before it has read
     everything is not an error here: its exit code and stderr say why, `sent` how far it got.
     Library errors propagate: the caller turns them into GatewayErrors."""
+    if stdin is not None:
+        try:
+            spdy = SpdyExec(api, namespace, pod, container, command)
+        except NotUpgraded:
+            pass  # the websocket, below
+        else:
+            return _over_spdy(spdy, stdin, stdin_length, on_sent, keep, timeout)
+    return over_websocket(
+        api, namespace, pod, container, command, stdin, stdin_length, on_sent, keep, timeout
+    )
+
+
+def _over_spdy(
+    spdy: SpdyExec,
+    stdin: Iterable[bytes],
+    length: int,
+    on_sent: Callable[[int], None] | None,
+    keep: int,
+    timeout: float,
+) -> ExecResult:
+    sent = 0
+    mismatch = ""
+    try:
+        try:
+            for chunk in prefetched(stdin):
+                data = memoryview(chunk)
+                if length != STREAM_END and sent + len(data) > length:
+                    mismatch = f"the stream went on past the {length} bytes announced"
+                    data = data[: length - sent]
+                spdy.send(data)
+                sent += len(data)
+                if on_sent is not None:
+                    on_sent(sent)
+                if mismatch or not spdy.open:
+                    break
+            if length != STREAM_END and sent < length and spdy.open:
+                mismatch = mismatch or f"the stream ended after {sent} of {length} bytes"
+                zeros = memoryview(bytes(FRAME))
+                while sent < length and spdy.open:
+                    spdy.send(zeros[: length - sent])
+                    sent += min(FRAME, length - sent)
+            spdy.close_stdin()
+        except OSError:
+            pass  # the command ended, or the connection broke: `finish` says which
+        result = spdy.finish(keep, timeout)
+    finally:
+        spdy.close()
+    if mismatch:
+        raise StdinMismatch(mismatch)
+    return ExecResult(result.exit_code, result.stdout, result.stderr, sent)
+
+
+def over_websocket(
+    api: Any,
+    namespace: str,
+    pod: str,
+    container: str,
+    command: Sequence[str],
+    stdin: Iterable[bytes] | None,
+    stdin_length: int,
+    on_sent: Callable[[int], None] | None,
+    keep: int = KEEP_DEFAULT,
+    timeout: float = 3600.0,
+) -> ExecResult:
+    """`run_in_pod` over the client's websocket (where SPDY is not to be had)."""
     from kubernetes import client
     from kubernetes.stream import stream
+    from websocket import WebSocketConnectionClosedException
+
+    if stdin is not None and stdin_length == STREAM_END:
+        # The websocket cannot close stdin here: the stream goes framed, read by UNFRAME.
+        command = ["sh", "-c", f'{UNFRAME} | exec "$@"', "sh", *command]
 
     core = client.CoreV1Api(api)
     ws = stream(
@@ -188,9 +262,18 @@ def run_in_pod(
         _preload_content=False,
     )
     out, err = bytearray(), bytearray()
+    lost = False
 
     def drain(wait: float = 0) -> None:
-        ws.update(timeout=wait)
+        nonlocal lost
+        if lost:
+            return
+        try:
+            ws.update(timeout=wait)
+        except WebSocketConnectionClosedException:
+            # A command that ends while its stdin still comes: the server drops the connection
+            # with bytes unread, which may take its last frames (the exit code) with it.
+            lost = True
         for channel, buffer in ((1, out), (2, err)):
             data = ws.read_channel(channel)
             if data and len(buffer) < keep:
@@ -202,12 +285,22 @@ def run_in_pod(
     try:
         if stdin is not None:
             sent, mismatch = _send(ws, stdin, stdin_length, on_sent, drain)
-        while ws.is_open():
+        while ws.is_open() and not lost:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"`{' '.join(command)}` did not end within {timeout:.0f} s")
             drain(1.0)
         drain()
-        code = ws.returncode
+        if lost:
+            status = ws.read_channel(3)
+            if not status:
+                raise ConnectionResetError(
+                    f"the connection of `{' '.join(command)}` ended before its exit code came "
+                    f"(after {sent} bytes of stdin)"
+                )
+            code, said = exit_code(status if isinstance(status, bytes) else status.encode())
+            err[:0] = said.encode() + b"\n" if said else b""
+        else:
+            code = ws.returncode
     finally:
         ws.close()
     if mismatch:
@@ -222,10 +315,10 @@ def _send(
     on_sent: Callable[[int], None] | None,
     drain: Callable[[], None],
 ) -> tuple[int, str]:
-    """Write `stdin`, as `length` bytes or FRAMED: (bytes of it sent, what was wrong with the
+    """Write `stdin`, as `length` bytes or framed: (bytes of it sent, what was wrong with the
     stream or ""). Stops early, quietly, when the command ends or the connection drops (the exit
     code or the caller's next read says so)."""
-    framed = length == FRAMED
+    framed = length == STREAM_END
     frames = _Frames(ws.sock.sock, framed)
     sent = 0
     mismatch = ""

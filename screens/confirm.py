@@ -86,7 +86,7 @@ class ChoiceScreen(ModalScreen[str]):
 
     # Every key a choice may use; `check_action` lets only the offered ones through.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(key, f"choose('{key}')", key, show=False) for key in ("y", "w", "s", "escape")
+        Binding(key, f"choose('{key}')", key, show=False) for key in ("y", "w", "o", "escape")
     ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -136,6 +136,7 @@ class DataBody(StepBody):
             self.rerun()
 
     def work_failed(self, part: str, finding: Finding, error: BaseException | None) -> None:
+
         if part == "read":
             self.report, self.error = None, finding
             self._show()
@@ -279,9 +280,9 @@ class DataBody(StepBody):
     def _copy_chosen(
         self, rows: list[DataRow], writers: list[ComposeContainer], choice: str | None
     ) -> None:
-        if choice not in ("stop", "while"):
+        if choice not in ("stop", "while", "replace"):
             return
-        stop = writers if choice == "stop" else []
+        stop = [] if choice == "while" else writers
         cancel = threading.Event()
         self._cancel = cancel
         self.copying = {row.volume for row in rows}
@@ -289,7 +290,7 @@ class DataBody(StepBody):
         self.ended.clear()
         volumes = [row.volume for row in rows]
         self.run_work(
-            partial(self._copy, volumes, stop, choice == "while", cancel),
+            partial(self._copy, volumes, stop, choice == "while", choice == "replace", cancel),
             "copy",
             group="data-copy",
             any_run=True,
@@ -301,6 +302,7 @@ class DataBody(StepBody):
         volumes: list[str],
         stop: list[ComposeContainer],
         while_running: bool,
+        replace: bool,
         cancel: threading.Event,
     ) -> CopyRun:
         # In the worker's thread: no widget is touched here, progress goes out as messages.
@@ -325,6 +327,7 @@ class DataBody(StepBody):
             self.config,
             self.gateways,
             volumes,
+            replace=replace,
             while_running=while_running,
             on_progress=report,
             cancel=cancel,

@@ -112,11 +112,18 @@ def copy_preview(
         if row.method == POSTGRES:
             lines.append("    pg_dump in Compose, pg_restore in the pod, compared table by table")
         elif row.stop_target:
-            lines.append("    its workload is scaled to 0 for the copy and back afterwards")
-    lines.append("The Compose volumes are only read; a target cutover did not fill is refused.")
+            lines.append(
+                "    its workload is scaled to 0 for the copy and back afterwards; the files "
+                "its new server made in the claim are replaced"
+            )
+    lines.append(
+        "The Compose volumes are only read. A target that holds data cutover did not put "
+        "there is refused; o replaces it (files deleted, tables dropped)."
+    )
+    replace: Choice = ("o", "replace", "copy, replacing what the targets hold")
     if not writers:
         lines.append("Nothing that writes them runs in Compose.")
-        return lines, [("y", "while", "copy"), CANCEL]
+        return lines, [("y", "while", "copy"), replace, CANCEL]
     names = ", ".join(c.name for c in writers)
     lines += [
         f"Still running in Compose and writing them: {names}.",
@@ -126,6 +133,7 @@ def copy_preview(
     return lines, [
         ("y", "stop", f"stop {len(writers)} container(s), then copy"),
         ("w", "while", "copy while they run (copy again after stopping them)"),
+        ("o", "replace", "stop them, then copy, replacing what the targets hold"),
         CANCEL,
     ]
 

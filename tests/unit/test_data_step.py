@@ -130,10 +130,10 @@ def test_the_steps_words() -> None:
     row = DataRow("up", "p_up", ("app",), "/d", "up", ("app-0",), FILES, "why", data_bytes=2048)
     skip = DataRow("mq", "p_mq", ("mq",), "/d", "mq", (), SKIP, "drains")
     lines, choices = copy_preview([row], [container("app")], "ns")
-    assert [key for key, _, _ in choices] == ["y", "w", "escape"]
+    assert [key for key, _, _ in choices] == ["y", "w", "o", "escape"]
     assert any("p-app-1" in line for line in lines)
     lines, choices = copy_preview([row], [], "ns")
-    assert [key for key, _, _ in choices] == ["y", "escape"]
+    assert [key for key, _, _ in choices] == ["y", "o", "escape"]
     report = DataReport("p", (row, skip), {}, tuple(data_findings([row, skip], {}, [])))
     assert row_cells(row, report) == ("up", "✖ not copied yet", "files", "up", "2Ki")
     assert summary_text(report) == "1 of 2 volume(s) still to copy and verify"

@@ -24,7 +24,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wizard.config import HELPER_IMAGE
-from wizard.data.files import CopyFailed, FilesResult, Progress, Target, copy_volume
+from wizard.data.files import (
+    CopyFailed,
+    FilesResult,
+    Progress,
+    Target,
+    TargetNotEmpty,
+    copy_volume,
+)
 from wizard.data.plan import POSTGRES, SKIP, DataRow
 from wizard.data.postgres import PostgresResult, move_database
 from wizard.data.record import (
@@ -193,9 +200,19 @@ def _copy_one(run: _Run, row: DataRow, replace: bool) -> CopyOutcome:
                 result = move_database(host, cluster, running[0].name, target, replace, progress)
             else:
                 image = next((c.image for c in mine if c.image), "")
+                # A Redis target stopped for the copy holds the new Redis's own files: the
+                # copy is meant to replace them (the preview says so).
                 result = copy_volume(
-                    host, cluster, row.engine_name, image, target, progress, replace
+                    host,
+                    cluster,
+                    row.engine_name,
+                    image,
+                    target,
+                    progress,
+                    replace or row.stop_target,
                 )
+    except TargetNotEmpty as exc:  # refused before anything was written
+        return CopyOutcome(row.volume, row.method, "refused", exc.message)
     except CopyFailed as exc:
         return CopyOutcome(row.volume, row.method, FAILED, exc.message)
     except CutoverError as exc:

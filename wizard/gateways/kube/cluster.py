@@ -93,6 +93,7 @@ class KubeCluster:
         configuration = target.configuration
         configuration.retries = False  # urllib3 would retry a refused connection 3 times
         self._api: Any = ApiClient(configuration=configuration)
+        self._configuration = configuration
         self._observer = observer
         _guard_transport(self._api, read_only, timeout, observer)
         self._target = TargetReader(self._get, target.identity.namespace)
@@ -287,10 +288,13 @@ class KubeCluster:
             # the API server authorizes it as `create` on pods/exec).
             self._observer("GET", path)
         op = Operation("exec in", f"pod {pod}")
+        # An ApiClient of its own: the client's `stream()` swaps its ApiClient's `request` for
+        # the websocket's while it runs, so a read another thread sent through a shared one
+        # meanwhile (a live step's watch, the step's re-read) went out as a websocket and
+        # failed ("(0)"), seen in the wizard after a copy.
+        api: Any = ApiClient(configuration=self._configuration)
         try:
-            return run_in_pod(
-                self._api, ns, pod, container, command, stdin, stdin_length, on_sent, keep
-            )
+            return run_in_pod(api, ns, pod, container, command, stdin, stdin_length, on_sent, keep)
         except StdinMismatch:
             raise
         except ApiException as exc:
@@ -299,6 +303,8 @@ class KubeCluster:
             raise self._credentials_failed(exc) from None
         except (urllib3.exceptions.HTTPError, OSError, WebSocketException, TimeoutError) as exc:
             raise error_for_transport(exc, self._identity) from None
+        finally:
+            api.close()
 
     def watch(
         self,

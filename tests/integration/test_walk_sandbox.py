@@ -21,8 +21,10 @@ from tests.support.fixtures import KeyringScratch
 from tests.support.sandbox import Sandbox, start_sandbox
 from tests.support.walk import SAMPLE_SECRET_VALUES, walk_to_down
 from wizard.config import Flags, resolve_config
+from wizard.data.record import load_records
 from wizard.gateways.factory import build_gateways
 from wizard.secrets.spec import keyring_service
+from wizard.state.store import state_file_for
 
 SECRET = "email-rag-secrets"
 SIZE = (80, 24)
@@ -75,6 +77,13 @@ async def test_walk_the_fixed_sandbox_from_preflight_to_down(
 
     assert walk.summaries["volumes"] == "✔ All 5 volumes have a Bound claim"
     assert walk.summaries["health"] == "✔ All 6 services ready"
+    # The data moved through the wizard (a, then y: the writers stopped first), each copy
+    # verified on the real services before the gate opened; RabbitMQ's skip was acknowledged.
+    assert walk.summaries["data"].startswith("▲ Every volume's copy is verified (4 of 5)")
+    records = load_records(state_file_for(config))
+    verified = sorted(v for v, r in records.items() if r.outcome == "verified")
+    assert verified == ["chroma_data", "postgres_data", "redis_data", "upload_data"], records
+    assert "data.rabbitmq_data" in walk.acknowledged
     # The Secret, keys only (the values never leave the keyring and the cluster).
     secret = client.CoreV1Api(admin_api).read_namespaced_secret(SECRET, sandbox.namespace)
     assert sorted(secret.data or {}) == sorted(SAMPLE_SECRET_VALUES)

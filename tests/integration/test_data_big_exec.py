@@ -2,8 +2,7 @@
 stdin is half-closed at the end) and the websocket cutover falls back to (a 1.20 server cannot
 close its stdin: a stream of unknown length goes framed, `dd` reads it in the pod). Each carries
 a 64 MiB stream, read whole by `sha256sum` in a pod; a command that stops reading early ends the
-exec with its own exit code and words, without waiting for the rest (over the websocket the server
-may lose them: then that is said)."""
+exec at once, with its own exit code and words or saying they were lost on the way."""
 
 from __future__ import annotations
 
@@ -16,6 +15,8 @@ import pytest
 from kubernetes import client
 
 from tests.support.pods import is_ready, running, template, wait_for_pods
+from wizard.errors import Forbidden, NotFound
+from wizard.gateways.kube.cluster import connect_cluster
 from wizard.gateways.kube.exec import STREAM_END, over_websocket, run_in_pod
 from wizard.model import ExecResult
 
@@ -69,27 +70,35 @@ def test_a_64_mib_stream_arrives_whole(
     assert result.sent == SIZE and seen[-1] == SIZE and seen == sorted(seen)
 
 
-def test_a_command_that_stops_reading_ends_the_exec_with_its_own_words(
-    admin_api: Any, namespace: str, pod: str
+@pytest.mark.parametrize("run", [run_in_pod, over_websocket], ids=["spdy", "websocket"])
+def test_a_command_that_stops_reading_ends_the_exec_with_its_words_or_says_they_were_lost(
+    run: Exec, admin_api: Any, namespace: str, pod: str
 ) -> None:
-    command = ["sh", "-c", "head -c 10 > /dev/null; echo 'no room left' >&2; exit 4"]
-    stream = _stream(SIZE, hashlib.sha256())
-    result = run_in_pod(admin_api, namespace, pod, pod, command, stream, STREAM_END)
-    assert (result.exit_code, result.stderr.strip()) == (4, b"no room left")
-    assert result.sent < SIZE
-
-
-def test_over_the_websocket_it_ends_too_with_the_exit_code_or_saying_it_was_lost(
-    admin_api: Any, namespace: str, pod: str
-) -> None:
-    """The server drops the connection with stdin unread, which can take the exit code with it
-    (a reset discards what was on its way): then a ConnectionError says so, never a hang or a
-    made-up exit code."""
+    """The command ends with most of stdin unread: the kubelet drops the connection with bytes
+    unread, and that reset can take the exit code with it on the way (seen both ways, one run
+    in three or so). Either way the exec ends at once: with the command's exit code and words,
+    or with a ConnectionError saying they were lost; never a hang or a made-up exit code."""
     command = ["sh", "-c", "head -c 10 > /dev/null; echo 'no room left' >&2; exit 4"]
     stream = _stream(SIZE, hashlib.sha256())
     try:
-        result = over_websocket(admin_api, namespace, pod, pod, command, stream, STREAM_END, None)
+        result = run(admin_api, namespace, pod, pod, command, stream, STREAM_END, None)
     except ConnectionError as lost:
         assert "ended before its exit code came" in str(lost)
     else:
         assert (result.exit_code, result.stderr.strip()) == (4, b"no room left")
+        assert result.sent < SIZE
+
+
+def test_a_refused_exec_with_stdin_says_who_may_not_and_what(
+    viewer_kubeconfig: str, admin_kubeconfig: str, namespace: str, pod: str
+) -> None:
+    """The SPDY upgrade's refusal carries the server's status, as every other request's does."""
+    viewer = connect_cluster(viewer_kubeconfig, None, namespace, read_only=False)
+    with pytest.raises(Forbidden) as refused:
+        viewer.exec_in(pod, pod, ["cat"], stdin=iter([b"x"]), stdin_length=STREAM_END)
+    assert "may not exec in pod sink" in refused.value.message
+    admin = connect_cluster(admin_kubeconfig, None, namespace, read_only=False)
+    with pytest.raises(NotFound):
+        admin.exec_in("gone", "gone", ["cat"], stdin=iter([b"x"]), stdin_length=STREAM_END)
+    viewer.close()
+    admin.close()

@@ -270,9 +270,11 @@ def over_websocket(
             return
         try:
             ws.update(timeout=wait)
-        except WebSocketConnectionClosedException:
+        except (WebSocketConnectionClosedException, OSError):
             # A command that ends while its stdin still comes: the server drops the connection
-            # with bytes unread, which may take its last frames (the exit code) with it.
+            # with bytes unread, which may take its last frames (the exit code) with it; or a
+            # write of ours broke off there, and the TLS session refuses the client's answer to
+            # the server's close (SSL BAD_LENGTH). What arrived before is kept.
             lost = True
         for channel, buffer in ((1, out), (2, err)):
             data = ws.read_channel(channel)

@@ -17,8 +17,8 @@ https://www.chromium.org/spdy/spdy-protocol/spdy-protocol-draft3-1/):
   never decompressed (nothing in them is needed).
 
 A server that does not upgrade (a proxy without SPDY, say) raises NotUpgraded: the caller uses the
-websocket instead. Library errors for refusals (401, 403, 404) are the client's ApiException, as
-the websocket path raises them.
+websocket instead. A refusal (401, 403, 404) is the client's ApiException, with the server's
+status and words.
 """
 
 from __future__ import annotations
@@ -79,14 +79,16 @@ class SpdyExec:
         request = f"POST {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         self._sock.sendall(request.encode("latin-1") + b"\r\n")
         self._buffer = bytearray()
-        status, head, body = self._response()
+        status, head = self._response()
         if status != 101:
             self._sock.close()
             if status in (401, 403, 404):
+                # A refusal: the client's own error, with the status the server gave (the
+                # websocket's handshake failure would say status 0).
                 from kubernetes.client.exceptions import ApiException
 
                 error = ApiException(status=status, reason=head)
-                error.body = body.decode("utf-8", "replace")
+                error.body = bytes(self._buffer).decode("utf-8", "replace")
                 raise error
             raise NotUpgraded(f"{status} {head}")
         self._zlib = zlib.compressobj()
@@ -151,6 +153,11 @@ class SpdyExec:
                 raise TimeoutError(f"the command did not end within {deadline_s:.0f} s")
             self.pump(1.0)
         self.close()
+        if not self._status.strip():
+            # The kubelet always says how a command ended (Success included): nothing said means
+            # the connection ended first (a command that stops reading while stdin still comes
+            # can take its last words down with it).
+            raise ConnectionResetError("the exec's connection ended before its exit code came")
         code, said = exit_code(bytes(self._status))
         err = (said.encode() + b"\n" if said else b"") + bytes(self.err)
         return ExecResult(code, bytes(self.out[:keep]), err[:keep], 0)
@@ -191,8 +198,8 @@ class SpdyExec:
         elif kind == _GOAWAY:
             self._closed = True
 
-    def _response(self) -> tuple[int, str, bytes]:
-        """The upgrade's answer: (status, its reason, the body of a refusal)."""
+    def _response(self) -> tuple[int, str]:
+        """The upgrade's answer: (status, its reason)."""
         while b"\r\n\r\n" not in self._buffer:
             data = self._sock.recv(65536)
             if not data:
@@ -203,7 +210,7 @@ class SpdyExec:
         status_line = head.split(b"\r\n", 1)[0].decode("latin-1")
         parts = status_line.split(" ", 2)
         status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
-        return status, parts[2] if len(parts) > 2 else "", rest
+        return status, parts[2] if len(parts) > 2 else ""
 
 
 # The exit code said for an exec that failed without one (the command could not be started):

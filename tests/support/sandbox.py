@@ -94,7 +94,9 @@ exit 0
 """
 
 # Only for `docker-compose up` here; cutover reads the sample's file alone. Healthchecks every
-# second, else Compose's depends_on: service_healthy waits out 30 s intervals twice; host ports
+# second, else Compose's depends_on: service_healthy waits out 30 s intervals twice; a start
+# period for the stores, whose failed checks while initdb runs on a loaded machine would count
+# (five of them made postgres unhealthy and `up` fail once); host ports
 # picked by the daemon, so two sandboxes on one dockerd never clash (the container ports stay).
 OVERRIDE = """\
 # Sandbox only, next to the sample's Compose file for `docker-compose up`; cutover never reads it.
@@ -106,12 +108,12 @@ services:
   celery:
     healthcheck: {interval: 1s, start_period: 0s}
   postgres:
-    healthcheck: {interval: 1s}
+    healthcheck: {interval: 1s, start_period: 120s}
   redis:
-    healthcheck: {interval: 1s}
+    healthcheck: {interval: 1s, start_period: 120s}
   rabbitmq:
     ports: !override ["127.0.0.1::15672"]
-    healthcheck: {interval: 1s}
+    healthcheck: {interval: 1s, start_period: 120s}
 """
 
 

@@ -116,7 +116,7 @@ def reference_findings(
                         Severity.BLOCK,
                         f"Key {key} of Secret {spec.name} is referenced by {users} but absent: "
                         "those pods cannot start.",
-                        fix=f"Enter a value for {key} here and apply the Secret.",
+                        fix=f"On the Secrets step (2), enter a value for {key} and apply the Secret (F6).",
                     )
                 )
         if existing is None and any(r.key == WHOLE_SECRET for r in refs):
@@ -126,7 +126,7 @@ def reference_findings(
                     "secrets.missing-secret",
                     Severity.BLOCK,
                     f"Secret {spec.name} is used whole by {users} but does not exist.",
-                    fix="Enter the values here and apply the Secret.",
+                    fix="On the Secrets step (2), enter the values and apply the Secret (F6).",
                 )
             )
         used = {r.key for r in refs}

@@ -3,8 +3,9 @@
 The method, over the real things:
 1. **Copy**: the engine's tar stream of the volume (a helper container that mounts it
    read-only) sent into `tar -x` in a container that mounts the target claim, through the exec
-   API (over SPDY, as kubectl; or framed over the websocket: see wizard.gateways.kube.exec). The stream is read as it passes (`tarstream.TarScanner`): per
-   file a sha256, size, mode, owner; per symlink its target; the stream's length and sha256.
+   API (over SPDY, as kubectl; or framed over the websocket: see wizard.gateways.kube.exec).
+   The stream is read as it passes (`tarstream.TarScanner`): per file a sha256, size, mode,
+   owner; per symlink its target; the stream's length and sha256.
    Beside it, a second read of the stream only counts its bytes, for the progress's total.
 2. **Verify the target**: in that container, sha256 of every file and the type, mode, owner and
    link of every entry, compared with the copy's listing by path. Any difference is named.

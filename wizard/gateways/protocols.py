@@ -115,9 +115,10 @@ class Cluster(Protocol):
         on_sent: Callable[[int], None] | None = None,
         keep: int = 1 << 20,
     ) -> ExecResult:
-        """Run `command` in a container of `pod`, fed exactly `stdin_length` bytes of `stdin`
-        (the command must read no more: a 1.20 server cannot close its stdin). A write at the
-        API server: ReadOnlyRefused in read-only mode, before anything is sent."""
+        """Run `command` in a container of `pod`, fed `stdin`: exactly `stdin_length` bytes of
+        it, or all of it when `stdin_length` is -1 (STREAM_END in wizard.gateways.kube.exec: the
+        stream is closed at its end, or framed where the server cannot close an exec's stdin).
+        A write at the API server: ReadOnlyRefused in read-only mode, before anything is sent."""
         ...
 
     def watch(

@@ -219,7 +219,12 @@ def _main(argv: Sequence[str] | None) -> int:
             return EXIT_USAGE
         return _data(config, gateways, as_json=args.json)
     if args.words:
-        print(f"cutover: unexpected {' '.join(args.words)!r} (see cutover --help)", file=sys.stderr)
+        said = " ".join(args.words)
+        hint = "see cutover --help"
+        if args.command == "demo" and args.words[0] in ("status", "plan", "data"):
+            # `demo` opens the wizard; the demo's other commands take --demo.
+            hint = f"for the demo's {args.words[0]}: cutover --demo {said}"
+        print(f"cutover: unexpected {said!r} ({hint})", file=sys.stderr)
         return EXIT_USAGE
     if args.command == "status":
         from wizard.status import print_status
@@ -240,7 +245,10 @@ def _forget_progress(config: CutoverConfig) -> bool:
     from wizard.state.store import state_file_for
 
     try:
-        forget_progress(state_file_for(config))
+        state = state_file_for(config)
+        forget_progress(state)
+        if config.demo:  # the demo's world starts again too: its simulated copies with it
+            state.write_section("data", None)
     except (CutoverError, OSError) as exc:
         message = f"{exc.message} {exc.fix}" if isinstance(exc, CutoverError) else str(exc)
         print(f"cutover: --fresh: {message}".rstrip(), file=sys.stderr)

@@ -239,15 +239,10 @@ def check_cluster(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
 
 def _stopped_for_copies(config: CutoverConfig) -> set[str]:
     """The Compose containers the Data step's copies were made with stopped (state.json)."""
-    from wizard.data.record import load_records
+    from wizard.data.record import load_records, stopped_for_copies
     from wizard.state.store import state_file_for
 
-    return {
-        writer.name
-        for record in load_records(state_file_for(config)).values()
-        for writer in record.writers
-        if writer.state != "running"
-    }
+    return stopped_for_copies(load_records(state_file_for(config)))
 
 
 def check_access(config: CutoverConfig, gateways: Gateways) -> list[Finding]:

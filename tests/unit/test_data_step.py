@@ -151,3 +151,16 @@ def test_preflight_says_which_containers_were_stopped_for_the_copies(demo: Demo)
     assert found["docker.stopped-for-copy"].severity.value == "info"
     assert "email-rag-backend-1" in found["docker.stopped-for-copy"].message
     assert "docker.stopped" not in found  # not a warning: the operator chose it
+
+
+def test_the_demo_reopened_keeps_what_it_stopped_for_the_copies(demo: Demo) -> None:
+    config, gateways = demo
+    report = gather_data(config, gateways)
+    uploads = [r for r in report.rows if r.volume == "upload_data"]
+    stop_writers(config, gateways, writers_to_stop(uploads, report.containers))
+    copy_volumes(config, gateways, ["upload_data"])
+    # A new run of the demo (new gateways, same state.json): still verified, not stale.
+    again = gather_data(config, build_gateways(config))
+    assert again.state("upload_data") == "verified"
+    stopped = {c.name for c in again.containers if c.state != "running"}
+    assert stopped == {"email-rag-backend-1", "email-rag-celery-1"}

@@ -93,6 +93,11 @@ def stale_because(record: CopyRecord, containers: Iterable[ComposeContainer]) ->
     return ""
 
 
+def stopped_for_copies(records: Mapping[str, CopyRecord]) -> set[str]:
+    """The Compose containers that the remembered copies were made with stopped."""
+    return {w.name for r in records.values() for w in r.writers if w.state != "running"}
+
+
 def data_findings(
     rows: Iterable[DataRow],
     records: Mapping[str, CopyRecord],

@@ -39,5 +39,5 @@ def simulate_copy(row: DataRow, report: Callable[[Progress], None]) -> str:
         progress.done = total * tick // TICKS
         report(progress)
     if row.method == POSTGRES:
-        return f"{DEMO_TABLES} tables, {DEMO_ROWS:,} rows (simulated)"
-    return f"{max(1, total // BYTES_PER_FILE):,} files, {format_bytes(total)} (simulated)"
+        return f"{DEMO_TABLES} tables, {DEMO_ROWS:,} rows, simulated"
+    return f"{max(1, total // BYTES_PER_FILE):,} files, {format_bytes(total)}, simulated"

@@ -127,3 +127,31 @@ def test_display_value() -> None:
     assert display_value("SENTRY_DSN", "abc", secret=True) == MASK
     assert display_value("UPLOAD_DIR", "/app/uploads") == "/app/uploads"
     assert display_value("X", None) is None
+
+
+@pytest.mark.parametrize(
+    "name", ["MYSQL_PWD", "REDIS_AUTH", "BASIC_AUTH", "APP_SALT", "PASSWORD_PEPPER"]
+)
+def test_secret_names_beyond_the_obvious_words(name: str) -> None:
+    assert is_secret_name(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["POSTGRES_PASSWORD_FILE", "SSL_KEY_PATH", "SECRETS_DIR", "AUTH_URL", "OAUTH_ENABLED"]
+)
+def test_where_a_secret_is_and_what_turns_auth_on_are_not_secrets(name: str) -> None:
+    assert not is_secret_name(name)
+
+
+def test_a_flag_under_a_secret_name_is_shown() -> None:
+    assert display_value("REQUIRE_PASSWORD", "yes") == "yes"
+    assert display_value("DB_PASSWORD", "hunter2x") == MASK
+
+
+def test_redaction_takes_whole_values_never_pieces_of_other_words() -> None:
+    from wizard.mapping.redact import Redactor
+
+    redact = Redactor(["postgres", "s3cr3t-value"])
+    assert redact("/var/lib/postgresql/data") == "/var/lib/postgresql/data"
+    assert redact("--requirepass s3cr3t-value") == f"--requirepass {MASK}"
+    assert redact("redis://:postgres@cache:6379") == f"redis://:{MASK}@cache:6379"

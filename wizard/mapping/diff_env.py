@@ -21,6 +21,7 @@ from wizard.mapping.common import NONE, Context, row
 from wizard.mapping.model import DiffRow
 from wizard.secrets.detect import (
     MASK,
+    is_flag,
     is_reference,
     is_secret_name,
     masked_url,
@@ -175,7 +176,7 @@ def compose_text(ctx: Context, name: str, value: str | None, from_secret: bool) 
 
 def _plain_secret(ctx: Context, name: str, value: str) -> bool:
     """A secret written as plain text (not a `$(VAR)` reference) in a manifest."""
-    if not value or is_reference(value):
+    if not value or is_reference(value) or is_flag(value):
         return False
     if _secret_name(ctx, name):
         return True

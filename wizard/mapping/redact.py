@@ -8,11 +8,18 @@ value of both sides and replaces it, in every text of every row, with the mask.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable
 
 from wizard.compose.model import ComposeProject
 from wizard.mapping.model import DiffRow
-from wizard.secrets.detect import MASK, is_reference, is_secret_name, url_password_value
+from wizard.secrets.detect import (
+    MASK,
+    is_flag,
+    is_reference,
+    is_secret_name,
+    url_password_value,
+)
 from wizard.target.model import TargetState
 
 # Shorter values would garble ordinary text; a secret that short is no secret anyway.
@@ -25,12 +32,18 @@ class Redactor:
         # service) would blank the whole plan out; the value is no secret if it is everyone's name.
         known = {p.lower() for p in public}
         values = {s for s in secrets if len(s) >= MIN_LENGTH and s.lower() not in known}
-        self._values = sorted(values, key=len, reverse=True)
+        # Whole values only, never a piece of another word: the password "postgres" must not
+        # turn /var/lib/postgresql/data into /var/lib/••••••ql/data.
+        self._patterns = [
+            (value, re.compile(rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])"))
+            for value in sorted(values, key=len, reverse=True)
+        ]
+        self._values = [value for value, _ in self._patterns]
 
     def __call__(self, text: str) -> str:
-        for value in self._values:
+        for value, pattern in self._patterns:
             if value in text:
-                text = text.replace(value, MASK)
+                text = pattern.sub(MASK, text)
         return text
 
     def row(self, row: DiffRow) -> DiffRow:
@@ -67,7 +80,7 @@ def secret_values(
 
     def consider(name: str, value: str) -> None:
         named = is_secret_name(name) or name in by_config or name in from_secret
-        if named and not is_reference(value):
+        if named and not is_reference(value) and not is_flag(value):
             found.add(value)
         password = url_password_value(value)
         if password and not is_reference(password):

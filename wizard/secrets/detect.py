@@ -3,9 +3,11 @@
 The rules are shared by every step that shows or stores environment values (the Secrets step,
 the mapping diff, status output), so a value is masked the same way everywhere:
 
-- by name: a variable whose name has a word part such as PASSWORD, PASS, SECRET, TOKEN, KEY,
-  PRIVATE or CREDENTIALS (`POSTGRES_PASSWORD`, `RABBITMQ_DEFAULT_PASS`, `OPENAI_API_KEY`). Word
-  parts, not substrings: `KEYBOARD_LAYOUT` and `PASSENGER_COUNT` are not secrets;
+- by name: a variable whose name has a word part such as PASSWORD, PASS, PWD, SECRET, TOKEN,
+  KEY, SALT, PRIVATE or CREDENTIALS (`POSTGRES_PASSWORD`, `MYSQL_PWD`, `OPENAI_API_KEY`), or ends
+  in AUTH (`REDIS_AUTH`). Word parts, not substrings: `KEYBOARD_LAYOUT` and `PASSENGER_COUNT`
+  are not secrets; nor is a name ending in FILE, PATH or DIR (`POSTGRES_PASSWORD_FILE` holds
+  where the secret is), nor a flag's value (`REQUIRE_PASSWORD=yes`);
 - by shape: a URL with a password in it (`postgresql://user:pw@host/db`).
 
 All functions are pure.
@@ -37,8 +39,19 @@ SECRET_WORDS = frozenset(
         "CREDENTIAL",
         "CREDENTIALS",
         "CREDS",
+        "SALT",
+        "PEPPER",
     }
 )
+# Secret only as the name's last part: REDIS_AUTH, BASIC_AUTH (a password or a user:password),
+# while AUTH_URL, OAUTH_ENABLED and AUTH_PROVIDER are not.
+_SECRET_LAST = frozenset({"AUTH"})
+# A name whose last part is one of these holds where a secret is, not the secret:
+# POSTGRES_PASSWORD_FILE=/run/secrets/db-password, SSL_KEY_PATH, SECRETS_DIR.
+_NOT_THE_SECRET = frozenset({"FILE", "PATH", "DIR", "LENGTH", "ENABLED", "ALGORITHM"})
+# Values that switch something on or off: a secret-sounding name with one of these holds no
+# secret (REQUIRE_PASSWORD=yes).
+FLAGS = frozenset({"", "yes", "no", "true", "false", "on", "off", "0", "1", "none", "null"})
 # A part that ends with one of these is a glued-together secret name (DBPASSWORD, AUTHTOKEN).
 # KEY and PASS are left out on purpose: MONKEY, COMPASS, BYPASS are ordinary words.
 _SECRET_SUFFIXES = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY")
@@ -65,7 +78,14 @@ def name_parts(env_name: str) -> list[str]:
 
 def is_secret_name(env_name: str) -> bool:
     """True when the variable's name says it holds a secret (word-part based)."""
-    for part in name_parts(env_name):
+    parts = name_parts(env_name)
+    if not parts or parts[-1] in _NOT_THE_SECRET:
+        return False
+    if parts[-1] in _SECRET_LAST:
+        return True
+    if parts[-1] == "PWD" and len(parts) > 1:  # MYSQL_PWD; PWD alone is the shell's folder
+        return True
+    for part in parts:
         if part in SECRET_WORDS:
             return True
         if any(part.endswith(suffix) for suffix in _SECRET_SUFFIXES):
@@ -129,11 +149,16 @@ def url_password_value(value: str) -> str | None:
     return parts.password if parts is not None else None
 
 
+def is_flag(value: str) -> bool:
+    """A value that turns something on or off (`yes`, `false`, `0`): never a secret."""
+    return value.strip().lower() in FLAGS
+
+
 def display_value(env_name: str, value: str | None, secret: bool = False) -> str | None:
     """How a variable's value may be shown: masked when it is a secret by name (or `secret`),
-    the password masked when it is a URL with one, else as it is."""
+    unless it is only a flag; the password masked when it is a URL with one, else as it is."""
     if value is None:
         return None
-    if secret or is_secret_name(env_name):
+    if (secret or is_secret_name(env_name)) and not is_flag(value):
         return mask(value)
     return masked_url(value)

@@ -155,3 +155,13 @@ def test_redaction_takes_whole_values_never_pieces_of_other_words() -> None:
     assert redact("/var/lib/postgresql/data") == "/var/lib/postgresql/data"
     assert redact("--requirepass s3cr3t-value") == f"--requirepass {MASK}"
     assert redact("redis://:postgres@cache:6379") == f"redis://:{MASK}@cache:6379"
+
+
+def test_a_key_as_a_urls_whole_userinfo_and_a_token_under_an_innocent_name_are_masked() -> None:
+    assert masked_url("https://9f8e7d6c5b4a39281706f5e4@o1.ingest.sentry.io/42") == (
+        f"https://{MASK}@o1.ingest.sentry.io/42"
+    )
+    assert masked_url("postgres://app@db:5432/app") == "postgres://app@db:5432/app"  # a user
+    assert display_value("SENTRY", "sk-proj-4f9Kq2ZxW8vB7nM1pL0sT6yH") == MASK
+    for shown in ("registry.example.com/team/app:1.2.3", "/var/lib/postgresql/data", "yes"):
+        assert display_value("SOMETHING", shown) == shown

@@ -24,6 +24,7 @@ from wizard.secrets.detect import (
     is_flag,
     is_reference,
     is_secret_name,
+    looks_like_token,
     masked_url,
     split_url_password,
 )
@@ -169,7 +170,7 @@ def _secret_name(ctx: Context, name: str) -> bool:
 def compose_text(ctx: Context, name: str, value: str | None, from_secret: bool) -> str:
     if value is None:
         return "(no value: passed on from the shell)"
-    if from_secret or _secret_name(ctx, name):
+    if from_secret or _secret_name(ctx, name) or looks_like_token(value):
         return MASK
     return masked_url(value)
 
@@ -192,7 +193,7 @@ def kube_text(ctx: Context, name: str, entry: EnvValue) -> str:
     if entry.field_ref:
         return f"from the pod's {entry.field_ref}"
     value = entry.value or ""
-    if _secret_name(ctx, name) and not is_reference(value) and value:
+    if (_secret_name(ctx, name) or looks_like_token(value)) and not is_reference(value) and value:
         return MASK
     return masked_url(value, keep_references=True)
 

@@ -18,6 +18,7 @@ from wizard.secrets.detect import (
     is_flag,
     is_reference,
     is_secret_name,
+    looks_like_token,
     url_password_value,
 )
 from wizard.target.model import TargetState
@@ -80,7 +81,7 @@ def secret_values(
 
     def consider(name: str, value: str) -> None:
         named = is_secret_name(name) or name in by_config or name in from_secret
-        if named and not is_reference(value) and not is_flag(value):
+        if (named and not is_reference(value) and not is_flag(value)) or looks_like_token(value):
             found.add(value)
         password = url_password_value(value)
         if password and not is_reference(password):

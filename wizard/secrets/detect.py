@@ -67,6 +67,13 @@ _URL = re.compile(
     r"(?P<user>[^:@/?#\s]*):(?P<password>\S*)@(?P<rest>[^@\s]*)$"
 )
 _PORT_THEN_PATH = re.compile(r"^\d+(?:[/?#]|$)")
+# scheme://TOKEN@rest: an API key as the URL's whole userinfo (https://KEY@sentry.io/1).
+_URL_TOKEN = re.compile(
+    r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<token>[^:@/?#\s]+)@(?P<rest>[^@\s]*)$"
+)
+# A long run of letters and digits (and the few marks keys use): an API key or a token pasted
+# as a value under an innocent name. Long enough that words and versions are not caught.
+_TOKEN = re.compile(r"^[A-Za-z0-9_\-+=.~]{24,}$")
 _REFERENCE = re.compile(r"^(?:\$\([A-Za-z_][A-Za-z0-9_]*\)|\$\{[A-Za-z_][A-Za-z0-9_]*\})$")
 
 
@@ -99,12 +106,16 @@ class UrlParts:
     user: str
     password: str
     rest: str  # host, port, path, query: everything after the '@'
+    token_only: bool = False  # the userinfo is one token, no user: scheme://TOKEN@rest
 
 
 def split_url_password(value: str) -> UrlParts | None:
     """The parts of a URL that carries a password, or None when it carries none."""
     match = _URL.match(value.strip())
     if match is None or not match["password"]:
+        token = _URL_TOKEN.match(value.strip())
+        if token is not None and looks_like_token(token["token"], minimum=16):
+            return UrlParts(token["scheme"], "", token["token"], token["rest"], token_only=True)
         return None
     if "/" in match["password"] and _PORT_THEN_PATH.match(match["password"]):
         # http://host:8080/path@x is a port and a path with an '@', not user:password.
@@ -140,6 +151,8 @@ def masked_url(value: str, keep_references: bool = False) -> str:
         return value
     if keep_references and is_reference(parts.password):
         return value
+    if parts.token_only:
+        return f"{parts.scheme}{MASK}@{parts.rest}"
     return f"{parts.scheme}{parts.user}:{MASK}@{parts.rest}"
 
 
@@ -147,6 +160,16 @@ def url_password_value(value: str) -> str | None:
     """The password inside a URL value, for redaction; None when there is none."""
     parts = split_url_password(value)
     return parts.password if parts is not None else None
+
+
+def looks_like_token(value: str, minimum: int = 24) -> bool:
+    """A key or token by its shape: one long run of letters and digits with both in it, and
+    many different characters (`sk-proj-4f9Kq...`); not a word, a path, a version or a name."""
+    value = value.strip()
+    if len(value) < minimum or not _TOKEN.match(value):
+        return False
+    has_both = any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
+    return has_both and len(set(value)) >= min(16, len(value) // 2)
 
 
 def is_flag(value: str) -> bool:
@@ -160,5 +183,7 @@ def display_value(env_name: str, value: str | None, secret: bool = False) -> str
     if value is None:
         return None
     if (secret or is_secret_name(env_name)) and not is_flag(value):
+        return mask(value)
+    if looks_like_token(value):
         return mask(value)
     return masked_url(value)

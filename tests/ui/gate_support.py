@@ -1,10 +1,11 @@
-"""Seams for the Gate screen's UI tests: fixed who/when, a verdict, slow engines.
+"""Seams for the Gate screen's UI tests: fixed who/when, the real gate, slow engines.
 
-The demo's own gate blocks (its planted problems, the missing Secret): that is tested as it is,
-with the real gate (`blocked`: only the time of the evaluation is fixed).
-To reach "ready" without changing the demo, a pure UI test hands the gate body (its seams) a
-verdict built by `combine` over step results written here; down itself still runs for real over
-the demo's simulated engine.
+Every verdict on screen is the real gate's over the demo's gateways (`gate_bodies`: only the
+time of the evaluation, who acknowledges and when are fixed). The planted demo blocks (the
+missing Secret, its planted mistakes). `fixed_demo_before_the_gate` is `cutover demo --fixed`
+once the steps before the gate are done: the Secret applied and every volume copied; what is
+left are its warnings, which a test acknowledges on screen as an operator does
+(`acknowledge_every_warning`). Down then runs for real over the demo's simulated engine.
 """
 
 from __future__ import annotations
@@ -17,15 +18,22 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from textual.pilot import Pilot
+from textual.widgets import Button
+
 from screens.checklist_screen import Bodies
-from screens.gate import GateSeams, gate_body
-from wizard.checks import Finding, Severity
-from wizard.config import CutoverConfig
-from wizard.demo import DemoComposeHost
+from screens.gate import GateSeams, WarningRow, gate_body
+from tests.support.walk import SAMPLE_SECRET_VALUES as SECRETS
+from tests.support.walk import wait_for
+from tests.ui.conftest import settle, settled_live_bodies
+from wizard.config import CutoverConfig, Flags, resolve_config
+from wizard.data.run import copy_volumes
 from wizard.errors import Unreachable
-from wizard.gate import Acknowledgement, GateVerdict, Rollback, combine, evaluate_gate, rollback
+from wizard.gate import Acknowledgement, GateVerdict, Rollback, evaluate_gate, rollback
 from wizard.gateways import Gateways
-from wizard.status import StepStatus
+from wizard.gateways.factory import build_gateways
+from wizard.gateways.protocols import ComposeHost
+from wizard.steps import CHECKLIST
 
 Evaluate = Callable[[CutoverConfig, Gateways, list[Acknowledgement]], GateVerdict]
 
@@ -33,26 +41,45 @@ EVALUATED_AT = "2025-03-01T09:59:30+00:00"
 ACK_WHO = "ops"
 ACK_WHEN = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
 
-WARNING = Finding(
-    "frontend/image",
-    Severity.WARN,
-    "Different tags: Compose runs v1.0.0, Kubernetes latest.",
-    "Pin the image tag in the Deployment.",
-)
-STEPS = (
-    StepStatus("preflight", "Preflight", "ok", (Finding("docker.reachable", Severity.OK, "ok"),)),
-    StepStatus("secrets", "Secrets", "ok", (Finding("secrets", Severity.OK, "every key"),)),
-    StepStatus("volumes", "Volumes", "ok", (Finding("volumes", Severity.OK, "every PVC Bound"),)),
-    StepStatus("mapping", "Mapping diff", "warn", (WARNING,)),
-    StepStatus("health", "Pod health", "ok", (Finding("health", Severity.OK, "every pod ready"),)),
-)
+SECRET = "email-rag-secrets"
+# The key that opens the gate, as an operator presses it: its place in the checklist (steps
+# added before it move it).
+GATE_KEY = str(next(n for n, step in enumerate(CHECKLIST, 1) if step.id == "gate"))
 
 
-def one_warning_gate(
-    config: CutoverConfig, gateways: Gateways, acknowledgements: Iterable[Acknowledgement] = ()
-) -> GateVerdict:
-    """Everything passes but one warning: ready once it is acknowledged."""
-    return dataclasses.replace(combine(STEPS, acknowledgements), evaluated_at=EVALUATED_AT)
+async def open_gate(pilot: Pilot[None]) -> None:
+    await settle(pilot)
+    await pilot.press(GATE_KEY)
+    await settle(pilot)
+
+
+def fixed_demo_before_the_gate() -> tuple[CutoverConfig, Gateways]:
+    """`cutover demo --fixed` (settled) with the steps before the gate done, through the same
+    core the steps use: the sample's Secret written, every volume copied and verified (while
+    Compose runs, as the Data step's `w` does, so down still has the whole project to take)."""
+    config = resolve_config(Flags(demo=True, demo_fixed=True))
+    gateways = build_gateways(config)
+    values = {
+        k: v if isinstance(v, str) else "generated-0123456789abcdef" for k, v in SECRETS.items()
+    }
+    gateways.cluster().create_secret(SECRET, values, {})
+    outcomes = copy_volumes(config, gateways, [], while_running=True)
+    assert {o.result for o in outcomes} <= {"verified", "skipped"}, outcomes
+    return config, gateways
+
+
+async def acknowledge_every_warning(pilot: Pilot[None]) -> int:
+    """Each warning the gate shows, acknowledged as an operator does (its button focused,
+    Enter), each waited for until the screen says so. How many there were."""
+    screen = pilot.app.screen
+    count = 0
+    while buttons := screen.query(".ack-button"):
+        row = next(a for a in buttons.first(Button).ancestors if isinstance(a, WarningRow))
+        buttons.first(Button).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda row=row: bool(row.query(".ack-done")), "acknowledged")
+        count += 1
+    return count
 
 
 def fixed_rollback(config: CutoverConfig) -> Rollback:
@@ -67,21 +94,13 @@ def fixed_rollback(config: CutoverConfig) -> Rollback:
     return rollback(moved)
 
 
-def gate_seams(evaluate: Evaluate | None = None) -> Bodies:
-    """The gate body with no clock and no user name of this machine on screen, and with
-    `evaluate` standing in for the real gate when given (the body's seams)."""
-    seams = GateSeams(clock=lambda: ACK_WHEN, who=lambda: ACK_WHO, rollback_for=fixed_rollback)
-    if evaluate is not None:
-        seams = dataclasses.replace(seams, evaluate=evaluate)
-    return {"gate": partial(gate_body, seams=seams)}
-
-
-def stable() -> Bodies:
-    return gate_seams()
-
-
-def ready_once_acknowledged() -> Bodies:
-    return gate_seams(one_warning_gate)
+def gate_bodies() -> Bodies:
+    """The real gate with no clock and no user name of this machine on screen (the body's
+    seams), and the live steps with the settled demo's clock."""
+    seams = GateSeams(
+        evaluate=real_gate, clock=lambda: ACK_WHEN, who=lambda: ACK_WHO, rollback_for=fixed_rollback
+    )
+    return {**settled_live_bodies(), "gate": partial(gate_body, seams=seams)}
 
 
 def real_gate(
@@ -93,15 +112,10 @@ def real_gate(
     return dataclasses.replace(verdict, evaluated_at=EVALUATED_AT)
 
 
-def blocked() -> Bodies:
-    """The demo as it is: the real gate blocks."""
-    return gate_seams(real_gate)
-
-
 class HeldHost:
     """The demo's engine; each stop waits until `go` is set (down in the middle, held there)."""
 
-    def __init__(self, inner: DemoComposeHost) -> None:
+    def __init__(self, inner: ComposeHost) -> None:
         self.inner = inner
         self.go = threading.Event()
         self.stopping = threading.Event()
@@ -118,7 +132,7 @@ class HeldHost:
 class LostHost:
     """The demo's engine, lost after `changes` changes until `back()` (dockerd stopped)."""
 
-    def __init__(self, inner: DemoComposeHost, changes: int) -> None:
+    def __init__(self, inner: ComposeHost, changes: int) -> None:
         self.inner = inner
         self.changes = changes
         self.lost = False

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import time
 
-import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
 
@@ -14,17 +13,19 @@ from screens.confirm import ConfirmScreen
 from screens.gate import GateBody, GateView
 from screens.sidebar import ChecklistSidebar
 from screens.step_state import StepState
+from tests.support.walk import wait_for
 from tests.ui.conftest import SMALL, screen_text, settle, shown
 from tests.ui.gate_support import (
     ACK_WHO,
     HeldHost,
     LostHost,
-    ready_once_acknowledged,
-    stable,
+    acknowledge_every_warning,
+    fixed_demo_before_the_gate,
+    gate_bodies,
+    open_gate,
     with_host,
 )
 from wizard.config import CutoverConfig
-from wizard.demo import DemoComposeHost
 from wizard.gate import load_acknowledgements
 from wizard.gateways import Gateways
 
@@ -42,12 +43,6 @@ def _running(gateways: Gateways, config: CutoverConfig) -> list[str]:
     return [c.name for c in host.project_containers(config.project_name) if c.state == "running"]
 
 
-async def _open_gate(pilot: Pilot[None]) -> None:
-    await settle(pilot)
-    await pilot.press("7")  # the gate
-    await settle(pilot)
-
-
 async def _type(pilot: Pilot[None], text: str) -> None:
     field = pilot.app.screen.query_one("#gate-confirm", Input)
     field.focus()
@@ -63,7 +58,7 @@ async def test_demo_gate_blocks_and_down_is_disabled(
     demo_app: CutoverApp, demo_config: CutoverConfig, demo_gateways: Gateways
 ) -> None:
     async with demo_app.run_test(size=SMALL) as pilot:
-        await _open_gate(pilot)
+        await open_gate(pilot)
         body = _gate(demo_app)
         assert isinstance(body, GateBody) and body.verdict is not None
         assert not body.verdict.ready
@@ -85,12 +80,10 @@ async def test_demo_gate_blocks_and_down_is_disabled(
         assert len(_running(demo_gateways, demo_config)) == 6
 
 
-async def test_acknowledge_records_who_and_when(
-    monkeypatch: pytest.MonkeyPatch, demo_app: CutoverApp
-) -> None:
-    demo_app.bodies = stable()
+async def test_acknowledge_records_who_and_when(demo_app: CutoverApp) -> None:
+    demo_app.bodies = gate_bodies()
     async with demo_app.run_test(size=SMALL) as pilot:
-        await _open_gate(pilot)
+        await open_gate(pilot)
         body = _gate(demo_app)
         assert body.verdict is not None
         before = len(body.verdict.unacknowledged)
@@ -118,7 +111,7 @@ async def test_read_only_has_no_input_no_acknowledge_no_down(
     config = dataclasses.replace(demo_config, read_only=True)
     app = CutoverApp(config, demo_gateways)
     async with app.run_test(size=SMALL) as pilot:
-        await _open_gate(pilot)
+        await open_gate(pilot)
         body = _gate(app)
         assert type(body) is GateView
         assert not body.query(Input) and not body.query(Button)
@@ -130,19 +123,20 @@ async def test_read_only_has_no_input_no_acknowledge_no_down(
 # --- ready: the name, then down -----------------------------------------------------------------
 
 
-async def test_ready_wrong_name_does_nothing_right_name_takes_it_down(
-    monkeypatch: pytest.MonkeyPatch, demo_config: CutoverConfig, demo_gateways: Gateways
-) -> None:
-    app = CutoverApp(demo_config, demo_gateways, bodies=ready_once_acknowledged())
+async def test_ready_wrong_name_does_nothing_right_name_takes_it_down() -> None:
+    demo_config, demo_gateways = fixed_demo_before_the_gate()
+    app = CutoverApp(demo_config, demo_gateways, bodies=gate_bodies())
     async with app.run_test(size=SMALL) as pilot:
-        await _open_gate(pilot)
+        await open_gate(pilot)
         body = _gate(app)
-        assert isinstance(body, GateBody)
+        assert isinstance(body, GateBody) and body.verdict is not None
+        assert not body.verdict.blockers  # the fixed sample, Secret applied, data copied
+        warnings = len(body.verdict.unacknowledged)
+        assert warnings  # what the operator still has to read
         field = app.screen.query_one("#gate-confirm", Input)
-        assert field.disabled  # one warning not acknowledged yet
-        assert "until the 1 warning(s) above are acknowledged" in _note(app)
-        app.screen.query(".ack-button").first(Button).focus()
-        await pilot.press("enter")
+        assert field.disabled
+        assert f"until the {warnings} warning(s) above are acknowledged" in _note(app)
+        assert await acknowledge_every_warning(pilot) == warnings
         await settle(pilot)
         assert body.ready and not field.disabled
         # The next thing to do: focus moves there after a refresh, so wait for it (bounded).
@@ -176,14 +170,13 @@ async def test_ready_wrong_name_does_nothing_right_name_takes_it_down(
         assert app.screen.query_one(ChecklistSidebar).state_of("gate") is StepState.OK
 
 
-async def test_engine_lost_midway_says_what_then_resumes(
-    monkeypatch: pytest.MonkeyPatch, demo_config: CutoverConfig, demo_gateways: Gateways
-) -> None:
-    host = LostHost(DemoComposeHost(demo_config), changes=2)
-    app = CutoverApp(demo_config, with_host(demo_gateways, host), bodies=ready_once_acknowledged())
+async def test_engine_lost_midway_says_what_then_resumes() -> None:
+    demo_config, demo_gateways = fixed_demo_before_the_gate()
+    host = LostHost(demo_gateways.compose_host(), changes=2)
+    app = CutoverApp(demo_config, with_host(demo_gateways, host), bodies=gate_bodies())
     async with app.run_test(size=SMALL) as pilot:
-        await _open_gate(pilot)
-        app.screen.query(".ack-button").first(Button).press()
+        await open_gate(pilot)
+        await acknowledge_every_warning(pilot)
         await settle(pilot)
         await _type(pilot, "email-rag")
         body = _gate(app)
@@ -203,37 +196,41 @@ async def test_engine_lost_midway_says_what_then_resumes(
 
         host.back()
         await _type(pilot, "email-rag")
+        # Down checks everything again first, and Compose is partly stopped now: Preflight warns
+        # of the containers the first run stopped, read and acknowledged like any other warning.
+        assert body.verdict is not None and body.verdict.unacknowledged
+        assert "acknowledged" in _note(app)
+        await acknowledge_every_warning(pilot)
+        await _type(pilot, "email-rag")
         second = body.result
-        assert second is not None and second.ok and second.resumed
+        assert second is not None, _note(app)
+        assert second.ok and second.resumed
         assert host.inner.project_containers(demo_config.project_name) == []
         assert body.state.section("down")["runs"] == 2
 
 
-async def test_quit_while_down_runs_asks_first(
-    monkeypatch: pytest.MonkeyPatch, demo_config: CutoverConfig, demo_gateways: Gateways
-) -> None:
-    host = HeldHost(DemoComposeHost(demo_config))
-    app = CutoverApp(demo_config, with_host(demo_gateways, host), bodies=ready_once_acknowledged())
+async def test_quit_while_down_runs_asks_first() -> None:
+    demo_config, demo_gateways = fixed_demo_before_the_gate()
+    host = HeldHost(demo_gateways.compose_host())
+    app = CutoverApp(demo_config, with_host(demo_gateways, host), bodies=gate_bodies())
     async with app.run_test(size=SMALL) as pilot:
-        await _open_gate(pilot)
-        app.screen.query(".ack-button").first(Button).press()
+        await open_gate(pilot)
+        await acknowledge_every_warning(pilot)
         await settle(pilot)
         field = app.screen.query_one("#gate-confirm", Input)
         field.focus()
         await pilot.press(*"email-rag", "enter")
         assert host.stopping.wait(5)
-        await pilot.pause()
-        assert "… stop email-rag-frontend-1" in screen_text(app)  # per-container progress
+        progress = "… stop email-rag-frontend-1"  # per container
+        await wait_for(pilot, lambda: progress in screen_text(app), progress)
         await pilot.press("q")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
         await pilot.press("n")
-        await pilot.pause()
-        assert app.is_running and not isinstance(app.screen, ConfirmScreen)
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "it closed")
+        assert app.is_running
         host.go.set()
         await settle(pilot)
         body = _gate(app)
         assert isinstance(body, GateBody) and body.result is not None and body.result.ok
         await pilot.press("q")  # nothing runs now: quits at once
-        await pilot.pause()
-        assert not app.is_running
+        await wait_for(pilot, lambda: not app.is_running, "the app quit")

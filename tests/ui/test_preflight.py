@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from functools import partial
 
 import pytest
@@ -12,6 +11,7 @@ from screens.app import CutoverApp
 from screens.preflight import CheckGroup, FindingRow, PreflightBody, summary_text
 from screens.sidebar import ChecklistSidebar
 from screens.step_state import StepState
+from tests.support.walk import wait_for
 from tests.ui.conftest import SMALL, screen_text, settle, unreachable_gateways
 from wizard.checks import Finding, Severity
 from wizard.config import CutoverConfig
@@ -132,10 +132,9 @@ async def test_results_of_a_restarted_run_are_ignored(
     async with demo_app.run_test(size=SMALL) as pilot:
         # The checks start once the first frame is out: wait for the sidebar to say so.
         sidebar = demo_app.screen.query_one(ChecklistSidebar)
-        deadline = time.monotonic() + 5
-        while sidebar.state_of("preflight") is not StepState.RUNNING:
-            assert time.monotonic() < deadline, "Preflight never started"
-            await pilot.pause(0.02)
+        await wait_for(
+            pilot, lambda: sidebar.state_of("preflight") is StepState.RUNNING, "Preflight to start"
+        )
         body = _body(demo_app)
         assert body.running
         assert "… checking Slow check" in screen_text(demo_app)

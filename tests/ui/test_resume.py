@@ -20,7 +20,7 @@ from screens.checklist_screen import ChecklistScreen
 from screens.confirm import ConfirmScreen
 from screens.sidebar import ChecklistSidebar
 from tests.ui.conftest import SMALL, settle, view_only_gateways, workers_done
-from tests.ui.gate_support import stable
+from tests.ui.gate_support import GATE_KEY, gate_bodies
 from wizard.config import CutoverConfig
 from wizard.demo import DemoVault
 from wizard.gate import load_acknowledgements
@@ -63,16 +63,16 @@ async def test_quit_and_start_again_opens_the_same_step(
 async def test_acknowledgements_survive_a_restart(
     monkeypatch: pytest.MonkeyPatch, demo_config: CutoverConfig
 ) -> None:
-    first = CutoverApp(demo_config, build_gateways(demo_config), bodies=stable())
+    first = CutoverApp(demo_config, build_gateways(demo_config), bodies=gate_bodies())
     async with first.run_test(size=SMALL) as pilot:
-        await pilot.press("7")
+        await pilot.press(GATE_KEY)
         await settle(pilot)
         first.screen.query(".ack-button").first(Button).press()
         await settle(pilot)
     acks = load_acknowledgements(state_file_for(demo_config))
     assert len(acks) == 1
 
-    again = CutoverApp(demo_config, build_gateways(demo_config), bodies=stable())
+    again = CutoverApp(demo_config, build_gateways(demo_config), bodies=gate_bodies())
     async with again.run_test(size=SMALL) as pilot:
         await settle(pilot)
         assert _open_step(again) == "gate"

@@ -19,7 +19,9 @@ from screens.gate import GateSeams, GateView, gate_body
 from screens.mapping import MappingBody
 from screens.step_body import StepBody, StepSummary, crash_finding
 from screens.step_state import StepState
+from tests.support.walk import wait_for
 from tests.ui.conftest import SMALL, settle, view_only_gateways, workers_done
+from tests.ui.gate_support import GATE_KEY
 from wizard.checks import Severity
 from wizard.config import CutoverConfig
 from wizard.errors import Unreachable
@@ -95,13 +97,11 @@ async def test_an_older_gate_evaluation_never_overwrites_a_newer_one(
     app = CutoverApp(demo_config, demo_gateways, bodies={"gate": partial(gate_body, seams=seams)})
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        await pilot.press("7")  # the gate evaluates when shown: the first (held) evaluation
+        await pilot.press(GATE_KEY)  # the gate evaluates when shown: the first (held) evaluation
         await pilot.pause()
         body = app.screen.query_one("#gate", GateView)
         body.rerun()  # a second one, which answers at once
-        await pilot.pause()
-        while len(calls) < 2:
-            await pilot.pause(0.01)
+        await wait_for(pilot, lambda: len(calls) == 2, "the second evaluation")
         release.set()
         await settle(pilot)
         assert body.verdict is not None

@@ -53,6 +53,12 @@ def test_parse_image_drops_docker_hubs_implicit_parts() -> None:
         ("redis:7", "redis:6", WARN),  # different tags
         ("redis:7", "valkey/valkey:7", WARN),  # different repos
         ("app@sha256:aaa", "app@sha256:bbb", WARN),
+        # Unpinned exactly as Compose runs it: unchanged by the cutover, said, not a warning.
+        ("redis", "redis", INFO),
+        ("redis:latest", "redis", INFO),
+        ("redis:latest", "docker.io/library/redis:latest", INFO),
+        ("redis:latest", "valkey/valkey:latest", WARN),  # another image, unpinned
+        ("redis:latest", "redis:7", WARN),  # a version Compose may not run: said as such
     ],
 )
 def test_image_and_tag(compose: str, kube: str, severity: Severity) -> None:

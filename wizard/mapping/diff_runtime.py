@@ -98,7 +98,9 @@ def image_row(ctx: Context) -> DiffRow:
         elif compose.digest and kube.digest and compose.digest != kube.digest:
             problems.append("The two sides pin different digests: they are different builds.")
             fixes.append(f"Set {ctx.spec('image')} to {service.image}.")
-        elif compose.tag != kube.tag and not (compose.digest or kube.digest):
+        elif (compose.tag or "latest") != (kube.tag or "latest") and not (
+            compose.digest or kube.digest
+        ):  # no tag is latest
             problems.append(
                 f"Different tags: Compose runs {compose.tag or '(no tag)'}, Kubernetes "
                 f"{kube.tag or '(no tag)'}."
@@ -106,20 +108,27 @@ def image_row(ctx: Context) -> DiffRow:
             fixes.append(
                 f"If the new version is not intended, set {ctx.spec('image')} to {service.image}."
             )
-        if compose.floating:
-            problems.append(
-                f"Compose's image has no fixed version ({compose.tag or 'no tag'}): you cannot "
-                "tell which build it runs."
-            )
-    if kube.floating:
+    compose_floating = bool(service.image) and parse_image(service.image).floating
+    compose_ref = parse_image(service.image) if service.image else None
+    same_image = compose_ref is not None and (compose_ref.repo, compose_ref.tag or "latest") == (
+        kube.repo,
+        kube.tag or "latest",
+    )
+    unchanged = ""
+    if kube.floating and not (compose_floating and same_image):
+        # Less pinned than Compose (or a different image unpinned): the cutover adds the risk.
         problems.append(
             f"Kubernetes' image has no fixed version ({kube.tag or 'no tag'}): each pod may pull a "
             "different build, and a rollback cannot go back to the old one."
         )
-    if kube.floating or (service.image and parse_image(service.image).floating):
         fixes.append(
-            f"Pin a version tag (repo:1.2.3, the build you tested) in {ctx.spec('image')}"
-            + (" and in the Compose file's image:." if service.image else ".")
+            f"Pin a version tag (repo:1.2.3, the build you tested) in {ctx.spec('image')}."
+        )
+    elif kube.floating:
+        # Exactly what Compose runs: the cutover changes nothing here, so it is not a warning.
+        unchanged = (
+            f"Both run {kube.tag or 'no tag'}, a tag with no fixed version, as Compose did: "
+            "unchanged by the cutover; pin a version when you can."
         )
     if problems:
         return row(
@@ -135,6 +144,8 @@ def image_row(ctx: Context) -> DiffRow:
             "Verify that image was pushed and is built from the same source.",
             f"docker manifest inspect {container.image} (it fails when the registry does not have it).",
         )
+    if unchanged:
+        return row(field, compose_text, kube_text, Severity.INFO, unchanged)
     return row(field, compose_text, kube_text, Severity.OK, "Same image and tag.")
 
 

@@ -220,6 +220,27 @@ def test_named_volume_on_the_wrong_kind_of_volume(kind: str, severity: Severity)
     assert rows["volumes:postgres_data"].finding.severity is severity
 
 
+def test_a_pod_volume_with_no_source_is_an_emptydir_and_blocks_a_data_volume() -> None:
+    from wizard.target.parse import pod_volume
+
+    bare = pod_volume({"name": "data"})
+    assert bare == PodVolume("data", "emptyDir", "")
+    rows = _db(mounts=_at("data"), volumes=(bare,))
+    assert rows["volumes:postgres_data"].finding.severity is BLOCK
+    assert "would not survive a restart" in rows["volumes:postgres_data"].finding.message
+
+
+def test_a_source_cutover_does_not_read_is_named_not_guessed_at() -> None:
+    from wizard.target.parse import pod_volume
+
+    nfs = pod_volume({"name": "data", "nfs": {"server": "x", "path": "/d"}})
+    rows = _db(mounts=_at("data"), volumes=(nfs,))
+    finding = rows["volumes:postgres_data"].finding
+    assert finding.severity is WARN
+    assert finding.message.startswith("A nfs volume is mounted there")
+    assert "read-only configuration" not in finding.message
+
+
 def test_undefined_pod_volume_blocks() -> None:
     rows = _db(mounts=_at("nope"))
     assert rows["volumes:postgres_data"].finding.severity is BLOCK

@@ -208,6 +208,16 @@ def _named(ctx: Context, mount: Mount) -> DiffRow:
                     _mount_fix(ctx, mount, claim_hint),
                 )
             )
+        elif volume.kind == "other":
+            # A source this tool does not read (nfs, csi, ephemeral, ...): named, not guessed at.
+            issues.append(
+                (
+                    Severity.WARN,
+                    f"A {volume.ref or 'volume'} volume is mounted there, which cutover does not "
+                    f"compare: check by hand that it keeps the data of {key}.",
+                    _mount_fix(ctx, mount, claim_hint),
+                )
+            )
         else:
             issues.append(
                 (

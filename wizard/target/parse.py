@@ -191,6 +191,8 @@ def pod_volume(spec: Mapping[str, Any]) -> PodVolume:
             source = _map(spec.get(kind))
             return PodVolume(name, kind, str(source.get(ref_key) or "") if ref_key else "")
     other = next((key for key in spec if key != "name"), "")
+    if not other:  # a volume with no source is an emptyDir, as the API server defaults it
+        return PodVolume(name, "emptyDir", "")
     return PodVolume(name, "other", str(other))
 
 

@@ -165,3 +165,9 @@ def test_a_key_as_a_urls_whole_userinfo_and_a_token_under_an_innocent_name_are_m
     assert display_value("SENTRY", "sk-proj-4f9Kq2ZxW8vB7nM1pL0sT6yH") == MASK
     for shown in ("registry.example.com/team/app:1.2.3", "/var/lib/postgresql/data", "yes"):
         assert display_value("SOMETHING", shown) == shown
+
+
+def test_an_empty_value_is_said_as_such_in_a_sentence() -> None:
+    from wizard.mapping.diff_env import _said
+
+    assert _said("") == "an empty value" and _said("x") == "x"

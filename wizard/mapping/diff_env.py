@@ -175,6 +175,11 @@ def compose_text(ctx: Context, name: str, value: str | None, from_secret: bool) 
     return masked_url(value)
 
 
+def _said(value: str) -> str:
+    """A value in a sentence: an empty one says so (else the sentence reads 'Kubernetes .')."""
+    return value if value.strip() else "an empty value"
+
+
 def _plain_secret(ctx: Context, name: str, value: str) -> bool:
     """A secret written as plain text (not a `$(VAR)` reference) in a manifest."""
     if not value or is_reference(value) or is_flag(value):
@@ -324,7 +329,7 @@ def _compose_variable(ctx: Context, env: ContainerEnv, name: str, value: str | N
         shown = (
             "(both hidden: a secret)"
             if MASK in (left, right)
-            else f"Compose sets {left}, Kubernetes {right}"
+            else f"Compose sets {_said(left)}, Kubernetes {_said(right)}"
         )
         verdict.add(
             Severity.WARN,

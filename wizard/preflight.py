@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import yaml
-
 from wizard.checks import Finding, Severity
 from wizard.config import CutoverConfig
 from wizard.errors import CutoverError, Forbidden
@@ -76,26 +74,15 @@ def check_compose(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
     """The Compose files exist and parse, and say which project this is."""
     findings = []
     for path in config.compose_files:
+        # The Compose loader's own reader: Compose's scalar rules, its merge tags (!reset,
+        # !override), duplicate keys, and the same message with line and column.
+        from wizard.compose.errors import ComposeFileError
+        from wizard.compose.yamlfile import read_yaml_file
+
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            return [
-                _block(
-                    "compose.file",
-                    f"{path} cannot be read ({exc.strerror}).",
-                    "Check the path passed with -f.",
-                )
-            ]
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" line {mark.line + 1}" if mark is not None else ""
-            return [
-                _block(
-                    "compose.file",
-                    f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', 'syntax error')}).",
-                    "Fix the file; `docker compose -f FILE config` shows the same error.",
-                )
-            ]
+            raw = read_yaml_file(path)
+        except ComposeFileError as exc:
+            return [_block("compose.file", exc.message, exc.fix)]
         services = raw.get("services") if isinstance(raw, dict) else None
         if path == config.compose_files[0] and not isinstance(services, dict):
             return [

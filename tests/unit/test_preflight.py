@@ -25,7 +25,18 @@ def test_compose_check_names_the_broken_line(tmp_path: Path) -> None:
     config = resolve_config(Flags(), env={}, cwd=tmp_path)
     [finding] = check_compose(config, _unbuildable())
     assert finding.severity is Severity.BLOCK
-    assert "compose.yaml: line" in finding.message and finding.fix
+    # Path, line and column, as the Compose loader says it (one reader for both).
+    assert "compose.yaml:4:1: invalid YAML" in finding.message and finding.fix
+
+
+def test_compose_merge_tags_pass_as_compose_v2_reads_them(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  web:\n    image: nginx:1\n    ports: !override ['80']\n"
+        "    environment: !reset {}\n"
+    )
+    config = resolve_config(Flags(), env={}, cwd=tmp_path)
+    findings = check_compose(config, _unbuildable())
+    assert not [f for f in findings if f.blocks], findings
 
 
 def test_compose_check_wants_services(tmp_path: Path) -> None:

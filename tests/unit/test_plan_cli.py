@@ -71,3 +71,16 @@ def test_broken_compose_yaml_names_line_and_column(sample: Path) -> None:
 def test_no_cluster_and_no_manifests_says_what_to_do(sample: Path) -> None:
     result = plan(sample)
     assert result.returncode == 2 and "No kubeconfig found" in result.stderr
+
+
+def test_an_empty_plan_is_never_ready(tmp_path: Path) -> None:
+    """Every service behind a profile that is not active: nothing compared, exit 1, said why."""
+    (tmp_path / "docker-compose.prod.yml").write_text(
+        "services:\n  web:\n    image: nginx:1.27\n    profiles: [debug]\n"
+    )
+    (tmp_path / ".env.example").write_text("")
+    result = plan(tmp_path, "--json", "--manifests", str(demo_dir() / "k8s"))
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["services"] == []
+    assert "plan.empty" in json.dumps(report)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from wizard.checks import Finding
+from wizard.checks import Finding, Severity
 from wizard.compose.loader import load_project
 from wizard.config import CutoverConfig
 from wizard.errors import (
@@ -70,6 +70,19 @@ def build_plan(config: CutoverConfig, gateways: Gateways) -> Plan:
         )
     if live is not None and from_files is not None:
         extra.extend(compare_sources(live, from_files))
+    if not project.services:
+        # Nothing compared is not "ready": an empty plan must never pass.
+        extra.append(
+            Finding(
+                "plan.empty",
+                Severity.BLOCK,
+                f"The Compose project {project.name} has no service to compare: every service "
+                "is behind a profile that is not active, or the file has no `services:` (a "
+                "Compose v1 file, which Compose v2 does not read either)",
+                fix="Name the profiles with --profile NAME (as `docker compose --profile` does), "
+                "or point -f at the Compose file that defines the services.",
+            )
+        )
     return replace(result, extra=tuple(extra), sources=tuple(sources))
 
 

@@ -219,3 +219,26 @@ FEATURES = {
 def test_the_corpus_covers_every_feature(feature: str) -> None:
     texts = [p.read_text() for p in CORPUS.rglob("*") if p.is_file()]
     assert any(re.search(FEATURES[feature], t, re.MULTILINE) for t in texts), feature
+
+
+@pytest.mark.parametrize(
+    ("text", "builtin_says"),
+    [
+        # A misspelt key: Compose refuses it, and the built-in loader no longer drops it.
+        ("services:\n  a:\n    image: x\n    enviroment: {A: b}\n", r"Did you mean 'environment'"),
+        # A Compose v1 file: services at the top, which Compose v2 refuses.
+        ("a:\n  image: x\n", r"Compose v1 file"),
+    ],
+)
+def test_what_compose_refuses_the_built_in_loader_refuses(
+    compose_bin: str, tmp_path: Path, text: str, builtin_says: str
+) -> None:
+    (tmp_path / "compose.yaml").write_text(text)
+    config = CutoverConfig(
+        compose_files=(tmp_path / "compose.yaml",), project_dir=tmp_path, project_name="p"
+    )
+    with pytest.raises(ComposeFileError):
+        load_project(config, compose_bin, environ={"PATH": "/usr/bin:/bin", "HOME": HOME})
+    with pytest.raises(ComposeFileError, match="is not allowed") as refused:
+        load_project(config, environ={"PATH": "/nonexistent", "HOME": HOME})
+    assert re.search(builtin_says, refused.value.fix), refused.value.fix

@@ -13,6 +13,7 @@ would share every helper across files.
 
 from __future__ import annotations
 
+import difflib
 import shlex
 from collections.abc import Callable
 from typing import Any
@@ -124,6 +125,7 @@ def _canonical_doc(doc: dict[str, Any], ctx: FileContext) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in doc.items():
         key = str(key)
+        _refuse_unknown(key, _TOP_KEYS, "")
         if key == "services":
             out[key] = _mapping_of(value, key, lambda n, v: _service(n, v, ctx))
         elif key in ("volumes", "networks"):
@@ -131,6 +133,141 @@ def _canonical_doc(doc: dict[str, Any], ctx: FileContext) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+# The Compose specification's properties (compose-spec.json): Compose v2 refuses any other key
+# ("additional properties 'enviroment' not allowed"), so the built-in loader does too, instead
+# of dropping a misspelt key, or a Compose v1 file's services, without a word. `x-*` is free.
+_TOP_KEYS = frozenset(
+    {
+        "version",
+        "name",
+        "include",
+        "services",
+        "networks",
+        "volumes",
+        "secrets",
+        "configs",
+        "models",
+    }
+)
+SERVICE_PROPERTIES = frozenset(
+    [
+        "annotations",
+        "attach",
+        "blkio_config",
+        "build",
+        "cap_add",
+        "cap_drop",
+        "cgroup",
+        "cgroup_parent",
+        "command",
+        "configs",
+        "container_name",
+        "cpu_count",
+        "cpu_percent",
+        "cpu_period",
+        "cpu_quota",
+        "cpu_rt_period",
+        "cpu_rt_runtime",
+        "cpu_shares",
+        "cpus",
+        "cpuset",
+        "credential_spec",
+        "depends_on",
+        "deploy",
+        "develop",
+        "device_cgroup_rules",
+        "devices",
+        "dns",
+        "dns_opt",
+        "dns_search",
+        "domainname",
+        "driver_opts",
+        "entrypoint",
+        "env_file",
+        "environment",
+        "expose",
+        "extends",
+        "external_links",
+        "extra_hosts",
+        "gpus",
+        "group_add",
+        "healthcheck",
+        "hostname",
+        "image",
+        "init",
+        "ipc",
+        "isolation",
+        "labels",
+        "label_file",
+        "links",
+        "logging",
+        "mac_address",
+        "mem_limit",
+        "mem_reservation",
+        "mem_swappiness",
+        "memswap_limit",
+        "models",
+        "network_mode",
+        "networks",
+        "oom_kill_disable",
+        "oom_score_adj",
+        "pid",
+        "pids_limit",
+        "platform",
+        "ports",
+        "post_start",
+        "pre_stop",
+        "privileged",
+        "profiles",
+        "provider",
+        "pull_policy",
+        "pull_refresh_after",
+        "read_only",
+        "restart",
+        "runtime",
+        "scale",
+        "secrets",
+        "security_opt",
+        "shm_size",
+        "stdin_open",
+        "stop_grace_period",
+        "stop_signal",
+        "storage_opt",
+        "sysctls",
+        "tmpfs",
+        "tty",
+        "ulimits",
+        "use_api_socket",
+        "user",
+        "userns_mode",
+        "uts",
+        "volumes",
+        "volumes_from",
+        "working_dir",
+    ]
+)
+
+
+def _refuse_unknown(key: str, known: frozenset[str], path: str) -> None:
+    if key in known or key.startswith("x-"):
+        return
+    close = difflib.get_close_matches(key, known, n=1)
+    if close:
+        hint = f"Did you mean {close[0]!r}?"
+    elif not path:
+        hint = (
+            "A Compose v1 file (services at the top, no `services:`) is not read by Compose v2 "
+            "either: put the services under `services:`."
+        )
+    else:
+        hint = "Remove it, or name it x-... to keep it as an extension."
+    raise Invalid(
+        path or "top level",
+        f"additional property {key!r} is not allowed (Compose refuses it too)",
+        f"{hint} See https://docs.docker.com/reference/compose-file/.",
+    )
 
 
 def _unsupported(key: str, path: str) -> Invalid:
@@ -196,6 +333,7 @@ def _service(name: str, value: Any, ctx: FileContext) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for raw_key, item in value.items():
         key = str(raw_key)
+        _refuse_unknown(key, SERVICE_PROPERTIES, path)
         handler = _SERVICE_KEYS.get(key)
         if handler is None or isinstance(item, Reset):
             out[key] = item

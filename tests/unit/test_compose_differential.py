@@ -242,3 +242,20 @@ def test_what_compose_refuses_the_built_in_loader_refuses(
     with pytest.raises(ComposeFileError, match="is not allowed") as refused:
         load_project(config, environ={"PATH": "/nonexistent", "HOME": HOME})
     assert re.search(builtin_says, refused.value.fix), refused.value.fix
+
+
+def test_the_older_resource_keys_are_caps_too(compose_bin: str, tmp_path: Path) -> None:
+    """mem_limit, mem_reservation and cpus (no deploy:) are read by both loaders alike."""
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  a:\n    image: x\n    mem_limit: 10000Mb\n    mem_reservation: 1g\n"
+        "    cpus: 0.5\n"
+    )
+    config = CutoverConfig(
+        compose_files=(tmp_path / "compose.yaml",), project_dir=tmp_path, project_name="p"
+    )
+    cli, builtin = both(config, {"PATH": "/usr/bin:/bin", "HOME": HOME}, None, compose_bin)
+    assert_same(cli, builtin)
+    resources = builtin.services["a"].resources
+    assert resources.memory_limit_bytes == 10000 << 20
+    assert resources.memory_reservation_bytes == 1 << 30
+    assert resources.cpu_limit == "0.5"

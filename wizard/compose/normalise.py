@@ -87,7 +87,7 @@ def normalise_service(name: str, svc: Mapping[str, Any]) -> ComposeService:
             for k, v in (svc.get("depends_on") or {}).items()
         },
         replicas=None if replicas is None else to_int(replicas, f"{name}: replicas"),
-        resources=_resources(deploy.get("resources") or {}),
+        resources=_resources(deploy.get("resources") or {}, svc),
         stop_grace_period_s=None if grace is None else parse_duration(grace),
         profiles=tuple(sorted({str(p) for p in svc.get("profiles") or []})),
         labels={
@@ -157,15 +157,23 @@ def _seconds(value: Any) -> float | None:
     return None if value is None else parse_duration(value)
 
 
-def _resources(spec: Mapping[str, Any]) -> Resources:
+def _resources(spec: Mapping[str, Any], svc: Mapping[str, Any]) -> Resources:
+    """deploy.resources, else the service's own mem_limit, mem_reservation and cpus (the older
+    keys, which Compose v2 still applies: a cap set either way is a cap)."""
     limits = spec.get("limits") or {}
     reservations = spec.get("reservations") or {}
     return Resources(
-        cpu_limit=_cpus(limits.get("cpus")),
-        memory_limit_bytes=_memory(limits.get("memory")),
+        cpu_limit=_cpus(_first(limits.get("cpus"), svc.get("cpus"))),
+        memory_limit_bytes=_memory(_first(limits.get("memory"), svc.get("mem_limit"))),
         cpu_reservation=_cpus(reservations.get("cpus")),
-        memory_reservation_bytes=_memory(reservations.get("memory")),
+        memory_reservation_bytes=_memory(
+            _first(reservations.get("memory"), svc.get("mem_reservation"))
+        ),
     )
+
+
+def _first(*values: Any) -> Any:
+    return next((v for v in values if v not in (None, "", 0, "0")), None)
 
 
 def _cpus(value: Any) -> str:

@@ -235,8 +235,10 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_USAGE
     from screens.app import CutoverApp
 
-    CutoverApp(config, gateways).run()
-    return EXIT_OK
+    app = CutoverApp(config, gateways)
+    app.run()
+    # A crash (Textual printed its traceback) must not read as success to a script or CI.
+    return app.return_code or EXIT_OK
 
 
 def _forget_progress(config: CutoverConfig) -> bool:

@@ -207,3 +207,11 @@ async def test_identity_that_may_write_keeps_the_full_wizard(demo_app: CutoverAp
         await settle(pilot)
         assert not demo_app.config.read_only
         assert not demo_app.screen.query("#read-only-why")
+
+
+def test_a_wizard_that_crashed_does_not_exit_0(monkeypatch: pytest.MonkeyPatch) -> None:
+    def crashed(self: CutoverApp) -> None:
+        self._return_code = 1  # what Textual sets when the app dies on an exception
+
+    monkeypatch.setattr(CutoverApp, "run", crashed)
+    assert main(["demo"]) == 1

@@ -23,6 +23,8 @@ CANCEL: Choice = ("escape", "", "cancel: nothing is stopped or copied")
 
 def state_cell(row: DataRow, report: DataReport) -> str:
     state = report.state(row.volume)
+    if state == "not started" and row.claim_phase != "Bound":
+        return f"✖ claim {row.claim_phase or 'missing'} (Volumes step first)"
     record = report.records.get(row.volume)
     when = _hhmm(record.at) if record is not None else ""
     if state == "verified":

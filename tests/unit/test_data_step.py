@@ -164,3 +164,13 @@ def test_the_demo_reopened_keeps_what_it_stopped_for_the_copies(demo: Demo) -> N
     assert again.state("upload_data") == "verified"
     stopped = {c.name for c in again.containers if c.state != "running"}
     assert stopped == {"email-rag-backend-1", "email-rag-celery-1"}
+
+
+def test_a_claim_that_is_not_bound_is_refused_a_copy_and_says_where_to_fix_it() -> None:
+    config = resolve_config(Flags(demo=True))  # the planted demo: data-postgres-0 is Pending
+    gateways = build_gateways(config)
+    row = next(r for r in gather_data(config, gateways).rows if r.volume == "postgres_data")
+    assert row.claim_phase == "Pending"
+    [outcome] = copy_volumes(config, gateways, ["postgres_data"], while_running=True)
+    assert outcome.result == "refused" and "Volumes step" in outcome.message
+    assert gather_data(config, gateways).state("postgres_data") == "not started"

@@ -55,6 +55,8 @@ class DataRow:
     # The Compose services whose writes the copy must not miss: those that mount the volume;
     # for a database, the services that depend on it too (they write through it).
     writers: tuple[str, ...] = ()
+    # The claim's phase ("" when it does not exist): only a Bound claim can take a copy.
+    claim_phase: str = "Bound"
 
 
 def plan_data(
@@ -89,6 +91,7 @@ def plan_data(
                 data_bytes=row.data_bytes,
                 stop_target=redis and method == FILES,
                 writers=writers,
+                claim_phase=claim.pvc.phase if claim.pvc is not None else "",
             )
         )
     return rows

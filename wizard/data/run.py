@@ -176,6 +176,14 @@ def _copy_one(run: _Run, row: DataRow, replace: bool) -> CopyOutcome:
             f"PostgreSQL of {', '.join(row.services)} is not running in Compose: start it, "
             "pg_dump needs the server",
         )
+    if row.claim_phase != "Bound":
+        return CopyOutcome(
+            row.volume,
+            row.method,
+            "refused",
+            f"claim {row.claim} is {row.claim_phase or 'missing'}, not Bound: a copy has nowhere "
+            "to go; fix it on the Volumes step first",
+        )
     writing = writers_to_stop([row], run.containers)
     if writing and not run.while_running:
         services = " ".join(dict.fromkeys(c.service for c in writing))

@@ -389,7 +389,7 @@ def test_demo_gateways_satisfy_the_protocols(config: CutoverConfig) -> None:
     assert len(host.project_volumes("email-rag")) == 5
 
     assert vault.status().usable
-    assert vault.status().backend == "demo keyring (in memory, nothing is saved)"
+    assert vault.status().backend == "demo keyring: in memory, nothing is saved"
     vault.set("cutover/email-rag", "POSTGRES_PASSWORD", "s3cret")
     assert vault.get("cutover/email-rag", "POSTGRES_PASSWORD") == "s3cret"
     vault.delete("cutover/email-rag", "POSTGRES_PASSWORD")

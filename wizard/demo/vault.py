@@ -6,7 +6,7 @@ import threading
 
 from wizard.model import VaultStatus
 
-DEMO_KEYRING = "demo keyring (in memory, nothing is saved)"
+DEMO_KEYRING = "demo keyring: in memory, nothing is saved"
 
 
 class DemoVault:

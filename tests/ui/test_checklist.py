@@ -34,7 +34,7 @@ async def test_sidebar_shows_every_step_with_its_state(
         await settle(pilot)
         items = list(demo_app.screen.query(StepItem))
         assert [item.step.id for item in items] == [step.id for step in CHECKLIST]
-        assert len(items) == 6
+        assert len(items) == 7
         assert all(shown(item) for item in items)  # nothing cut off at 80x24
         sidebar = demo_app.screen.query_one(ChecklistSidebar)
         expected = StepState.from_severity(worst(run_preflight(demo_config, demo_gateways)))

@@ -34,7 +34,7 @@ async def test_help_lists_the_keys_of_the_step_and_of_every_step(demo_app: Cutov
         await settle(pilot)
         keys = _keys(demo_app)
         # Hidden from the footer, listed here: 1-6, the palette, tab.
-        assert keys["Step of that number"].keys == "1-6"
+        assert keys["Step of that number"].keys == "1-7"
         assert keys["palette"].keys == "^p" and not keys["palette"].here
         assert keys["Focus Next"].keys == "tab"
         assert keys["Next"].keys == "n/→" and keys["Help"].keys == "?/f1"

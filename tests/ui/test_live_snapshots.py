@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 from screens.app import CutoverApp
 from screens.health import HealthBody
 from screens.volumes import VolumesBody
-from tests.ui.conftest import SMALL, WIDE, settle
+from tests.ui.conftest import SMALL, WIDE, settle, workers_done
 
 SnapCompare = Callable[..., bool]
 
@@ -43,3 +43,15 @@ def test_volumes(snap_compare: SnapCompare, demo_app: CutoverApp, size: tuple[in
 def test_health(snap_compare: SnapCompare, demo_app: CutoverApp, size: tuple[int, int]) -> None:
     # celery selected: its crash-looping pods, the back-off event and the fix.
     assert snap_compare(demo_app, terminal_size=size, run_before=_health_celery)
+
+
+async def _data(pilot: Pilot[None]) -> None:
+    await _on_step(pilot, "6")
+    await workers_done(pilot.app)
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", [SMALL, WIDE], ids=["80x24", "160x48"])
+def test_data(snap_compare: SnapCompare, demo_app: CutoverApp, size: tuple[int, int]) -> None:
+    # The plan before any copy: every method, the skipped queue, the first volume's writers.
+    assert snap_compare(demo_app, terminal_size=size, run_before=_data)

@@ -111,7 +111,15 @@ def test_16_colour_terminal_gets_16_colours_and_the_whole_screen(
     for name, escapes in (("preflight", first), ("mapping", mapping)):
         assert deep_colour_codes(escapes) == set(), f"{name}: more than 16 colours"
         assert colour_codes(escapes), f"{name}: no colour at all on a colour terminal"
-    steps = ("1 Preflight", "2 Secrets", "3 Volumes", "4 Mapping diff", "5 Pod health", "6 Gate")
+    steps = (
+        "1 Preflight",
+        "2 Secrets",
+        "3 Volumes",
+        "4 Mapping diff",
+        "5 Pod health",
+        "6 Data",
+        "7 Gate",
+    )
     assert all(step in screen for step in steps)
     assert all(len(line) <= 80 for line in screen.splitlines())
 

@@ -33,7 +33,7 @@ def test_demo_walk_in_a_real_terminal(tmux: Tmux) -> None:
     tmux.send("4")
     tmux.wait_for(
         "Step 4 of 7 · Mapping diff",
-        "3 blockers",
+        "2 blockers",
         "✖ block  backend",
         "✖ block  celery",
         "▲ warn   frontend",  # :latest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from functools import partial
 
@@ -10,13 +11,13 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Static
-from textual.worker import WorkerCancelled
+from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
 
 from screens.app import CutoverApp
 from screens.checklist_screen import BodyFactory
 from screens.step_body import StepBody
 from wizard.config import CutoverConfig, Flags, resolve_config
-from wizard.errors import Unreachable
+from wizard.errors import CutoverError, Unreachable
 from wizard.gateways import Gateways
 from wizard.gateways.factory import build_gateways
 from wizard.gateways.protocols import Cluster, ComposeHost, Vault
@@ -62,14 +63,19 @@ def demo_app(demo_config: CutoverConfig, demo_gateways: Gateways) -> CutoverApp:
 
 async def workers_done(app: App[None]) -> None:
     """Every worker finished. A worker cancelled meanwhile counts as finished: the read-only
-    switch removes the wizard's bodies, and cancelling their work is what it should do (Textual's
-    wait_for_complete raises WorkerCancelled for it instead)."""
+    switch removes the wizard's bodies, and cancelling their work is what it should do. A worker
+    that failed on a gateway's error (no Docker host in this test, say) counts as finished too:
+    the step shows that error (StepBody.work_failed). Any other failure is a bug: raised."""
     while True:
-        try:
-            await app.workers.wait_for_complete()
-            return
-        except WorkerCancelled:
-            continue  # cancelled workers leave the manager: the next wait skips them
+        pending = [w for w in app.workers if w.state in (WorkerState.PENDING, WorkerState.RUNNING)]
+        if not pending:
+            break
+        for worker in pending:
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await worker.wait()  # a failure is judged below, with every finished worker
+    for worker in app.workers:
+        if worker.state is WorkerState.ERROR and not isinstance(worker.error, CutoverError):
+            raise WorkerFailed(worker.error)
 
 
 async def settle(pilot: Pilot[None]) -> None:

@@ -272,6 +272,21 @@ def _target_stopped(run: _Run, row: DataRow) -> Iterator[None]:
     finally:
         cluster.scale(owner.kind, owner.name, before)
         _audit(run, "scale-workload", f"{owner.kind.lower()}/{owner.name}:{before}", "ok")
+        if before > 0:
+            _wait_serving(run, row.claim)
+
+
+def _wait_serving(run: _Run, claim: str) -> None:
+    """Until a pod that mounts `claim` is ready again (its workload was scaled back): the copy
+    is done when the target serves, not when the scale was asked for. Not ready in time is left
+    to the Health step to show, not a failed copy: the data arrived."""
+    cluster = run.gateways.cluster()
+    deadline = time.monotonic() + HELPER_READY_S
+    while time.monotonic() < deadline:
+        mounting = [p for p in cluster.list_pods() if claim in p.claims]
+        if any(p.phase == "Running" and p.ready_containers == p.total_containers for p in mounting):
+            return
+        time.sleep(0.5)
 
 
 @contextmanager

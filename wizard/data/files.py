@@ -299,7 +299,15 @@ def target_entries(cluster: Cluster, target: Target) -> int:
 
 def empty_target(cluster: Cluster, target: Target) -> None:
     """Remove everything under the target's mount (never the mount itself)."""
-    script = f"find {shlex.quote(target.path)} -mindepth 1 -maxdepth 1 -exec rm -rf {{}} +"
+    # A copy cut short may leave its `tar -x` still writing here for a moment (the exec's end
+    # does not stop it at once): remove, and try again while entries keep appearing, up to 10 s;
+    # the last try says what it could not remove.
+    path = shlex.quote(target.path)
+    remove = f"find {path} -mindepth 1 -maxdepth 1 -exec rm -rf {{}} +"
+    script = (
+        f"for i in 1 2 3 4 5 6 7 8 9 10; do {remove} 2>/dev/null; "
+        f'[ -z "$(ls -A {path})" ] && exit 0; sleep 1; done; {remove}'
+    )
     fix = "Empty the claim by hand, then copy again; the source is untouched."
     _in_target(cluster, target, script, "Emptying", fix)
 

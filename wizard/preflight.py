@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from wizard.checks import Finding, Severity
 from wizard.config import CutoverConfig
+from wizard.data.record import stopped_for_copies_of
 from wizard.errors import CutoverError, Forbidden
 from wizard.gateways import Gateways
 from wizard.gateways.protocols import Cluster
@@ -143,7 +144,7 @@ def check_docker(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
             f"{len(running)} of {len(containers)} containers running for {len(services)} services: {', '.join(services)}",
         )
     )
-    for_copy = _stopped_for_copies(config)
+    for_copy = stopped_for_copies_of(config)
     frozen = sorted(c.name for c in containers if c.state != "running" and c.name in for_copy)
     if frozen:
         findings.append(
@@ -222,14 +223,6 @@ def check_cluster(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
             )
         )
     return findings
-
-
-def _stopped_for_copies(config: CutoverConfig) -> set[str]:
-    """The Compose containers the Data step's copies were made with stopped (state.json)."""
-    from wizard.data.record import load_records, stopped_for_copies
-    from wizard.state.store import state_file_for
-
-    return stopped_for_copies(load_records(state_file_for(config)))
 
 
 def check_access(config: CutoverConfig, gateways: Gateways) -> list[Finding]:

@@ -12,7 +12,6 @@ from screens.data_text import copy_preview, progress_cell, row_cells, summary_te
 from wizard.config import CutoverConfig, Flags, resolve_config
 from wizard.data.files import Progress
 from wizard.data.plan import FILES, POSTGRES, SKIP, DataRow
-from wizard.data.record import data_findings
 from wizard.data.report import DataReport, gather_data
 from wizard.data.run import CANCELLED, copy_volumes
 from wizard.data.writers import start_writers, stop_writers, stopped_writers, writers_to_stop
@@ -134,7 +133,7 @@ def test_the_steps_words() -> None:
     assert any("p-app-1" in line for line in lines)
     lines, choices = copy_preview([row], [], "ns")
     assert [key for key, _, _ in choices] == ["y", "o", "escape"]
-    report = DataReport("p", (row, skip), {}, tuple(data_findings([row, skip], {}, [])))
+    report = DataReport.assess("p", (row, skip), {})
     assert row_cells(row, report) == ("up", "✖ not copied yet", "files", "up", "2Ki")
     assert summary_text(report) == "1 of 2 volume(s) still to copy and verify"
 

@@ -23,11 +23,15 @@ from wizard.data.plan import SKIP, DataRow
 from wizard.model import ComposeContainer
 
 if TYPE_CHECKING:
+    from wizard.config import CutoverConfig
     from wizard.state.store import StateFile
 
 SECTION = "data"
 VERIFIED, FAILED = "verified", "failed"
 COPYING = "copying"  # written before a copy starts: still there next time means it was cut short
+# A volume's state as the step shows it (the copy's outcome is one input of it).
+NOT_STARTED, STALE, SKIPPED = "not started", "stale", "skipped"
+STATES = (NOT_STARTED, VERIFIED, FAILED, STALE, SKIPPED)
 MAX_DIFFERENCES = 20  # kept in state.json; the step shows them all when it has them
 NOT_COPIED_FIX = (
     "In the Data step, pick {row.volume} and press c: it offers to stop what writes it in "
@@ -98,6 +102,14 @@ def stopped_for_copies(records: Mapping[str, CopyRecord]) -> set[str]:
     return {w.name for r in records.values() for w in r.writers if w.state != "running"}
 
 
+def stopped_for_copies_of(config: CutoverConfig) -> set[str]:
+    """The same, read from the project's state.json: what Preflight and the demo's host show as
+    stopped on purpose rather than as down."""
+    from wizard.state.store import state_file_for
+
+    return stopped_for_copies(load_records(state_file_for(config)))
+
+
 def data_findings(
     rows: Iterable[DataRow],
     records: Mapping[str, CopyRecord],
@@ -105,60 +117,61 @@ def data_findings(
 ) -> list[Finding]:
     """One finding per volume of the plan: ok when verified and fresh, warn when skipped on
     purpose (acknowledged at the gate), block otherwise, with what to do."""
-    found = []
-    for row in rows:
-        check = f"data.{row.volume}"
-        record = records.get(row.volume)
-        into = f"{row.volume} -> {row.claim}"
-        if row.method == SKIP:
-            found.append(
-                Finding(
-                    check,
-                    Severity.WARN,
-                    f"{into}: not moved ({row.why})",
-                    fix="Acknowledge it at the gate if that is right; otherwise set its method "
-                    "in cutover.yaml (`data: {" + row.volume + ": {method: files}}`).",
-                )
-            )
-        elif record is None or record.method != row.method:
-            found.append(
-                Finding(
-                    check,
-                    Severity.BLOCK,
-                    f"{into}: not copied yet ({row.method}: {row.why})",
-                    fix=NOT_COPIED_FIX.format(
-                        row=row, services=", ".join(row.writers or row.services)
-                    ),
-                )
-            )
-        elif record.outcome != VERIFIED:
-            shown = "; ".join(record.differences[:3]) or record.summary
-            said = "was cut short" if record.outcome == COPYING else "did not verify"
-            found.append(
-                Finding(
-                    check,
-                    Severity.BLOCK,
-                    f"{into}: the copy of {record.at} {said}: {shown}",
-                    fix=f"Copy it again in the Data step (pick {row.volume}, press c) or with "
-                    f"`cutover data copy {row.volume}`: that replaces the copy; the source is "
-                    "untouched.",
-                )
-            )
-        elif why := stale_because(record, containers):
-            found.append(
-                Finding(
-                    check,
-                    Severity.BLOCK,
-                    f"{into}: the copy verified at {record.at} is stale: {why}",
-                    fix=f"Stop it again and copy {row.volume} again (Data step, c), so the new "
-                    "data is moved too.",
-                )
-            )
-        else:
-            found.append(
-                Finding(check, Severity.OK, f"{into}: verified at {record.at} ({record.summary})")
-            )
-    return found
+    return [finding for _, finding in assess_volumes(rows, records, containers)]
+
+
+def assess_volumes(
+    rows: Iterable[DataRow],
+    records: Mapping[str, CopyRecord],
+    containers: Sequence[ComposeContainer],
+) -> list[tuple[str, Finding]]:
+    """Each volume's state (one of STATES) with its finding, decided once: the UI's State
+    column and `cutover data --json` read the state, never the finding's words."""
+    return [_assess(row, records.get(row.volume), containers) for row in rows]
+
+
+def _assess(
+    row: DataRow, record: CopyRecord | None, containers: Sequence[ComposeContainer]
+) -> tuple[str, Finding]:
+    check = f"data.{row.volume}"
+    into = f"{row.volume} -> {row.claim}"
+    if row.method == SKIP:
+        return SKIPPED, Finding(
+            check,
+            Severity.WARN,
+            f"{into}: not moved ({row.why})",
+            fix="Acknowledge it at the gate if that is right; otherwise set its method "
+            "in cutover.yaml (`data: {" + row.volume + ": {method: files}}`).",
+        )
+    if record is None or record.method != row.method:
+        return NOT_STARTED, Finding(
+            check,
+            Severity.BLOCK,
+            f"{into}: not copied yet ({row.method}: {row.why})",
+            fix=NOT_COPIED_FIX.format(row=row, services=", ".join(row.writers or row.services)),
+        )
+    if record.outcome != VERIFIED:
+        shown = "; ".join(record.differences[:3]) or record.summary
+        said = "was cut short" if record.outcome == COPYING else "did not verify"
+        return FAILED, Finding(
+            check,
+            Severity.BLOCK,
+            f"{into}: the copy of {record.at} {said}: {shown}",
+            fix=f"Copy it again in the Data step (pick {row.volume}, press c) or with "
+            f"`cutover data copy {row.volume}`: that replaces the copy; the source is "
+            "untouched.",
+        )
+    if why := stale_because(record, containers):
+        return STALE, Finding(
+            check,
+            Severity.BLOCK,
+            f"{into}: the copy verified at {record.at} is stale: {why}",
+            fix=f"Stop it again and copy {row.volume} again (Data step, c), so the new "
+            "data is moved too.",
+        )
+    return VERIFIED, Finding(
+        check, Severity.OK, f"{into}: verified at {record.at} ({record.summary})"
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,12 +8,12 @@ volume is verified and fresh or skipped on purpose, 1 otherwise, 2 when it could
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
 from wizard.checks import Finding, Severity
 from wizard.data.plan import DataRow, plan_data
-from wizard.data.record import CopyRecord, data_findings, load_records
+from wizard.data.record import CopyRecord, assess_volumes, load_records
 from wizard.model import ComposeContainer
 
 if TYPE_CHECKING:
@@ -31,13 +31,28 @@ class DataReport:
     records: dict[str, CopyRecord]
     findings: tuple[Finding, ...]
     containers: tuple[ComposeContainer, ...] = ()  # the project's, as they were read
+    states: dict[str, str] = field(default_factory=dict)  # volume -> one of record.STATES
+
+    @classmethod
+    def assess(
+        cls,
+        project: str,
+        rows: tuple[DataRow, ...],
+        records: dict[str, CopyRecord],
+        containers: tuple[ComposeContainer, ...] = (),
+    ) -> DataReport:
+        """The report over a plan: each volume's state and finding, decided once."""
+        assessed = assess_volumes(rows, records, containers)
+        findings = tuple(finding for _, finding in assessed)
+        states = {row.volume: state for row, (state, _) in zip(rows, assessed, strict=True)}
+        return cls(project, rows, records, findings, containers, states)
 
     def finding(self, volume: str) -> Finding:
         return next(f for f in self.findings if f.check == f"data.{volume}")
 
     def state(self, volume: str) -> str:
         """not started | verified | failed | stale | skipped"""
-        return _state(self.finding(volume), self.records.get(volume))
+        return self.states[volume]
 
     def exit_code(self) -> int:
         return EXIT_BLOCKED if any(f.blocks for f in self.findings) else EXIT_OK
@@ -55,8 +70,7 @@ def gather_data(config: CutoverConfig, gateways: Gateways) -> DataReport:
     rows = tuple(plan_data(project, volumes, config.data))
     records = load_records(state_file_for(config))
     containers = tuple(gateways.compose_host().project_containers(project.name))
-    findings = tuple(data_findings(rows, records, containers))
-    return DataReport(project.name, rows, records, findings, containers)
+    return DataReport.assess(project.name, rows, records, containers)
 
 
 def check(round: Round) -> list[Finding]:
@@ -91,7 +105,7 @@ def write_data(report: DataReport, out: TextIO, as_json: bool = False) -> None:
                     "method": row.method,
                     "why": row.why,
                     "data_bytes": row.data_bytes,
-                    "state": _state(finding, record),
+                    "state": report.state(row.volume),
                     "verified_at": record.at if record and record.outcome == "verified" else None,
                     "finding": finding.as_json(),
                 }
@@ -111,14 +125,3 @@ def write_data(report: DataReport, out: TextIO, as_json: bool = False) -> None:
         out.write(f"        {finding.message.split(': ', 1)[-1]}\n")
         if finding.severity is not Severity.OK and finding.fix:
             out.write(f"        fix: {finding.fix}\n")
-
-
-def _state(finding: Finding, record: CopyRecord | None) -> str:
-    """not started | verified | failed | stale | skipped"""
-    if finding.severity is Severity.WARN:
-        return "skipped"
-    if record is None or finding.message.find("not copied yet") >= 0:
-        return "not started"
-    if finding.severity is Severity.OK:
-        return "verified"
-    return "stale" if "is stale" in finding.message else "failed"

@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from wizard.config import CutoverConfig
+from wizard.data.record import stopped_for_copies_of
 from wizard.demo.sample import load_compose
 from wizard.errors import GatewayError, NotFound, ReadOnlyRefused
 from wizard.model import ComposeContainer, ComposeNetwork, ComposeVolume, EngineInfo, ExecResult
@@ -50,7 +51,7 @@ class DemoComposeHost:
         self._read_only = config.read_only
         # Container names. Those stopped for the Data step's copies stay stopped from one run of
         # the demo to the next, as on a real engine (else its verified copies turn stale).
-        self._stopped: set[str] = _stopped_for_copies(config)
+        self._stopped: set[str] = stopped_for_copies_of(config)
         self._removed: set[str] = set()  # container and network names
         self._restarted: set[str] = set()  # stopped, then started again: a new start time
 
@@ -202,13 +203,6 @@ class DemoComposeHost:
     def _services(self) -> dict[str, dict[str, Any]]:
         services = self._compose.get("services") or {}
         return {name: spec or {} for name, spec in services.items()}
-
-
-def _stopped_for_copies(config: CutoverConfig) -> set[str]:
-    from wizard.data.record import load_records, stopped_for_copies
-    from wizard.state.store import state_file_for
-
-    return stopped_for_copies(load_records(state_file_for(config)))
 
 
 def _replicas(spec: dict[str, Any]) -> int:

@@ -12,153 +12,17 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from cutover.arguments import build_parser, help_text, parse
 from wizard.errors import ConfigError
 
 if TYPE_CHECKING:
     from wizard.config import CutoverConfig
     from wizard.gateways import Gateways
 
+__all__ = ["build_parser", "main"]  # build_parser: the options live in cutover.arguments
+
 EXIT_OK, EXIT_BLOCKED, EXIT_USAGE = 0, 1, 2
-
-DESCRIPTION = """\
-Walk a running Docker Compose deployment onto Kubernetes, step by step, and only then take
-Compose down. Steps: preflight, secrets, volumes, mapping diff, pod health, data, gate.
-
-commands:
-  (none)    open the wizard on the Compose project in this folder (or -f FILE)
-  demo      open the wizard on the bundled Email-RAG sample; nothing real is touched
-  plan      print the per-service mapping diff (Compose service -> Kubernetes workload);
-            works offline from --manifests alone; exit 1 when a row blocks
-  status    print every step's state without a UI (read-only); exit 0 ready,
-            1 something blocks, 2 could not find out (unreachable, bad config)
-  data      print which volumes move into which claim, how, and whether each copy is
-            verified (read-only); exit 0 all verified or skipped, 1 otherwise, 2 unknown
-"""
-
-EPILOG = """\
-Settings come from, highest first: these flags; COMPOSE_FILE, COMPOSE_PROJECT_NAME, KUBECONFIG,
-DOCKER_HOST; cutover.yaml beside the Compose file. Exit codes: 0 ok, 1 blocked, 2 bad usage.
-"""
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="cutover",
-        description=DESCRIPTION,
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "command", nargs="?", choices=["demo", "status", "plan", "data"], help=argparse.SUPPRESS
-    )
-    # `data copy VOLUME...`: the words after the command.
-    parser.add_argument("words", nargs="*", help=argparse.SUPPRESS)
-    compose = parser.add_argument_group("Compose project")
-    compose.add_argument(
-        "-f",
-        "--file",
-        dest="compose_files",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="Compose file; repeat to merge several (default: compose.yaml, compose.yml, "
-        "docker-compose.yaml or docker-compose.yml in this folder, as Compose finds them)",
-    )
-    compose.add_argument(
-        "-p",
-        "--project-name",
-        metavar="NAME",
-        help="Compose project name (default: the `name:` in the file, else the folder's name)",
-    )
-    compose.add_argument(
-        "--profile",
-        dest="profiles",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="Compose profile to enable; repeat for several (default: COMPOSE_PROFILES, as "
-        "Compose)",
-    )
-    compose.add_argument(
-        "--env-file",
-        metavar="FILE",
-        help="env file for ${VAR} interpolation (default: .env beside the Compose file)",
-    )
-    compose.add_argument(
-        "-H",
-        "--docker-host",
-        metavar="URL",
-        help="Docker Engine: unix://, tcp:// or ssh://user@host (default: DOCKER_HOST)",
-    )
-    kube = parser.add_argument_group("Kubernetes target")
-    kube.add_argument(
-        "--kubeconfig",
-        metavar="PATH",
-        help="kubeconfig file(s), as KUBECONFIG (default: KUBECONFIG, else ~/.kube/config)",
-    )
-    kube.add_argument(
-        "--context",
-        dest="kube_context",
-        metavar="NAME",
-        help="kubeconfig context (default: the current context, as kubectl)",
-    )
-    kube.add_argument(
-        "-n",
-        "--namespace",
-        metavar="NS",
-        help="namespace of the target (default: the context's namespace, else 'default')",
-    )
-    kube.add_argument(
-        "-l",
-        "--selector",
-        metavar="SELECTOR",
-        help="label selector of the target's objects, e.g. app=email-rag",
-    )
-    kube.add_argument(
-        "--manifests",
-        dest="manifests_dir",
-        metavar="DIR",
-        help="folder of manifests to compare with (e.g. `helm template` output)",
-    )
-    mode = parser.add_argument_group("Mode")
-    mode.add_argument(
-        "--read-only",
-        action="store_true",
-        help="only look: no entry fields, no writes, no down (enforced in the gateways)",
-    )
-    mode.add_argument(
-        "--fresh",
-        action="store_true",
-        help="start at the first step and forget the acknowledgements (the wizard otherwise "
-        "resumes where it was, from .cutover/state.json)",
-    )
-    mode.add_argument("--demo", action="store_true", help="same as the `demo` command")
-    mode.add_argument(
-        "--fixed",
-        action="store_true",
-        help="demo only: the sample with its planted problems fixed (assets/demo/k8s-fixed), "
-        "so the gate can open",
-    )
-    mode.add_argument(
-        "--json", action="store_true", help="plan, status, data: print JSON instead of text"
-    )
-    data = parser.add_argument_group("Data (cutover data copy VOLUME... | --all --yes)")
-    data.add_argument("--all", action="store_true", help="data copy: every volume of the plan")
-    data.add_argument(
-        "--yes", action="store_true", help="data copy: go ahead without asking (scripts)"
-    )
-    data.add_argument(
-        "--replace",
-        action="store_true",
-        help="data copy: a PostgreSQL target that already has tables is emptied first",
-    )
-    data.add_argument(
-        "--while-running",
-        action="store_true",
-        help="data copy: copy files while the Compose services that mount them still run "
-        "(copy again once they are stopped; the gate blocks if they write afterwards)",
-    )
-    return parser
+NOT_A_TERMINAL_WIDTH = 100  # columns for `status` text when stdout is a pipe or a file
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -171,8 +35,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    args = build_parser().parse_args(argv)
-    demo = args.demo or args.command == "demo"
+    args = parse(argv)
+    if args.help:
+        sys.stdout.write(help_text(args))
+        return EXIT_OK
+    demo = args.demo
     if args.fixed and not demo:
         print("cutover: --fixed only applies to the demo: cutover demo --fixed", file=sys.stderr)
         return EXIT_USAGE
@@ -192,6 +59,7 @@ def _main(argv: Sequence[str] | None) -> int:
         read_only=args.read_only,
         demo=demo,
         demo_fixed=args.fixed,
+        dns_servers=getattr(args, "dns_servers", None) or (),
     )
     try:
         config = resolve_config(flags)
@@ -204,7 +72,9 @@ def _main(argv: Sequence[str] | None) -> int:
     if config.demo and args.command == "status":
         # Status reads once: the demo's simulation is shown where it ends, not at its start.
         os.environ.setdefault("CUTOVER_DEMO_SETTLED", "1")
-    gateways = build_gateways(config)
+    # A report reads once: an unreachable cluster stays so for the run (see build_gateways).
+    one_shot = args.command in ("status", "plan") or (args.command == "data" and not args.words)
+    gateways = build_gateways(config, one_shot=one_shot)
     if args.command == "plan":
         return _plan(config, gateways, as_json=args.json)
     if args.command == "data":
@@ -221,15 +91,22 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.words:
         said = " ".join(args.words)
         hint = "see cutover --help"
-        if args.command == "demo" and args.words[0] in ("status", "plan", "data"):
-            # `demo` opens the wizard; the demo's other commands take --demo.
-            hint = f"for the demo's {args.words[0]}: cutover --demo {said}"
+        if args.command == "demo":
+            hint = "the demo takes status, plan or data: cutover demo status"
         print(f"cutover: unexpected {said!r} ({hint})", file=sys.stderr)
         return EXIT_USAGE
     if args.command == "status":
         from wizard.status import print_status
 
-        return print_status(config, gateways, sys.stdout, as_json_output=args.json)
+        return print_status(
+            config,
+            gateways,
+            sys.stdout,
+            as_json_output=args.json,
+            width=terminal_width(),
+            every_row=args.all,
+            long=args.long,
+        )
 
     if args.fresh and not _forget_progress(config):
         return EXIT_USAGE
@@ -239,6 +116,13 @@ def _main(argv: Sequence[str] | None) -> int:
     app.run()
     # A crash (Textual printed its traceback) must not read as success to a script or CI.
     return app.return_code or EXIT_OK
+
+
+def terminal_width() -> int:
+    """Columns to fit the text in: COLUMNS, else the terminal's, else 100 (a pipe, a file)."""
+    import shutil
+
+    return shutil.get_terminal_size((NOT_A_TERMINAL_WIDTH, 24)).columns
 
 
 def _forget_progress(config: CutoverConfig) -> bool:
@@ -310,7 +194,7 @@ def _data_copy(config: CutoverConfig, gateways: Gateways, args: argparse.Namespa
     if config.demo:
         print(
             "cutover data copy: the demo's volumes and pods are simulated, there is nothing to "
-            "copy; `cutover --demo data` shows the plan, `make sandbox` has real ones",
+            "copy; `cutover demo data` shows the plan, `make sandbox` has real ones",
             file=sys.stderr,
         )
         return EXIT_USAGE

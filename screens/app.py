@@ -14,10 +14,12 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 import assets
+from screens import keys
 from screens.checklist_screen import Bodies, ChecklistScreen
 from screens.confirm import ConfirmScreen
 from screens.header import CutoverHeader
 from screens.mutations import QUIT_QUESTIONS
+from screens.unsaved import ask_before_quitting
 from wizard.config import CutoverConfig
 from wizard.errors import CutoverError
 from wizard.gateways import Gateways
@@ -30,12 +32,19 @@ GatewaysFor = Callable[[CutoverConfig], Gateways]
 FIRST_FRAME_WAIT_S = 2.0
 
 
-class CutoverApp(App[None]):
+# inherit_bindings=False: not Textual's App bindings too, whose ^q would come first and make the
+# footer say ^q where q works. Its ^c hint ("press q to quit") is kept below.
+class CutoverApp(App[None], inherit_bindings=False):
     """The wizard over one Compose project and one cluster target."""
 
     CSS_PATH = CSS_FILE
     TITLE = "cutover"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        keys.QUIT.binding(key="q"),
+        # Shown where a text field takes q; a priority, as Textual's own, so a dialog has it too.
+        keys.QUIT.binding(key="ctrl+q", priority=True),
+        Binding("ctrl+c", "help_quit", show=False, system=True),
+    ]
 
     def __init__(
         self,
@@ -55,6 +64,10 @@ class CutoverApp(App[None]):
         self.gateways_for = gateways_for
         self.bodies = bodies
         self.sub_title = f"{config.project_name}{' (demo)' if config.demo else ''}"
+
+    def get_key_display(self, binding: Binding) -> str:
+        # One spelling for every key, in the footer and the help: ⇧→ (never shift+→), ^q, PgDn.
+        return binding.key_display or keys.key_display(binding.key)
 
     def get_default_screen(self) -> Screen[None]:
         # The default screen, not one pushed over Textual's blank one: that cost ~0.1 s of the
@@ -130,6 +143,8 @@ class CutoverApp(App[None]):
         quitting then stops it partway, and the question says what that leaves."""
         running = [w.group for w in self.workers if w.group in QUIT_QUESTIONS and w.is_running]
         if not running:
+            if ask_before_quitting(self):  # typed secret values nothing else has (screens.unsaved)
+                return
             await super().action_quit()
             return
         if isinstance(self.screen, ConfirmScreen):

@@ -14,26 +14,29 @@ from collections.abc import Callable, Mapping
 from typing import ClassVar, cast
 
 from textual import on
-from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.events import Key
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
-from textual.widgets import ContentSwitcher, Footer, Static
+from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Static
 
+from screens import keys, paging
 from screens.commands import GoToStepProvider
 from screens.header import CutoverHeader
 from screens.help_panel import StepHelp
 from screens.messages import StepChosen, StepStateChanged
+from screens.note_line import tell
 from screens.preflight import PreflightBody
+from screens.resume_text import down_record, greeting
 from screens.sidebar import ChecklistSidebar
 from screens.step_body import StepBody
+from screens.unsaved import keep_step
 from wizard.config import CutoverConfig
 from wizard.gateways import Gateways
-from wizard.state.progress import SavedPlace, when_shown
+from wizard.state.progress import SavedPlace
+from wizard.state.store import state_file_for
 from wizard.steps import CHECKLIST, Step
 
 BodyFactory = Callable[[Step, CutoverConfig, Gateways], StepBody]
@@ -72,16 +75,30 @@ class ChecklistScreen(Screen[None]):
     # Below 70 columns the sidebar folds away (s brings it back); the title still says "Step N of M".
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-normal"), (140, "-wide")]
 
+    # Every key from the scheme (screens/keys.py), in the footer's order: the open step's own
+    # keys first (bound here, acted on by its body: see action_body), then every step's.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n,right", "next", "Next"),
-        Binding("b,left", "back", "Back"),
-        Binding("r", "rerun", "Re-run"),
+        *(keys.body_binding(key) for key in keys.STEP_KEYS if key is not keys.PROBLEMS),
+        # Two bindings on one key, one hidden at a time, so the footer names what p does now.
+        keys.body_binding(keys.PROBLEMS, True, description="Problems"),
+        keys.body_binding(keys.PROBLEMS, False, description="All rows"),
+        keys.body_binding(keys.LEAVE),  # the gate's name field: esc gives the letters back
+        keys.RERUN.binding(),
         # After a fix made outside (kubectl apply), every step's state in the checklist is old.
-        Binding("R", "rerun_all", "Re-run every step", show=False),
-        Binding("question_mark", "toggle_help", "Help", key_display="?"),
-        # Its own binding, so the footer says F1 where an entry field takes "?" as text.
-        Binding("f1", "toggle_help", "Help"),
-        Binding("s", "toggle_sidebar", "Checklist"),
+        keys.RERUN_ALL.binding(),
+        *keys.NEXT.bindings(),
+        *keys.BACK.bindings(),
+        *keys.PAGE_DOWN.bindings(),
+        *keys.PAGE_UP.bindings(),
+        *keys.TOP.bindings(),
+        *keys.BOTTOM.bindings(),
+        *keys.NEXT_PANE.bindings(),
+        *keys.PREVIOUS_PANE.bindings(),
+        # Each its own binding, so the footer says F1 where an entry field takes "?" as text.
+        *keys.HELP.bindings(),
+        # Shown where the checklist is folded away (narrow); the sidebar's last line says it.
+        keys.SIDEBAR.binding(action="toggle_sidebar(True)"),
+        keys.SIDEBAR.binding(action="toggle_sidebar(False)", show=False),
         *(
             Binding(str(n), f"go({n - 1})", f"Step {n}", show=False)
             for n in range(1, len(CHECKLIST) + 1)
@@ -173,7 +190,77 @@ class ChecklistScreen(Screen[None]):
         # (quit) are not the screen's, so they still work.
         if not self.has_bodies:
             return False
+        if action == "body":
+            return self._body_can(str(parameters[0]), parameters[1:])
+        if action in ("page", "edge"):
+            return self._findings_keys_act(action)
+        if action == "toggle_sidebar" and parameters[0]:
+            # The shown binding only while the checklist is folded away; else the hidden one
+            # (the checklist's own last line says "s hides it").
+            return not self.query_one(ChecklistSidebar).display
         return super().check_action(action, parameters)
+
+    # --- the step's own keys, and the findings keys ----------------------------------------------
+
+    def _open_body(self) -> StepBody | None:
+        return self.query(f"#{self.step.id}").first(StepBody) if self.has_bodies else None
+
+    def _body_can(self, name: str, parameters: tuple[object, ...]) -> bool | None:
+        """A step's own key acts when the open step has that action and says it may now."""
+        body = self._open_body()
+        if body is None or not callable(getattr(body, f"action_{name}", None)):
+            return False
+        return body.check_action(name, parameters)
+
+    async def action_body(self, name: str, *parameters: object) -> None:
+        """Hand a step's own key to the open step's body, wherever the focus is (the checklist
+        on the left too: tab lands there)."""
+        body = self._open_body()
+        if body is not None:
+            args = ", ".join(repr(p) for p in parameters)
+            await body.run_action(f"{name}({args})")
+
+    def _findings_keys_act(self, action: str) -> bool:
+        """PgDn/PgUp/Home/End read the open step's findings whatever has the focus, except in
+        the help (they scroll it) and Home/End in a text field (they move its cursor)."""
+        if self.query_one(StepHelp).has_focus:
+            return False
+        if action == "edge" and isinstance(self.focused, Input):
+            return False
+        body = self._open_body()
+        return body is not None and bool(body.findings_panes())
+
+    def _panes(self) -> list[Widget]:
+        """The open step's findings panes, after the table the operator is in, if any (the
+        Mapping services list: End reaches its last row, the findings about no one service)."""
+        body = self._open_body()
+        if body is None:
+            return []
+        panes = body.findings_panes()
+        focused = self.focused
+        if isinstance(focused, DataTable) and body in focused.ancestors and focused not in panes:
+            panes.insert(0, focused)
+        return panes
+
+    def action_page(self, direction: int) -> None:
+        """A page further through the findings: the first pane (in reading order; the last
+        for PgUp) that can still move that way, so PgDn pressed again and again reads the
+        list, then the selected row's detail, to the end."""
+        panes = self._panes()
+        for pane in panes if direction > 0 else reversed(panes):
+            if paging.can_move(pane, direction):
+                paging.page(pane, direction)
+                return
+        self.app.bell()
+
+    def action_edge(self, end: bool) -> None:
+        """Every findings pane to its end (or start): the last row, then its whole detail."""
+        panes = self._panes()
+        if panes:
+            paging.edge(panes[0], end)
+            for pane in panes[1:]:
+                # After the row's detail has been filled in for the row the first one landed on.
+                self.call_after_refresh(paging.edge, pane, end)
 
     async def retire(self) -> None:
         """Empty this wizard for good (the read-only switch, once its twin is up): its bodies
@@ -188,35 +275,29 @@ class ChecklistScreen(Screen[None]):
         # The first frame is computed at the next refresh but written by the driver's thread a
         # little later; starting the checks' threads before it is out delayed it by ~0.3 s.
         self.call_after_refresh(lambda: self.set_timer(FIRST_FRAME_S, self._after_first_frame))
-        # After the first refresh: a toast raised while the screen is being pushed is lost.
+        # After the first refresh: a note said while the screen is being pushed is lost.
         self.call_after_refresh(self._greet)
 
     def _greet(self) -> None:
-        """Say why the wizard did not open at the first step, or why it could not resume."""
-        if self.place.problem:
-            self.notify(self.place.problem, severity="warning", timeout=10)
-        elif self.resumed is not None and self.step_index > 0:
-            self.notify(
-                f"Resumed at step {self.step_index + 1}, {self.step.title}, where you were "
-                f"on {when_shown(self.resumed.saved)}; acknowledgements are kept. "
-                "`--fresh` starts over.",
-                title="Welcome back",
-                timeout=8,
-            )
-
-    async def on_key(self, event: Key) -> None:
-        """A step's own key (c on Data, a on the gate) works wherever the focus is: from the
-        checklist on the left too, where the operator lands after tab. The step body's bindings
-        are only active while the focus is inside it, so the key is handed to it here."""
-        body = self.query(f"#{self.step.id}").first(StepBody) if self.has_bodies else None
-        if body is None or (self.focused is not None and body in self.focused.ancestors_with_self):
+        """Say why the wizard did not open at the first step, or why it could not resume, and
+        whether a down already ran here (screens.resume_text), in the open step's note line."""
+        body = self._open_body()
+        if body is None:
             return
-        for binding in body._bindings.key_to_bindings.get(event.key, ()):
-            _, action, parameters = parse_action(binding.action)
-            if body.check_action(action, parameters) is not False:
-                event.stop()
-                await body.run_action(binding.action)
-                return
+        if self.place.problem:
+            tell(body, self.place.problem, "warning")
+            return
+        resumed = self.resumed is not None and self.step_index > 0
+        step = f"step {self.step_index + 1}, {self.step.title}" if resumed else None
+        text, severity = greeting(
+            demo=self.config.demo,
+            project=self.config.project_name,
+            step=step,
+            saved=self.resumed.saved if self.resumed is not None else "",
+            down=down_record(state_file_for(self.config)),
+        )
+        if text:
+            tell(body, text, severity)  # type: ignore[arg-type]
 
     def _default_focus(self) -> Widget:
         # The body, so the arrows scroll what the step found; tab reaches the checklist.
@@ -252,14 +333,25 @@ class ChecklistScreen(Screen[None]):
         self.query_one(f"#{self.step.id}", StepBody).rerun()
 
     def action_rerun_all(self) -> None:
-        for body in self.query(StepBody):
+        bodies = list(self.query(StepBody))
+        for body in bodies:
             body.rerun()
+        # The sidebar's states change one by one, if at all: say that it started.
+        open_step = self.query_one(f"#{self.step.id}", StepBody)
+        tell(open_step, f"Checking all {len(bodies)} steps again.")
+
+    def action_toggle_sidebar(self, _shown_in_footer: bool = False) -> None:
+        self.query_one(ChecklistSidebar).toggle_class("-toggled")
 
     def action_toggle_help(self) -> None:
         self.show_help = not self.show_help
 
-    def action_toggle_sidebar(self) -> None:
-        self.query_one(ChecklistSidebar).toggle_class("-toggled")
+    def validate_step_index(self, index: int) -> int:
+        # Leaving a step that holds typed values nothing else has asks first (screens.unsaved).
+        go = lambda: setattr(self, "step_index", index)  # noqa: E731
+        if self.is_mounted and index != self.step_index and keep_step(self, self.step.id, go):
+            return self.step_index
+        return index
 
     def watch_step_index(self) -> None:
         self._show_step()

@@ -15,11 +15,10 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static
@@ -37,9 +36,11 @@ from screens.data_text import (
     start_preview,
     summary_text,
 )
+from screens.note_line import tell
 from screens.preflight import FindingRow
 from screens.step_body import StepBody, StepSummary
 from screens.step_state import StepState
+from screens.step_table import StepTable
 from wizard.checks import Finding, worst
 from wizard.config import CutoverConfig
 from wizard.data.files import Progress
@@ -84,13 +85,8 @@ class DataBody(StepBody):
         "Reading the Data step stopped unexpectedly ({kind}).",
         "Press r to read it again; `cutover data` reads the same.",
     )
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "copy_selected", "Copy"),
-        Binding("a", "copy_all", "Copy all"),
-        Binding("x", "cancel_copy", "Cancel copy"),
-        Binding("u", "start_writers", "Undo stop"),
-        Binding("r", "rerun", "Re-read"),
-    ]
+    # c, C, x, u are bound on the checklist screen from the key scheme (screens/keys.py) and
+    # act here: check_action says when, the action_ methods what.
 
     def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
         super().__init__(step, config, gateways)
@@ -104,10 +100,9 @@ class DataBody(StepBody):
 
     def compose(self) -> ComposeResult:
         yield StepSummary("… reading the plan and the copies", id="data-summary")
-        table: DataTable[str] = DataTable(id="data-table", classes="body-scroll")
-        table.cursor_type = "row"
-        yield table
-        with VerticalScroll(id="data-detail"):
+        # Each volume's row leads to its finding: PgDn/End walk them whatever has the focus.
+        yield StepTable[str](id="data-table", classes="body-scroll step-findings")
+        with VerticalScroll(id="data-detail", classes="step-findings"):
             yield Static(id="data-detail-text", markup=False)
             yield VerticalScroll(id="data-finding")
         yield Static(id="data-keys", markup=False)
@@ -132,7 +127,7 @@ class DataBody(StepBody):
             self._copy_ended(value)
         elif part == "start":
             for line in value:
-                self.notify(line, timeout=6)
+                tell(self, line)
             self.rerun()
 
     def work_failed(self, part: str, finding: Finding, error: BaseException | None) -> None:
@@ -144,7 +139,7 @@ class DataBody(StepBody):
         # A copy or a start that died: whatever it did is in state.json and the audit log.
         self.copying.clear()
         self.progress.clear()
-        self.notify(f"{finding.message} {finding.fix}", severity="error", timeout=10)
+        tell(self, f"{finding.message} {finding.fix}", "error")
         self.rerun()
 
     # --- what is shown --------------------------------------------------------------------------
@@ -237,7 +232,15 @@ class DataBody(StepBody):
         writes = ("copy_selected", "copy_all", "start_writers")
         if action in writes:
             # Hidden in read-only mode and while a copy runs; the gateways refuse anyway.
-            return not self.config.read_only and not self.copying and self.report is not None
+            if self.config.read_only or self.copying or self.report is None:
+                return False
+            # Nor where they would only say there is nothing to do (issue 15: a key in the
+            # footer acts).
+            if action == "copy_all":
+                return bool(self._due())
+            if action == "start_writers":
+                return bool(stopped_writers(self.report.rows, self.report.containers))
+            return True
         if action == "cancel_copy":
             return bool(self.copying)
         return True
@@ -248,25 +251,26 @@ class DataBody(StepBody):
             self._offer_copy([row])
 
     def action_copy_all(self) -> None:
-        if self.report is None:
-            return
-        due = [
-            row
-            for row in self.report.rows
-            if row.method != SKIP and self.report.state(row.volume) != "verified"
-        ]
+        due = self._due()
         if not due:
-            self.notify("Every volume is verified or skipped: nothing to copy.", timeout=5)
+            tell(self, "Every volume is verified or skipped: nothing to copy.")
             return
         self._offer_copy(due)
+
+    def _due(self) -> list[DataRow]:
+        """The volumes C copies: every one neither skipped nor verified."""
+        report = self.report
+        if report is None:
+            return []
+        return [r for r in report.rows if r.method != SKIP and report.state(r.volume) != "verified"]
 
     def _offer_copy(self, rows: list[DataRow]) -> None:
         assert self.report is not None
         if all(row.method == SKIP for row in rows):
-            self.notify(
+            tell(
+                self,
                 f"{rows[0].volume} is skipped on purpose ({rows[0].why}); the gate asks for its "
                 "acknowledgement. To copy it, set its method in cutover.yaml.",
-                timeout=8,
             )
             return
         rows = [row for row in rows if row.method != SKIP]
@@ -354,27 +358,25 @@ class DataBody(StepBody):
         self.copying.clear()
         self.progress.clear()
         self._cancel = None
-        # One toast for the whole run: at 80x24 one per volume would cover the table.
+        # One note for the whole run (the note line, under the summary: it covers nothing).
         lines = [f"Stopped in Compose: {', '.join(run.stopped)}"] if run.stopped else []
         lines += [outcome_line(outcome) for outcome in run.outcomes]
         verified = all(outcome.result == "verified" for outcome in run.outcomes)
         if lines:
-            self.notify(
-                "\n".join(lines), severity="information" if verified else "warning", timeout=10
-            )
+            tell(self, "\n".join(lines), "information" if verified else "warning")
         self.rerun()
 
     def action_cancel_copy(self) -> None:
         if self._cancel is not None and not self._cancel.is_set():
             self._cancel.set()
-            self.notify("Cancelling: the copy stops after the current chunk.", timeout=4)
+            tell(self, "Cancelling: the copy stops after the current chunk.")
 
     def action_start_writers(self) -> None:
         if self.report is None:
             return
         stopped = stopped_writers(self.report.rows, self.report.containers)
         if not stopped:
-            self.notify("Every writer of these volumes runs in Compose already.", timeout=5)
+            tell(self, "Every writer of these volumes runs in Compose already.")
             return
         lines, choices = start_preview(stopped)
         self.app.push_screen(ChoiceScreen(lines, choices), partial(self._start_chosen, stopped))

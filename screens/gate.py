@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Static
@@ -25,6 +24,7 @@ from textual.worker import get_current_worker
 from screens.gate_text import progress_line, result_lines
 from screens.gate_view import AckButton, Evaluated, GateSeams, GateView, WarningRow
 from screens.mutations import DOWN_GROUP
+from screens.note_line import tell
 from screens.step_body import StepBody, StepSummary
 from screens.step_state import StepState
 from wizard.checks import Finding
@@ -62,11 +62,8 @@ class GateBody(GateView):
 
     can_acknowledge: ClassVar[bool] = True
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "next_warning", "Next warning"),
-        Binding("c", "focus_confirm", "Confirm"),
-        Binding("escape", "leave_confirm", "Leave"),
-    ]
+    # a, d and esc are bound on the checklist screen from the key scheme (screens/keys.py) and
+    # act here: check_action says when, the action_ methods what.
 
     def __init__(
         self,
@@ -109,13 +106,13 @@ class GateBody(GateView):
         return self.verdict is not None and self.verdict.ready
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """a and c only when there is a warning to acknowledge / a name to type."""
+        """a and d only when there is a warning to acknowledge / a name to type."""
         if action == "next_warning":
             return not self._down_running and bool(self._ack_buttons())
         field = self.query_one("#gate-confirm", Input)
         if action == "focus_confirm":
             return not self._down_running and not field.disabled and not field.has_focus
-        if action == "leave_confirm":
+        if action == "leave":
             return field.has_focus  # the field takes every letter: esc gives them back
         return True
 
@@ -135,11 +132,11 @@ class GateBody(GateView):
     def action_focus_confirm(self) -> None:
         self.query_one("#gate-confirm", Input).focus()
 
-    def action_leave_confirm(self) -> None:
+    def action_leave(self) -> None:
         self.query_one("#gate-scroll").focus()
 
     def show_confirm(self) -> None:
-        self.refresh_bindings()  # a and c follow the verdict and down
+        self.refresh_bindings()  # a and d follow the verdict and down
         field = self.query_one("#gate-confirm", Input)
         note = self.query_one("#gate-confirm-note", Static)
         if self._down_running:
@@ -186,7 +183,7 @@ class GateBody(GateView):
         try:
             save_acknowledgements(self.state, acks)
         except (CutoverError, OSError) as exc:
-            self.notify(f"The acknowledgement was not recorded: {exc}", severity="error")
+            tell(self, f"The acknowledgement was not recorded: {exc}", "error")
             return
         self.acks = acks
         self.verdict = replace(combine(verdict.steps, acks), evaluated_at=verdict.evaluated_at)
@@ -222,7 +219,6 @@ class GateBody(GateView):
                 f"✖ {shown} is not the project's name: nothing was done. "
                 f"Type {self.config.project_name} exactly."
             )
-            self.notify("Not the project's name: nothing was done.", severity="warning")
             return
         event.input.value = ""
         self._down_running = True
@@ -273,7 +269,7 @@ class GateBody(GateView):
 
     def rerun(self) -> None:
         if self._down_running:
-            self.notify("Down is running: the gate is evaluated again once it is over.", timeout=4)
+            tell(self, "Down is running: the gate is evaluated again once it is over.")
             return
         super().rerun()
 

@@ -19,6 +19,7 @@ from textual.reactive import reactive
 from textual.widgets import Button, Static
 
 from screens.gate_text import preview_lines, when_shown
+from screens.note_line import tell
 from screens.preflight import FindingRow
 from screens.step_body import StepBody, StepSummary
 from screens.step_state import StepState
@@ -200,7 +201,7 @@ class GateView(StepBody):
             return
         self._show_preview(message.preview, message.preview_error)
         if message.note:
-            self.notify(message.note, severity="warning", timeout=8)
+            tell(self, message.note, "warning")
 
     def evaluated(self, message: Evaluated) -> None:
         """A fresh verdict came in (GateBody resets its down view here)."""

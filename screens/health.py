@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import DataTable, Static
@@ -29,14 +28,17 @@ from screens.preflight import FindingRow
 from screens.step_state import StepState
 from wizard.checks import Finding, Severity, worst
 from wizard.compose.loader import load_project
-from wizard.health.report import REASON_FIX, service_findings, service_names
-from wizard.health.status import EventRow, PodRow, ServiceHealth, WorkloadHealth, rollup
+from wizard.health.report import REASON_FIX, HealthTargets, read_targets, service_findings
+from wizard.health.rollup import ServiceHealth, pods_of
+from wizard.health.status import EventRow, PodRow, WorkloadHealth
 from wizard.health.watch import WatchHandle
+from wizard.health.watch_kinds import WORKLOAD_WATCHES
 
 KINDS = ("deployments", "statefulsets", "pods", "events")
 SERVICE_COLUMNS = ("Service", "Ready", "Avail", "Updated", "State", "Workload")
 POD_COLUMNS = ("Pod", "Status", "Ready", "Restarts", "Age", "Node")
-FULL_NAMES_FROM = 140  # narrower, a pod is named without its workload's prefix (the title has it)
+FULL_NAMES_FROM = 140  # narrower, a long pod name is cut at the front (the title has its workload)
+POD_NAME_WIDTH = 22
 GLYPH = {Severity.OK: "✔", Severity.INFO: "•", Severity.WARN: "▲", Severity.BLOCK: "✖"}
 
 
@@ -45,6 +47,7 @@ class WatchesOpened:
     ns: str
     names: dict[str, str]  # Compose service -> workload name
     handles: list[WatchHandle]
+    targets: HealthTargets  # the one matcher's answer (wizard.mapping.match)
 
 
 class HealthBody(LiveStepBody):
@@ -55,11 +58,11 @@ class HealthBody(LiveStepBody):
         "The pod watch stopped unexpectedly ({kind}).",
         "Press r to open it again; `cutover status` reads the same once.",
     )
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "rerun", "Re-open")]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # LiveStepBody's: step, config, gateways, clock
         self.names: dict[str, str] = {}
+        self.targets = HealthTargets({}, {}, {})
         self.namespace = self.config.namespace or ""
         self.error: tuple[str, str] | None = None
         self.selected: str | None = None  # the Compose service whose pods show
@@ -71,14 +74,11 @@ class HealthBody(LiveStepBody):
         yield Static(id="health-feed", markup=False)
         yield VerticalScroll(id="health-error")
         with Vertical(id="health-panes"):
-            services = live.LiveTable(id="health-services", classes="body-scroll")
-            services.cursor_type = "row"
-            yield services
+            # Each service's row is its finding: PgDn/End walk them whatever has the focus.
+            yield live.LiveTable(id="health-services", classes="body-scroll step-findings")
             yield Static(id="health-pods-title", markup=False)
-            pods = live.LiveTable(id="health-pods")
-            pods.cursor_type = "row"
-            yield pods
-            with VerticalScroll(id="health-detail"):
+            yield live.LiveTable(id="health-pods")
+            with VerticalScroll(id="health-detail", classes="step-findings"):
                 yield Static(id="health-detail-text", markup=False)
 
     def on_mount(self) -> None:
@@ -97,8 +97,13 @@ class HealthBody(LiveStepBody):
         cluster = self.gateways.cluster()
         selector = self.config.selector
         handles: list[WatchHandle] = []
+        # Which workload each service became: the Mapping step's matcher, on one read.
+        targets = read_targets(cluster, project, self.config)
+        kinds = list(dict.fromkeys((*KINDS, *targets.watches())))
+        for kind in kinds:
+            self.rows.setdefault(kind, {})  # a DaemonSet's, a Job's: before its first update
         try:
-            for kind in KINDS:
+            for kind in kinds:
                 fields = "type=Warning" if kind == "events" else ""
                 label = "" if kind == "events" else selector
                 handles.append(cluster.watch(kind, label, self.feed, fields))
@@ -106,12 +111,12 @@ class HealthBody(LiveStepBody):
             for handle in handles:
                 handle.stop(1.0)
             raise
-        names = service_names(project, self.config.services)
-        return WatchesOpened(cluster.identity.namespace, names, handles)
+        return WatchesOpened(cluster.identity.namespace, targets.names, handles, targets)
 
     def opened(self, message: WatchesOpened) -> None:
         self.error = None
         self.names = message.names
+        self.targets = message.targets
         self.namespace = message.ns
         self.query_one("#health-error").display = False
         self.query_one("#health-panes").display = True
@@ -168,14 +173,25 @@ class HealthBody(LiveStepBody):
             *self.rows["deployments"].values(),
             *self.rows["statefulsets"].values(),
         ]
-        return rollup(self.names, workloads, self.rows["pods"].values())
+        workloads += [
+            w
+            for kind, rows in self.rows.items()
+            if kind in WORKLOAD_WATCHES.values() and kind not in ("deployments", "statefulsets")
+            for w in rows.values()
+        ]
+        return self.targets.rows(workloads, self.rows["pods"].values())
 
     def findings(self, services: Sequence[ServiceHealth] | None = None) -> list[Finding]:
         if services is None:
             services = self.services()
         # The Warning events watched for the detail pane also give a stuck pod its why.
         return service_findings(
-            services, self.rows["pods"], self.names, self.namespace, self.rows["events"].values()
+            services,
+            self.rows["pods"],
+            self.names,
+            self.namespace,
+            self.rows["events"].values(),
+            self.targets.missing,
         )
 
     def _show_summary(self, services: Sequence[ServiceHealth], findings: list[Finding]) -> bool:
@@ -210,8 +226,10 @@ class HealthBody(LiveStepBody):
 
     def _pods(self) -> list[PodRow]:
         workload = self.names.get(self.selected or "", None)
-        pods = [p for p in self.rows["pods"].values() if p.workload == workload]
-        return sorted(pods, key=lambda p: p.name)
+        if workload is None:
+            return []
+        kind = self.targets.kinds.get(self.selected or "", "")
+        return sorted(pods_of(kind, workload, self.rows["pods"].values()), key=lambda p: p.name)
 
     def _fill_pods(self, at: float) -> bool:
         table: DataTable[Text] = self.query_one("#health-pods", DataTable)
@@ -309,10 +327,17 @@ def _service_cells(service: ServiceHealth, severity: Severity) -> tuple[str, ...
 
 def _pod_cells(pod: PodRow, at: float, short: bool) -> tuple[str, ...]:
     status = pod.status if pod.healthy else f"✖ {pod.status}"
-    name = pod.name
-    if short and pod.workload and name.startswith(f"{pod.workload}-"):
-        name = "…" + name[len(pod.workload) + 1 :]
+    name = pod_name_cell(pod.name) if short else pod.name
     return (name, status, pod.ready_text, pod.restarts_text(at), pod.age(at), pod.node or "-")
+
+
+def pod_name_cell(name: str, width: int = POD_NAME_WIDTH) -> str:
+    """A pod's name in at most `width` columns, cut at the front: its end is what tells pods
+    apart (postgres-0 and postgres-1; a Deployment's -7d9f8-x2kqz), and the title above names
+    the workload. Short names stay whole (it once showed "…0" for postgres-0)."""
+    if len(name) <= width:
+        return name
+    return "…" + name[len(name) - width + 1 :]
 
 
 def _newest(events: list[EventRow]) -> list[EventRow]:

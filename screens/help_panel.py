@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Input, Static
 
+from screens.keys import HIDDEN_ACTIONS, LEAVE, SUMMARY
 from wizard.steps import Step
 
 # Scroll actions that pass the key on (SkipAction) when there is nothing to scroll that way, so the
@@ -62,9 +63,15 @@ def live_keys(screen: Screen[object], focus: Widget | None) -> list[KeyRow]:
     taken: set[str] = set()
     consumers: list[DOMNode] = []
     grouped: dict[tuple[int, str], list[tuple[str, Binding, DOMNode]]] = {}
-    for node in nodes:
+    # Priority bindings (PgDn, Home, ^q...) are tried first, from the App down, as Textual does.
+    passes = [(node, True) for node in reversed(nodes)] + [(node, False) for node in nodes]
+    for node, priority in passes:
         stock = _stock_keys(node) if isinstance(node, Widget) and node is not screen else set()
         for key, binding in node._bindings:
+            if binding.priority is not priority or binding.system:
+                continue
+            if binding.action in HIDDEN_ACTIONS:
+                continue  # Textual's own, not the scheme's: the palette, copying a selection
             if key in taken or any(
                 c.check_consume_key(key, key_to_character(key)) for c in consumers
             ):
@@ -83,7 +90,8 @@ def live_keys(screen: Screen[object], focus: Widget | None) -> list[KeyRow]:
                 elif name.startswith(("scroll_", "page_", "cursor_")):
                     kind = " move"
             grouped.setdefault((id(node), kind), []).append((kind, binding, node))
-        consumers.append(node)
+        if not priority:
+            consumers.append(node)
     rows: list[KeyRow] = []
     for (_, kind), group in grouped.items():
         bindings = [binding for _, binding, _ in group]
@@ -113,7 +121,10 @@ def live_keys(screen: Screen[object], focus: Widget | None) -> list[KeyRow]:
         else:
             descriptions = list(dict.fromkeys(b.description for b in bindings))
             description = descriptions[0] if len(descriptions) == 1 else _common(descriptions)
-        here = node is not screen and node is not app
+        # A step's own key is bound on the screen but acts on the step: it is "here".
+        here = (node is not screen and node is not app) or any(
+            b.action.startswith("body(") for b in bindings
+        )
         rows.append(KeyRow(keys, description or kind.replace("_", " "), here))
     return rows
 
@@ -153,15 +164,14 @@ def keys_text(rows: list[KeyRow]) -> Content:
         parts.append((f"{title}:", "bold"))
         for row in group:
             parts += ["\n  ", (row.keys.ljust(width), "bold"), f"  {row.description}"]
+    parts += ["\n", ("One meaning per key:", "bold"), f" {SUMMARY}"]
     return Content.assemble(*parts)
 
 
 class StepHelp(VerticalScroll):
     """The help for the current step. Not named HelpPanel: Textual has a widget of that name."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "screen.toggle_help", "Close help"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [LEAVE.binding(description="Close help")]
 
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -173,6 +183,9 @@ class StepHelp(VerticalScroll):
         yield Static(id="help-why", classes="help-text")
         yield Static(id="help-fix", classes="help-text")
         yield Static(id="help-keys", classes="help-text")
+
+    async def action_leave(self) -> None:
+        await self.screen.run_action("toggle_help")
 
     def show_step(self, step: Step) -> None:
         self.border_title = f"Help: {step.title}"

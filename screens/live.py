@@ -10,47 +10,23 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import Column
 
 from screens.step_state import STATE_CLASSES, StepState
+from screens.step_table import StepTable
 from wizard.health.watch import WatchState, WatchStatus, WatchUpdate
 
 FLUSH_S = 0.1  # at most 10 repaints a second
 AGE_REFRESH_S = 10.0  # ages on screen move this coarsely while nothing else changes
 
 
-class LiveTable(DataTable[Text]):
-    """A live screen's table: left/right stay the checklist's (previous / next step). When the
-    columns do not all fit (Volumes at 80x24), shift+left/right page sideways to the rest."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("shift+right", "page(1)", "Columns", key_display="⇧←→"),
-        Binding("shift+left", "page(-1)", "Columns", show=False),
-    ]
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("cursor_left", "cursor_right"):
-            return False
-        if action == "page":
-            return self.allow_horizontal_scroll
-        return super().check_action(action, parameters)
-
-    def action_page(self, direction: int) -> None:
-        step = max(8, self.scrollable_content_region.width // 2)
-        self.scroll_to(x=self.scroll_x + direction * step, animate=False)
-
-    def on_resize(self) -> None:
-        self.call_after_refresh(self.refresh_bindings)  # ⇧←→ only while a column is hidden
-
-    def refresh_bindings(self) -> None:
-        if self.is_attached:  # a resize seen as the step was being removed: no screen to ask
-            super().refresh_bindings()
+class LiveTable(StepTable[Text]):
+    """A live screen's table: the scheme's keys (screens/step_table.py). When the columns do not
+    all fit (Volumes at 80x24), ⇧←/⇧→ page sideways to the rest; the name column stays."""
 
 
 class LiveFeed:

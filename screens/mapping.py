@@ -19,13 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.events import DescendantBlur, DescendantFocus, Resize
@@ -70,12 +68,8 @@ VERDICT_COLOUR = {
 class MappingBody(StepBody):
     """Runs `build_plan` on mount and on `r`; services list, field diff, finding and fix."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        # Two bindings on one key, one hidden at a time, so the footer names what p does now.
-        Binding("p", "problems_only(True)", "Problems"),
-        Binding("p", "problems_only(False)", "All rows"),
-        Binding("r", "rerun", "Re-run"),
-    ]
+    # p (Problems / All rows) is bound on the checklist screen from the key scheme and
+    # acts here through check_action and action_problems_only.
 
     CRASH = (
         "The comparison stopped unexpectedly ({kind}).",
@@ -109,14 +103,11 @@ class MappingBody(StepBody):
         yield VerticalScroll(id="mapping-error")
         with Vertical(id="mapping-panes"):
             # .body-scroll: the checklist focuses it when the step opens.
-            services = ServiceTable(id="mapping-services", classes="body-scroll")
-            services.cursor_type = "row"
-            yield services
+            yield ServiceTable(id="mapping-services", classes="body-scroll")
             yield Static(id="mapping-diff-title", markup=False)
-            diff = DiffTable(id="mapping-diff", fixed_columns=2)
-            diff.cursor_type = "row"
-            yield diff
-            with VerticalScroll(id="mapping-detail"):
+            # Verdict and field stay put while ⇧←→ page the values; PgDn/End walk its rows.
+            yield DiffTable(id="mapping-diff", classes="step-findings", fixed=2)
+            with VerticalScroll(id="mapping-detail", classes="step-findings"):
                 yield Static(id="mapping-detail-text", markup=False)
 
     def on_mount(self) -> None:

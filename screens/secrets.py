@@ -8,44 +8,56 @@ the API server, the keyring) runs in a thread worker (StepBody.run_work) that re
 and changes nothing shared; the body applies it on the event loop. Values live in the inputs and
 in the session store, never in a Static, a log or a message's text.
 
-About 400 lines: the entry fields and the actions (reveal, generate, .env, save, preview, apply)
-of one body; the read-only view is apart (secrets_view).
+The entry fields and the actions (reveal, generate, .env, save, preview, apply) of one body;
+the read-only view is apart (secrets_view), and so are the words and the decisions behind them
+(secrets_text: the keys' states and the preview from one source, placeholders in `.env`).
+What the operator did is answered in the body's note line (screens.note_line), never a toast
+over the fields or the preview. Typed values nothing else has yet are asked about before
+quitting or leaving the step (screens.unsaved).
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from textual import on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Container, Vertical
 from textual.widgets import Input, Static
 
+from screens import keys
 from screens.confirm import ConfirmScreen
 from screens.mutations import SECRET_WRITE_GROUP
+from screens.note_line import tell
+from screens.secrets_text import env_verdict, key_state, preview_lines, unsaved_line
 from screens.secrets_view import SecretsView
 from screens.step_body import StepBody
 from wizard.checks import Finding
 from wizard.config import CutoverConfig
 from wizard.errors import CutoverError
 from wizard.gateways import Gateways
-from wizard.secrets.apply import Applied, SecretDiff, apply_secret, diff_secret, failure_finding
+from wizard.secrets.apply import (
+    Applied,
+    SecretDiff,
+    apply_secret,
+    diff_secret,
+    digest,
+    failure_finding,
+)
 from wizard.secrets.overview import SecretsOverview, take_from_env
-from wizard.secrets.spec import INIT_ONLY_WHY, URL_WHY, SecretEntry
+from wizard.secrets.spec import INIT_ONLY_WHY, URL_WHY, SecretEntry, init_only_service
 from wizard.state.audit import AuditLog, audit_log_for
 from wizard.steps import Step
 
 __all__ = ["KeyEntry", "SecretInput", "SecretsBody", "SecretsView", "secrets_body"]
 
 WORKER_GROUP = "secrets"
-ENV_REMINDER = (
-    "Took {key} from {file}. That copy stays on disk in plaintext: delete it (or the whole "
-    ".env) once the cutover is done."
-)
+ENV_REMINDER = "{file} keeps it in plaintext: delete it once the cutover is done."
 
 
 @dataclass(frozen=True)
@@ -67,7 +79,11 @@ class Done:
     note: str
     findings: list[Finding]
     applied: Applied | None = None
-    saved: tuple[str, ...] = ()  # keys now in the keyring
+    # Each key now in the keyring, with the digest of the value saved (never the value).
+    saved: dict[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"Done({self.note!r}, saved={sorted(self.saved)})"
 
 
 def secrets_body(step: Step, config: CutoverConfig, gateways: Gateways) -> StepBody:
@@ -81,11 +97,14 @@ class SecretInput(Input):
     """A masked field for one key. F2 reveals (and hides) this field only."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "reveal", "Reveal"),
-        # A field takes every letter and digit: esc gives n/b/1-6/q back, ↑↓ walk the fields.
-        Binding("escape", "leave", "Leave"),
-        Binding("down", "field(1)", "Next field", show=False),
-        Binding("up", "field(-1)", "Previous field", show=False),
+        keys.REVEAL.binding(),
+        # A field takes every letter and digit: esc gives n/b/1-7/q back, ↑↓ walk the fields,
+        # ^q quits from here (the App's own binding runs it: this one puts it in the footer).
+        keys.LEAVE.binding(),
+        Binding("ctrl+q", "app.quit", "Quit", key_display="^q"),
+        # Not in the footer: at 80 columns it has no room; tab (the checklist says it) does too.
+        keys.ROWS.binding(key="down", action="field(1)", description="Field", show=False),
+        keys.ROWS.binding(key="up", action="field(-1)", description="Field", show=False),
     ]
 
     def __init__(self, entry: SecretEntry) -> None:
@@ -109,6 +128,10 @@ class SecretInput(Input):
         body = next(a for a in self.ancestors if isinstance(a, SecretsBody))
         body.reveal(self)
 
+    def on_blur(self) -> None:
+        # A value shown with F2 is hidden again as soon as the operator is elsewhere.
+        self.password = True
+
     def action_leave(self) -> None:
         self.screen.query_one("#secrets-scroll").focus()
 
@@ -120,8 +143,10 @@ class SecretInput(Input):
         fields[index].focus()
 
 
-class KeyEntry(Horizontal):
-    """One key: its name, its masked input, where its value is."""
+class KeyEntry(Container):
+    """One key: its name, where its value is, its masked input. Below the wide layout the
+    focused key's field takes a row of its own (cutover.tcss), so a revealed value shows whole
+    rather than as an 11-character fragment."""
 
     def __init__(self, entry: SecretEntry, state: str) -> None:
         super().__init__(classes="key-entry", id=f"entry-{entry.key}")
@@ -130,8 +155,8 @@ class KeyEntry(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Static(self.entry.key, classes="key-name", markup=False)
-        yield SecretInput(self.entry)
         yield Static(self.state, classes="key-state", markup=False)
+        yield SecretInput(self.entry)
 
 
 class SecretsBody(SecretsView):
@@ -140,30 +165,35 @@ class SecretsBody(SecretsView):
     _env_reminded = False  # the plaintext-on-disk reminder was shown this session
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f3", "generate", "Generate"),
-        Binding("f4", "from_env", "From .env"),
-        Binding("f5", "save", "Save"),
-        Binding("f6", "apply", "Apply"),
+        keys.GENERATE.binding(),
+        # F3 on a key that must not be generated: the footer says so, and F3 says why.
+        keys.GENERATE.binding(action="explain_generate", description="Why not"),
+        keys.FROM_ENV.binding(),
+        keys.SAVE.binding(),
+        keys.APPLY.binding(),
     ]
 
     def __init__(self, step: Step, config: CutoverConfig, gateways: Gateways) -> None:
         super().__init__(step, config, gateways)
         self.audit: AuditLog = audit_log_for(config.project_dir, config.demo)
+        self._after_save: Callable[[], None] | None = None  # screens.unsaved's "save, then go"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The footer offers a key only where it does something: F3 on a field (it explains why
-        it will not generate an init-only or URL value), F4 on one .env has a value for, F5 with
+        """The footer offers a key only where it does something: F3 "Generate" on a field that
+        may be generated, F3 "Why not" on an init-only or URL one (it says why), F4 on a field
+        .env has a value for (a placeholder is refused, with the reason, when pressed), F5 with
         something typed and a keyring to save it to, F6 once the Secret can be read. Refreshed
         on focus changes, loads and typing."""
         view = self.view
-        if action not in ("generate", "from_env", "save", "apply"):
+        if action not in ("generate", "explain_generate", "from_env", "save", "apply"):
             return True
         if view is None or view.store is None:
             return False
         focused = self.app.focused
         entry = focused.entry if isinstance(focused, SecretInput) else None
-        if action == "generate":
-            return entry is not None
+        if action in ("generate", "explain_generate"):
+            may = entry is not None and entry.may_generate
+            return entry is not None and may == (action == "generate")
         if action == "from_env":
             return entry is not None and bool(view.env_values_known.get(entry.key))
         if action == "save":
@@ -189,25 +219,24 @@ class SecretsBody(SecretsView):
         if view is None:
             return
         rows = list(self.query(KeyEntry))
-        if [r.entry for r in rows] == list(view.spec.entries):
-            for row in rows:  # the same keys: keep the fields (and what is typed in them)
-                self._set_state(row.entry.key, self._state(row.entry))
-        else:
+        if [r.entry for r in rows] != list(view.spec.entries):
             self.run_worker(self._remount(view), group=f"{WORKER_GROUP}-mount", exclusive=True)
-        self.show_preview()
-        self.refresh_bindings()
+        # The same keys: the fields (and what is typed in them) stay.
+        self.show_values()
 
-    def show_preview(self) -> None:
-        """The diff of what is typed this session (keyring-only keys are compared on F6)."""
+    def show_values(self) -> None:
+        """Every view derived from the values (each key's state, the preview, the footer),
+        from the one source: after any action that changes a value, call this."""
         view = self.view
         if view is None or view.store is None:
             return
-        if not view.readable:
-            text = "cannot read Secret keys with this identity: no preview"
-        else:
-            typed = {k: v for k in view.store.pending() if (v := view.store.get(k)) is not None}
-            text = "\n".join(diff_secret(view.spec, typed, view.existing).lines())
-        self.query_one("#secrets-preview", Static).update(text)
+        for row in self.query(KeyEntry):
+            self._set_state(row.entry.key, key_state(view, row.entry.key))
+        self.query_one("#secrets-preview", Static).update("\n".join(preview_lines(view)))
+        self.refresh_bindings()
+
+    def show_preview(self) -> None:
+        self.show_values()
 
     async def _remount(self, view: SecretsOverview) -> None:
         if not self.is_attached:  # removed meanwhile (the read-only twin's swap)
@@ -215,7 +244,7 @@ class SecretsBody(SecretsView):
         box = self.query_one("#secrets-entry", Vertical)
         await box.remove_children()
         if self.is_attached:
-            await box.mount_all([KeyEntry(e, self._state(e)) for e in view.spec.entries])
+            await box.mount_all([KeyEntry(e, key_state(view, e.key)) for e in view.spec.entries])
 
     def keyring_line(self, view: SecretsOverview) -> str:
         if view.store is not None and view.store.session_only:
@@ -223,21 +252,6 @@ class SecretsBody(SecretsView):
         return (
             f"Keyring: {view.vault.backend} · service {view.store.service if view.store else '?'}"
         )
-
-    def _state(self, entry: SecretEntry) -> str:
-        view = self.view
-        if view is None:
-            return ""
-        pending = view.store.pending() if view.store is not None else []
-        if entry.key in pending:
-            return (
-                "entered, not saved"
-                if not view.store or not view.store.session_only
-                else "entered (session)"
-            )
-        if view.in_keyring.get(entry.key):
-            return "in keyring"
-        return "no value"
 
     def _field(self) -> SecretInput | None:
         focused = self.app.focused
@@ -259,14 +273,13 @@ class SecretsBody(SecretsView):
         field = event.input
         if not isinstance(field, SecretInput) or self.view is None or self.view.store is None:
             return
-        store = self.view.store
-        if field.value:
-            store.keep(field.entry.key, field.value)
+        store, key = self.view.store, field.entry.key
+        # The keyring's own value (revealed with F2, or typed again) is nothing new to save.
+        if field.value and digest(field.value) != self.view.keyring_digests.get(key):
+            store.keep(key, field.value)
         else:
-            store.forget(field.entry.key)
-        self._set_state(field.entry.key, self._state(field.entry))
-        self.show_preview()
-        self.refresh_bindings()  # F5: something to save, or no longer
+            store.forget(key)
+        self.show_values()  # the key's state, the preview, F5: something to save or no longer
 
     def reveal(self, field: SecretInput) -> None:
         if not field.password:
@@ -281,25 +294,30 @@ class SecretsBody(SecretsView):
                 lambda: ValueFetched(key, store.get(key), "keyring"), "fetch", exclusive=False
             )
 
+    def action_explain_generate(self) -> None:
+        self.action_generate()
+
     def action_generate(self) -> None:
         field = self._field()
         if field is None:
             return
         entry = field.entry
         if entry.init_only or entry.url_embedded:
-            why = (INIT_ONLY_WHY if entry.init_only else URL_WHY).format(env=entry.env or entry.key)
-            self.notify(f"Not generating {entry.key}. {why}", severity="warning", timeout=10)
+            why = (INIT_ONLY_WHY if entry.init_only else URL_WHY).format(
+                env=entry.env or entry.key, service=init_only_service(entry.env)
+            )
+            tell(self, f"Not generating {entry.key}. {why}", "warning")
             return
         field.value = secrets.token_urlsafe(32)
         field.password = True
-        self.notify(f"Generated a new value for {entry.key} (masked; F2 shows it).", timeout=4)
+        tell(self, f"Generated a new value for {entry.key} (masked; F2 shows it).")
 
     def action_from_env(self) -> None:
         field = self._field()
         if field is None or self.view is None:
             return
         if not self.view.env_values_known.get(field.entry.key):
-            self.notify(f"The env file has no value for {field.entry.key}.", severity="warning")
+            tell(self, f"The env file has no value for {field.entry.key}.", "warning")
             return
         key, spec = field.entry.key, self.view.spec
         self.run_work(
@@ -319,20 +337,24 @@ class SecretsBody(SecretsView):
             super().work_done(part, value)
 
     def _fetched(self, message: ValueFetched) -> None:
-        for field in self.query(SecretInput):
-            if field.entry.key != message.key or message.value is None:
+        for field_ in self.query(SecretInput):
+            if field_.entry.key != message.key or message.value is None:
                 continue
-            field.value = message.value
-            if message.source == "env":
-                field.password = True
-                file = self.config.env_file.name if self.config.env_file else ".env"
-                # The plaintext reminder once per session; after that a short line, so toasts
-                # do not pile up over the confirmation dialog on an 80x24 terminal.
-                if not self._env_reminded:
-                    self._env_reminded = True
-                    self.notify(ENV_REMINDER.format(key=message.key, file=file), timeout=8)
-                else:
-                    self.notify(f"Took {message.key} from {file}.", timeout=3)
+            if message.source != "env":
+                field_.value = message.value
+                continue
+            file = self.config.env_file.name if self.config.env_file else ".env"
+            verdict = env_verdict(field_.entry, message.value, file)
+            if not verdict.take:
+                tell(self, verdict.note, "warning")
+                continue
+            field_.value = message.value
+            field_.password = True
+            note = verdict.note
+            if not self._env_reminded:  # the plaintext reminder once per session
+                self._env_reminded = True
+                note = f"{note} {ENV_REMINDER.format(file=file)}"
+            tell(self, note, "warning" if verdict.severity == "warning" else "information")
 
     # --- save, preview, apply ------------------------------------------------------------------
 
@@ -341,31 +363,30 @@ class SecretsBody(SecretsView):
         if view is None or view.store is None:
             return
         if view.store.session_only:
-            self.notify(
+            tell(
+                self,
                 "No usable keyring: values are kept for this session only (see the finding).",
-                severity="warning",
+                "warning",
             )
             return
-        store, keys = view.store, view.store.pending()
+        store, pending = view.store, view.store.pending()
 
         def save() -> Done:
             # In the thread: only the keyring is written; what the screen holds (which keys are
             # in the keyring, what is pending) changes on the event loop, in _done.
-            saved = store.save(keys)
+            saved = store.save_digests(pending)
             note = (
                 f"Saved {len(saved)} key(s) to the keyring: {', '.join(saved)}"
                 if saved
                 else "Nothing new to save."
             )
-            return Done(note, [], saved=tuple(saved))
+            return Done(note, [], saved=saved)
 
         self.run_work(save, "save", group=SECRET_WRITE_GROUP, any_run=True)
 
     def action_apply(self) -> None:
         if self.view is None or not self.view.readable:
-            self.notify(
-                "Cannot read the Secret with this identity: nothing to apply.", severity="warning"
-            )
+            tell(self, "Cannot read the Secret with this identity: nothing to apply.", "warning")
             return
         view = self.view
         if view.store is None:
@@ -381,7 +402,7 @@ class SecretsBody(SecretsView):
     def _previewed(self, diff: SecretDiff) -> None:
         self.query_one("#secrets-preview", Static).update("\n".join(diff.lines()))
         if not diff.writes:
-            self.notify("The Secret already has these values: nothing to write.", timeout=4)
+            tell(self, "The Secret already has these values: nothing to write.")
             return
         question = f"Write these changes to Secret {diff.name}?"
 
@@ -413,12 +434,61 @@ class SecretsBody(SecretsView):
     def _done(self, message: Done) -> None:
         view = self.view
         if view is not None and view.store is not None:
-            for key in message.saved:
-                view.in_keyring[key] = True
-                view.store.forget(key)
-        self.notify(message.note, timeout=5)
+            for key, saved_digest in message.saved.items():
+                view.keyring_digests[key] = saved_digest
+                view.store.forget_saved(key, saved_digest)
+        for field_ in self.query(SecretInput):
+            field_.password = True  # saved or applied: nothing stays shown
+        self.show_values()  # at once: the rows and the preview agree before the reload
+        tell(self, message.note, "warning" if message.findings else "information")
+        go, self._after_save = self._after_save, None
         if message.findings:
             self.extra.extend(message.findings)
             self.show_findings()
-        else:
-            self.rerun()
+            return
+        self.rerun()
+        if go is not None and message.saved:
+            self.call_after_refresh(go)
+
+    def work_failed(self, part: str, finding: Finding, error: BaseException | None) -> None:
+        if part == "save":
+            self._after_save = None  # the save failed: stay, the finding says why
+        super().work_failed(part, finding, error)
+
+    # --- typed values nothing else has (screens.unsaved) -----------------------------------------
+
+    def _unsaved_keys(self) -> list[str]:
+        """Keys with a value typed this session that neither the keyring nor the Secret has."""
+        view = self.view
+        if view is None or view.store is None:
+            return []
+        have = view.existing.digests if view.existing is not None else {}
+        typed = view.store.typed_digests()
+        return [k for k in view.spec.keys if k in typed and have.get(k) != typed[k]]
+
+    def typed_not_saved(self) -> str | None:
+        unsaved = self._unsaved_keys()
+        if not unsaved or self.view is None or self.view.store is None:
+            return None
+        return unsaved_line(unsaved, self.view.store.session_only)
+
+    def can_save_typed(self) -> bool:
+        return (
+            self.view is not None
+            and self.view.store is not None
+            and not (self.view.store.session_only)
+        )
+
+    def save_typed_then(self, go: Callable[[], None]) -> None:
+        self._after_save = go
+        self.action_save()
+
+    def discard_typed(self) -> None:
+        unsaved = set(self._unsaved_keys())
+        for field_ in self.query(SecretInput):
+            if field_.entry.key in unsaved:
+                field_.value = ""  # Input.Changed forgets it and shows the key's state again
+        if self.view is not None and self.view.store is not None:
+            for key in unsaved:
+                self.view.store.forget(key)
+        self.show_values()

@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
+from screens.note_line import NoteLine
 from screens.preflight import FindingRow
 from screens.step_body import StepBody, StepSummary
 from screens.step_state import StepState
@@ -43,6 +44,7 @@ class SecretsView(StepBody):
         yield StepSummary(
             "… reading the Compose environment, the Secret and the keyring", id="secrets-summary"
         )
+        yield NoteLine()  # what the last action did, or why not: under the summary, never over
         with VerticalScroll(id="secrets-scroll", classes="body-scroll"):
             yield from self.compose_entry()
             yield Static("Who uses which key", classes="section-title")

@@ -59,7 +59,13 @@ class ChecklistSidebar(Vertical):
             *(StepItem(n, step, StepState.NOT_RUN) for n, step in enumerate(self.steps, start=1)),
             id="checklist",
         )
-        yield Static(f"1-{len(self.steps)}: open that step", id="sidebar-hint")
+        # The checklist's own keys (from the scheme, screens/keys.py): the footer has no room.
+        yield Static(
+            f"PgDn/End findings\ntab next pane\n1-{len(self.steps)} step · R all\n"
+            "s hide · ? every key",
+            id="sidebar-hint",
+            markup=False,
+        )
 
     def item(self, step_id: str) -> StepItem:
         return self.query_one(f"#item-{step_id}", StepItem)

@@ -18,10 +18,12 @@ from typing import Any, ClassVar
 from textual import on
 from textual.containers import Vertical
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from screens.messages import StepStateChanged
+from screens.note_line import tell
 from screens.step_state import STATE_CLASSES, StepState
 from wizard.checks import Finding, Severity
 from wizard.config import CutoverConfig
@@ -102,10 +104,29 @@ class StepBody(Vertical):
 
     def rerun(self) -> None:
         """Run this step's checks again (the `r` key)."""
-        self.notify(f"{self.step.title} has no checks to re-run.", timeout=3)
+        tell(self, f"{self.step.title} has no checks to re-run.")
 
     def action_rerun(self) -> None:
         self.rerun()
+
+    def findings_panes(self) -> list[Widget]:
+        """What PgDn/PgUp/Home/End read through on this step, in reading order, whatever has the
+        focus: the panes marked `.step-findings` that show (Volumes' findings under its table; a
+        table of rows and the selected row's detail), else the first shown `.body-scroll` (a
+        failure shown in place of the data is one)."""
+        for selector in (".step-findings", ".body-scroll"):
+            panes = [pane for pane in self.query(selector) if self._shows(pane)]
+            if panes:
+                return panes if selector == ".step-findings" else panes[:1]
+        return []
+
+    def _shows(self, pane: Widget) -> bool:
+        for node in pane.ancestors_with_self:
+            if node is self:
+                return True
+            if isinstance(node, Widget) and not node.display:
+                return False
+        return False
 
     # --- running work ---------------------------------------------------------------------------
 

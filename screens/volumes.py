@@ -10,11 +10,10 @@ data N s old" above the table instead of letting old rows pose as live.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
@@ -49,7 +48,6 @@ class VolumesBody(LiveStepBody):
         "Reading the claims stopped unexpectedly ({kind}).",
         "Press r to read them again; `cutover status` reads the same once.",
     )
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "rerun", "Re-read")]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # LiveStepBody's: step, config, gateways, clock
@@ -62,10 +60,9 @@ class VolumesBody(LiveStepBody):
     def compose(self) -> ComposeResult:
         yield Static("… reading the claims", id="volumes-summary", markup=False)
         yield Static(id="volumes-feed", markup=False)
-        table = live.LiveTable(id="volumes-table", classes="body-scroll")
-        table.cursor_type = "row"
-        yield table
-        yield VerticalScroll(id="volumes-findings")
+        yield live.LiveTable(id="volumes-table", classes="body-scroll")
+        # PgDn/End reach the last finding whatever has the focus (the table, at first).
+        yield VerticalScroll(id="volumes-findings", classes="step-findings")
 
     def on_mount(self) -> None:
         self.query_one("#volumes-table", DataTable).add_columns(*COLUMNS)

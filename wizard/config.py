@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from wizard.errors import ConfigError
 
@@ -62,8 +62,23 @@ class CutoverFile(BaseModel):
     )
     manifests: str | None = Field(None, description="Folder of manifests, relative to this file.")
     services: dict[str, str] = Field(
-        default_factory=dict, description="Compose service -> workload name, where names differ."
+        default_factory=dict,
+        description="Compose service -> workload name, where names differ: `workload`, "
+        "`workload/container` (a container of a shared pod) or `Kind/workload[/container]`.",
     )
+
+    @field_validator("services")
+    @classmethod
+    def _workload_refs(cls, value: dict[str, str]) -> dict[str, str]:
+        for service, ref in value.items():
+            parts = ref.split("/")
+            if any(not p.strip() for p in parts) or len(parts) > 3:
+                raise ValueError(
+                    f"{service}: {ref!r} is not a workload: write `{service}: <workload>`, "
+                    f"`{service}: <workload>/<container>` or `{service}: <Kind>/<workload>`"
+                )
+        return value
+
     volumes: dict[str, str] = Field(
         default_factory=dict, description="Compose named volume -> PVC name, where names differ."
     )
@@ -77,6 +92,25 @@ class CutoverFile(BaseModel):
         HELPER_IMAGE,
         description="Image of the short-lived pod that mounts a claim no running pod mounts, "
         "for a copy (it needs sh, tar, find, stat, sha256sum: busybox has them).",
+    )
+    dns: list[str] = Field(
+        default_factory=list,
+        description="DNS servers the Traffic step asks for each Ingress host (as --dns): "
+        "`10.0.0.2`, `10.0.0.2:5353`.",
+    )
+    compose_addresses: list[str] = Field(
+        default_factory=list,
+        description="The addresses clients reach Compose on (default: the Docker host's): a "
+        "name still resolving to one of them blocks.",
+    )
+    smoke: dict[str, str] = Field(
+        default_factory=dict,
+        description="Compose service -> the path of its smoke request (default `/`).",
+    )
+    quiet_below: float = Field(
+        1024,
+        description="Bytes per second a Compose container may still receive and count as "
+        "drained (Traffic step).",
     )
 
 
@@ -106,6 +140,11 @@ class CutoverConfig:
     data: Mapping[str, DataOverride] = field(default_factory=dict)
     helper_image: str = ""  # "" : HELPER_IMAGE
     demo_fixed: bool = False  # `cutover demo --fixed`: assets/demo/k8s-fixed applied too
+    # The Traffic step's: --dns and cutover.yaml `dns:`; `compose_addresses:`; `smoke:`.
+    dns_servers: tuple[str, ...] = ()
+    compose_addresses: tuple[str, ...] = ()
+    smoke_paths: Mapping[str, str] = field(default_factory=dict)
+    quiet_below: float = 1024.0
 
 
 @dataclass
@@ -125,6 +164,7 @@ class Flags:
     read_only: bool = False
     demo: bool = False
     demo_fixed: bool = False  # --fixed, demo only
+    dns_servers: Sequence[str] = ()  # --dns, repeatable
 
 
 def demo_dir() -> Path:
@@ -209,6 +249,10 @@ def resolve_config(
         secrets=file.secrets,
         data=file.data,
         helper_image=file.helper_image,
+        dns_servers=tuple(flags.dns_servers) or tuple(file.dns),
+        compose_addresses=tuple(file.compose_addresses),
+        smoke_paths=file.smoke,
+        quiet_below=file.quiet_below,
     )
 
 
@@ -267,6 +311,10 @@ def _demo_config(flags: Flags) -> CutoverConfig:
         secrets=file.secrets,
         data=file.data,
         helper_image=file.helper_image,
+        dns_servers=tuple(flags.dns_servers) or tuple(file.dns),
+        compose_addresses=tuple(file.compose_addresses),
+        smoke_paths=file.smoke,
+        quiet_below=file.quiet_below,
     )
 
 

@@ -56,6 +56,11 @@ class Invalid(GatewayError):
     """422 or local validation: the request itself was malformed (e.g. an invalid name)."""
 
 
+class PodDidNotAnswer(GatewayError):
+    """A port-forward reached the pod's node, but the pod's port refused the connection or sent
+    no whole answer in time: the Kubernetes side of a smoke request failed (not the cluster)."""
+
+
 class ReadOnlyRefused(GatewayError):
     """A write was attempted through a read-only gateway; no request was sent."""
 

@@ -29,6 +29,35 @@ class ComposeContainer:
     started_at: str = ""
     number: int = 1
     one_off: bool = False  # `docker compose run` containers
+    # The ports the engine publishes for it now: (host address, host port, container port,
+    # protocol), e.g. ("0.0.0.0", 8080, 80, "tcp"); what the Traffic step sends requests to.
+    published: tuple[tuple[str, int, int, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class NameAnswer:
+    """Where one resolver says a host name points (the Traffic step's names)."""
+
+    host: str
+    via: str  # "system resolver", or the DNS server as given ("10.0.0.2", "127.0.0.1:5353")
+    addresses: tuple[str, ...] = ()
+    ttl: int | None = None  # seconds; None when the answer carries none
+    error: str = ""  # why there is no answer ("no such name", "no answer within 2 s")
+
+    @property
+    def resolved(self) -> bool:
+        return bool(self.addresses)
+
+
+@dataclass(frozen=True)
+class NetCounters:
+    """A container's network counters (all its interfaces summed) at one moment."""
+
+    rx_bytes: int
+    tx_bytes: int
+    rx_packets: int
+    tx_packets: int
+    at: float  # when read, in seconds (the engine's clock: only differences are used)
 
 
 @dataclass(frozen=True)
@@ -128,9 +157,10 @@ class Pvc:
     phase: str  # Pending | Bound | Lost
     requested: str = ""
     capacity: str = ""
-    access_modes: tuple[str, ...] = ()
+    access_modes: tuple[str, ...] = ()  # the bound PersistentVolume's, else the requested
     storage_class: str = ""
     volume_name: str = ""
+    requested_modes: tuple[str, ...] = ()  # spec.accessModes (empty: as access_modes)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """`cutover status`: every step's state as plain text or JSON, for on-call, reviewers and scripts.
 
-A report over `wizard.steps.run_all`: the same check functions the wizard and the gate run.
-Read-only by nature. Exit codes: 0 nothing blocks, 1 something blocks, 2 it could not find out
-(a service unreachable, bad configuration).
+A report over one `wizard.steps.Round` (`wizard.status_report`): the same check functions the
+wizard and the gate run, each finding shown once, under the step that owns it. Read-only by
+nature. Exit codes: 0 nothing blocks, 1 something blocks, 2 it could not find out (a service
+unreachable, bad configuration). The text layout is in `wizard.status_text`.
 """
 
 from __future__ import annotations
@@ -10,20 +11,31 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from wizard.checks import Finding, Severity
+from wizard.checks import Finding
 from wizard.config import CutoverConfig
+from wizard.gate.verdict import GATE_STEP, Acknowledgement
 from wizard.gateways import Gateways
-from wizard.steps import StepStatus, run_all
+from wizard.status_report import (
+    EXIT_BLOCKED,
+    EXIT_READY,
+    EXIT_UNKNOWN,
+    StatusReport,
+    gather,
+    is_warning,
+)
+from wizard.status_text import MARKS, write_text
+from wizard.steps import StepStatus
 
-EXIT_READY, EXIT_BLOCKED, EXIT_UNKNOWN = 0, 1, 2
-
-# A word per severity, aligned, so the output reads the same with or without colour.
-MARKS = {
-    Severity.OK: "ok   ",
-    Severity.INFO: "info ",
-    Severity.WARN: "WARN ",
-    Severity.BLOCK: "BLOCK",
-}
+__all__ = [
+    "EXIT_BLOCKED",
+    "EXIT_READY",
+    "EXIT_UNKNOWN",
+    "MARKS",
+    "StepStatus",
+    "as_json",
+    "exit_code",
+    "print_status",
+]
 
 
 def exit_code(steps: list[StepStatus]) -> int:
@@ -33,42 +45,64 @@ def exit_code(steps: list[StepStatus]) -> int:
     return EXIT_BLOCKED if any(f.blocks for f in findings) else EXIT_READY
 
 
-def format_finding(finding: Finding) -> list[str]:
-    # Mapping rows are named `<service>/<field>`: the name says which service the line is about.
-    where = f"{finding.check}: " if "/" in finding.check else ""
-    lines = [f"  {MARKS[finding.severity]} {where}{finding.message}"]
-    if finding.fix and finding.severity.is_problem:
-        lines.append(f"        fix: {finding.fix}")
-    return lines
+def acknowledgement_json(ack: Acknowledgement | None) -> dict[str, str] | None:
+    return None if ack is None else {"by": ack.who, "at": ack.when}
 
 
-def write_text(config: CutoverConfig, steps: list[StepStatus], out: TextIO) -> None:
-    mode = " (read-only)" if config.read_only else ""
-    out.write(f"cutover status: project {config.project_name}{mode}\n")
-    for number, step in enumerate(steps, start=1):
-        note = f" ({step.note})" if step.note else ""
-        out.write(f"\n{number}. {step.title}: {step.state}{note}\n")
-        for finding in step.findings:
-            out.write("\n".join(format_finding(finding)) + "\n")
+def finding_json(finding: Finding, ack: Acknowledgement | None = None) -> dict[str, Any]:
+    """A finding as before (check, severity, message, fix); a warning adds `acknowledged`."""
+    shown: dict[str, Any] = dict(finding.as_json())
+    if is_warning(finding):
+        shown["acknowledged"] = acknowledgement_json(ack)
+    return shown
 
 
-def as_json(steps: list[StepStatus]) -> dict[str, Any]:
+def _gate_findings_json(report: StatusReport, step: StepStatus) -> list[dict[str, Any]]:
+    """The gate's findings as its check gives them (scripts read them), each copy with `see`:
+    the step that owns the finding it repeats."""
+    if report.verdict is None:
+        return [finding_json(f) for f in step.findings]
+    shown = []
+    for item, finding in report.verdict.findings_with_items():
+        entry = finding_json(finding, None)
+        if item is not None:
+            entry["see"] = item.step
+        shown.append(entry)
+    return shown
+
+
+def as_json(report: StatusReport) -> dict[str, Any]:
+    steps = []
+    for step in report.steps:
+        if step.id == GATE_STEP:
+            findings = _gate_findings_json(report, step)
+        else:
+            findings = [finding_json(r.finding, r.acknowledged) for r in report.rows(step)]
+        steps.append(
+            {"id": step.id, "title": step.title, "state": step.state, "findings": findings}
+        )
+    code = report.exit_code()
     return {
-        "ready": exit_code(steps) == EXIT_READY and all(s.state != "unknown" for s in steps),
-        "steps": [
-            {"id": s.id, "state": s.state, "findings": [f.as_json() for f in s.findings]}
-            for s in steps
-        ],
+        "ready": code == EXIT_READY and all(s.state != "unknown" for s in report.steps),
+        "summary": report.summary(),
+        "steps": steps,
     }
 
 
 def print_status(
-    config: CutoverConfig, gateways: Gateways, out: TextIO, as_json_output: bool = False
+    config: CutoverConfig,
+    gateways: Gateways,
+    out: TextIO,
+    as_json_output: bool = False,
+    width: int = 100,
+    every_row: bool = False,
+    long: bool = False,
 ) -> int:
-    """Print the checklist with each step's findings; return the exit code."""
-    steps = run_all(config, gateways)
+    """Print the report (`width` columns; problems only unless `every_row`; each message on
+    one line unless `long`); return the exit code."""
+    report = gather(config, gateways)
     if as_json_output:
-        out.write(json.dumps(as_json(steps), indent=2) + "\n")
+        out.write(json.dumps(as_json(report), indent=2) + "\n")
     else:
-        write_text(config, steps, out)
-    return exit_code(steps)
+        write_text(report, out, width=width, every_row=every_row, long=long)
+    return report.exit_code()

@@ -165,7 +165,8 @@ CHECKLIST: tuple[Step, ...] = (
             "PersistentVolume that matches (size, access mode, class), or give the claim a "
             "storageClassName whose provisioner exists (`kubectl get storageclass`). Shared "
             "data on ReadWriteOnce: re-create the claim as ReadWriteMany on an NFS class and "
-            "copy the data. ↑/↓ pick a volume; r reads everything again."
+            "copy the data. PgDn/End reach the last finding whatever has the focus; ↑/↓ pick a "
+            "volume, ⇧←/⇧→ show the columns that do not fit; r reads everything again."
         ),
     ),
     Step(
@@ -174,7 +175,9 @@ CHECKLIST: tuple[Step, ...] = (
         title="Mapping diff",
         checks=(
             "Each Compose service next to the workload it became (by the `services:` map of "
-            "cutover.yaml, else by name, <project>-<service> or the component label), field by "
+            "cutover.yaml, else by name, <project>-<service>, the component label or a "
+            "container of that name; any of Deployment, StatefulSet, DaemonSet, Job, CronJob, "
+            "ReplicationController or bare Pod), field by "
             "field: image and tag, replicas against HPA/KEDA bounds, command/args, environment "
             "(secret values masked, never shown), ports to Service/Ingress, volumes to "
             "PVC/ConfigMap, healthcheck to probes, resources, depends_on. Also workloads no "
@@ -187,7 +190,7 @@ CHECKLIST: tuple[Step, ...] = (
         ),
         how_to_fix=(
             "Each row's fix shows beneath the diff: Enter opens a service's diff, ↑/↓ pick a "
-            "row, ←/→ scroll long values, p keeps only warn and block rows. A service matched "
+            "row (PgDn/End too), ⇧←/⇧→ page long values, p keeps only warn and block rows. A service matched "
             "to the wrong workload, or to none: name it in cutover.yaml under `services:` as "
             "`<compose service>: <workload name>` (e.g. `celery: email-rag-celery`). Otherwise "
             "change the manifest or Compose file the row names, apply it, and press r. "
@@ -199,8 +202,9 @@ CHECKLIST: tuple[Step, ...] = (
         check="wizard.health.report:check",
         title="Pod health",
         checks=(
-            "Live, per Compose service: its Deployment or StatefulSet's desired / ready / "
-            "available / updated; for the selected service its pods (status as kubectl shows "
+            "Live, per Compose service: its workload's (the one Mapping matched: Deployment, "
+            "StatefulSet, DaemonSet, Job, CronJob or Pod) desired / ready / available / "
+            "updated; for the selected service its pods (status as kubectl shows "
             "it, ready x/y, restarts, age, node) and the Warning events of the selected pod."
         ),
         why=(
@@ -232,7 +236,7 @@ CHECKLIST: tuple[Step, ...] = (
             "after it, so what writes a volume is stopped before its final copy."
         ),
         how_to_fix=(
-            "↑/↓ pick a volume; c copies it, a copies every volume not verified yet. The "
+            "↑/↓ pick a volume; c copies it, C copies every volume not verified yet. The "
             "preview lists what writes them in Compose: y stops those first (the Compose "
             "site stops taking writes), w copies while they run (copy again after stopping "
             "them). x cancels a copy under way (the next copy replaces the partial one). "
@@ -259,8 +263,9 @@ CHECKLIST: tuple[Step, ...] = (
         ),
         how_to_fix=(
             "Each blocker's fix shows beneath it: fix it in its step, then press r here. Read "
-            "each warning and press its Acknowledge button (tab reaches it). Then type the "
-            "project name and press Enter. If down stops midway (the engine lost), it says what "
+            "each warning: a moves to the next one and Enter acknowledges it. Then d (or tab) "
+            "reaches the name field: type the project name and press Enter. If down stops "
+            "midway (the Docker Engine stopped answering, say), it says what "
             "was and was not done: type the name again to resume. Afterwards the screen shows "
             "the rollback command. In read-only mode this step only shows the verdict."
         ),

@@ -107,7 +107,7 @@ def test_16_colour_terminal_gets_16_colours_and_the_whole_screen(
     screen = tmux.wait_for(*FIRST_SCREEN, "DEMO", "project email-rag")
     tmux.wait_quiet()
     first = tmux.screen_with_escapes()
-    mapping = _visit(tmux, "4", "✖ block  backend", "Verdict", "↑↓ Select", "p Problems")
+    mapping = _visit(tmux, "4", "✖ block  backend", "Verdict", "↑↓ Service", "p Problems")
     for name, escapes in (("preflight", first), ("mapping", mapping)):
         assert deep_colour_codes(escapes) == set(), f"{name}: more than 16 colours"
         assert colour_codes(escapes), f"{name}: no colour at all on a colour terminal"

@@ -23,7 +23,8 @@ from tests.support.seen import Seen
 from tests.support.workloads import create_bound_claim
 from wizard.gateways.kube.cluster import KubeCluster, connect_cluster
 from wizard.health.report import gather_health
-from wizard.health.status import PodRow, WorkloadHealth, rollup
+from wizard.health.rollup import rollup
+from wizard.health.status import PodRow, WorkloadHealth
 from wizard.health.watch import WatchState
 
 
@@ -133,6 +134,7 @@ def test_a_pod_that_cannot_mount_its_volume_says_why(
     """ContainerCreating has no reason of its own; the kubelet's FailedMount event has. The
     finding (the step's and `cutover status`'s) carries it, with a fix about the volume."""
     from wizard.compose.model import ComposeProject, ComposeService
+    from wizard.config import CutoverConfig
 
     pv = nfs_claim(admin_api, namespace)
     try:
@@ -152,7 +154,8 @@ def test_a_pod_that_cannot_mount_its_volume_says_why(
             assert time.monotonic() < deadline, "no FailedMount event within 60 s"
             time.sleep(0.2)
         project = ComposeProject(name="p", services={"media": ComposeService(name="media")})
-        [finding] = gather_health(cluster, project, {}, "app=health")
+        config = CutoverConfig((tmp_path / "compose.yaml",), tmp_path, "p", selector="app=health")
+        [finding] = gather_health(cluster, project, config)
         assert finding.blocks
         assert "ContainerCreating" in finding.message
         assert "FailedMount: MountVolume.SetUp failed" in finding.message

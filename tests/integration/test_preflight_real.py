@@ -119,7 +119,8 @@ def test_status_command_on_real_services(
 ) -> None:
     project = compose_project(SPEC)
     args = ["status", "-f", str(project.file), "-p", project.name, "-n", namespace]
-    args += ["--kubeconfig", admin_kubeconfig, "-H", docker_host]
+    # --all: the ok rows too (the default shows problems only).
+    args += ["--kubeconfig", admin_kubeconfig, "-H", docker_host, "--all"]
     result = subprocess.run(
         [sys.executable, "-m", "cutover", *args], capture_output=True, text=True, timeout=60
     )

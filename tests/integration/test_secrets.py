@@ -16,6 +16,7 @@ import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
+from screens.secrets_text import key_state, preview_lines
 from wizard.compose.loader import load_project
 from wizard.compose.model import ComposeProject
 from wizard.config import CutoverConfig
@@ -24,7 +25,7 @@ from wizard.gateways import Gateways
 from wizard.gateways.factory import build_gateways
 from wizard.gateways.kube.cluster import connect_cluster
 from wizard.gateways.vault import OsKeyring
-from wizard.secrets.apply import apply_secret, failure_finding
+from wizard.secrets.apply import apply_secret, digest, failure_finding
 from wizard.secrets.overview import SecretsOverview, gather
 from wizard.secrets.spec import MANAGED_BY, keyring_service
 from wizard.state.audit import AuditLog
@@ -108,6 +109,42 @@ def admin_setup(
 
 def _open(config: CutoverConfig, gateways: Gateways) -> SecretsOverview:
     return gather(config, gateways, loader=_builtin)
+
+
+def test_the_preview_from_the_keyrings_digests_is_what_apply_writes(
+    admin_setup: tuple[CutoverConfig, Gateways], real_keyring: Any, admin_api: Any, namespace: str
+) -> None:
+    """Issue 15, item 3: after F5 the screen's preview counts the keyring's values (as digests,
+    read from the real keyring) and says exactly what apply then writes to the real Secret."""
+    config, gateways = admin_setup
+    cluster = gateways.cluster()
+    real_keyring.services.append(keyring_service(cluster.identity.context, namespace, SECRET))
+    audit = AuditLog(config.project_dir / ".cutover")
+    view = _open(config, gateways)
+    assert view.store is not None
+    view.store.keep("openai-api-key", API_KEY)
+    view.store.keep("db-password", DB_PW)
+    saved = view.store.save_digests(view.spec.keys)
+    assert saved == {"openai-api-key": digest(API_KEY), "db-password": digest(DB_PW)}
+    apply_secret(cluster, view.spec, {"db-password": DB_PW}, audit)  # the Secret has one key
+
+    again = _open(config, gateways)  # as after F5 and a reload: nothing typed, all in the keyring
+    assert again.store is not None and again.store.pending() == []
+    assert again.keyring_digests == saved
+    assert API_KEY not in repr(again.keyring_digests) and DB_PW not in repr(again)
+    assert [key_state(again, k) for k in again.spec.keys] == ["in keyring", "in keyring"]
+    previewed = preview_lines(again)
+    assert previewed == [
+        f"patch Secret {SECRET}",
+        "  add: openai-api-key",
+        "  unchanged: db-password",
+    ]
+    applied = apply_secret(cluster, again.spec, again.store.values(again.spec.keys), audit)
+    assert applied.diff.lines() == previewed
+    assert _decoded(_secret(admin_api, namespace)) == {
+        "openai-api-key": API_KEY,
+        "db-password": DB_PW,
+    }
 
 
 def test_enter_keyring_create_reopen_patch_then_no_write(

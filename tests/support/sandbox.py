@@ -47,6 +47,7 @@ from typing import Any
 import yaml
 
 from tests.support import testenv
+from tests.support.dns import DnsServer, stop_pid
 from tests.support.sample_k8s import (
     KEDA_CRD,
     PLURALS,
@@ -60,6 +61,8 @@ from tests.support.sample_k8s import (
     wait_for_default_token,
 )
 from wizard.config import demo_dir
+from wizard.demo.objects import INGRESS_ADDRESS
+from wizard.demo.resolver import SITE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = demo_dir()
@@ -139,6 +142,9 @@ class Sandbox:
     compose_bin: str = ""
     persistent_volumes: list[str] = field(default_factory=list)
     made_keda_crd: bool = False
+    # The site's DNS (tests/support/dns.py): dnsmasq on loopback, detached, stopped by pid.
+    dns_server: str = ""
+    dns_pid: int = 0
 
     # -- what to run against it ----------------------------------------------------------------
 
@@ -183,6 +189,8 @@ class Sandbox:
         PVs made for it deleted with their folders; waits until they are gone. Goes as far as it
         can when a service is unreachable, then raises SandboxError saying what is left."""
         problems: list[str] = []
+        if self.dns_pid:
+            stop_pid(self.dns_pid)
         try:
             self._delete_from_cluster()
         except Exception as exc:  # unreachable API server and such: still take Compose down
@@ -256,7 +264,9 @@ def _kube(kubeconfig: str) -> Iterator[Any]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _write_project(workdir: Path, namespace: str, project: str) -> tuple[Path, Path]:
+def _write_project(
+    workdir: Path, namespace: str, project: str, dns_server: str = ""
+) -> tuple[Path, Path]:
     """The Compose file, its nginx config, a .env and a cutover.yaml for this sandbox: in the
     workdir, so cutover's state (.cutover/) and the .env never land in the repository."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -271,6 +281,11 @@ def _write_project(workdir: Path, namespace: str, project: str) -> tuple[Path, P
     settings.update(project=project, env_file=".env", namespace=namespace, manifests="k8s")
     # No registry here: the Data step's helper pods run the environment's own busybox.
     settings["helper_image"] = testenv.load().image
+    # The Traffic step: the site's name is asked of the sandbox's own DNS server, and Compose's
+    # published ports answer on the engine's address.
+    settings["compose_addresses"] = [testenv.load().docker_address]
+    if dns_server:
+        settings["dns"] = [dns_server]
     (workdir / "cutover.yaml").write_text(
         "# The sample's cutover.yaml, for this sandbox (its namespace, project and .env).\n"
         + yaml.safe_dump(settings, sort_keys=False)
@@ -413,6 +428,27 @@ def apply_object(api: Any, obj: dict[str, Any], namespace: str) -> bool:
     if not 200 <= status < 300:
         raise SandboxError(f"{obj['kind']} {obj['metadata']['name']}: {status} {answer}")
     return True
+
+
+def _serve_the_site(api: Any, namespace: str) -> None:
+    """What an ingress controller and cert-manager would do here (neither runs): the sample's
+    Ingresses get an address in their status, and the TLS Secrets they name are made."""
+    from kubernetes import client
+
+    net, core = client.NetworkingV1Api(api), client.CoreV1Api(api)
+    status = {"status": {"loadBalancer": {"ingress": [{"ip": INGRESS_ADDRESS}]}}}
+    for ingress in net.list_namespaced_ingress(namespace).items:
+        net.patch_namespaced_ingress_status(ingress.metadata.name, namespace, status)
+        for tls in ingress.spec.tls or ():
+            if tls.secret_name:
+                body = {
+                    "metadata": {"name": tls.secret_name},
+                    "type": "kubernetes.io/tls",
+                    # Stand-ins: the API server checks the keys are there, not the PEM.
+                    "stringData": {"tls.crt": "sandbox certificate", "tls.key": "sandbox key"},
+                }
+                with contextlib.suppress(client.exceptions.ApiException):  # already made
+                    core.create_namespaced_secret(namespace, body)
 
 
 def _create_namespace(api: Any, namespace: str) -> None:
@@ -563,7 +599,10 @@ def start_sandbox(
     On any failure, what was made so far is taken down again before the error is raised."""
     env = testenv.load()
     workdir = workdir.resolve()
-    compose_file, env_file = _write_project(workdir, namespace, project)
+    # The site's name as the operator's DNS has it once the names moved (the sandbox rehearses
+    # the steps; the DNS change is the operator's, made before).
+    dns = DnsServer({SITE: (INGRESS_ADDRESS, 300)}, detached=True)
+    compose_file, env_file = _write_project(workdir, namespace, project, dns.address)
     sandbox = Sandbox(
         namespace=namespace,
         project=project,
@@ -574,6 +613,8 @@ def start_sandbox(
         docker_host=env.docker_host,
         fixed=fixed,
         compose_bin=env.compose_bin,
+        dns_server=dns.address,
+        dns_pid=dns.pid,
     )
     try:
         # Compose comes up (healthchecks and all) while the cluster side is made.
@@ -616,6 +657,7 @@ def start_sandbox(
                 sandbox.persistent_volumes.append(volume["metadata"]["name"])
             sandbox.save()
             _apply_claims_first(api, folder, namespace)
+            _serve_the_site(api, namespace)
         output, _ = compose_up.communicate(timeout=120)
         if compose_up.returncode != 0:
             raise SandboxError(f"docker-compose up failed ({compose_up.returncode}):\n{output}")

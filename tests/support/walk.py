@@ -28,6 +28,7 @@ from screens.app import CutoverApp
 from screens.checklist_screen import ChecklistScreen
 from screens.confirm import ChoiceScreen, ConfirmScreen
 from screens.gate import GateBody, WarningRow
+from screens.note_line import NoteLine
 from screens.secrets import KeyEntry, SecretInput
 from screens.sidebar import ChecklistSidebar
 from screens.step_state import StepState
@@ -87,8 +88,10 @@ def text_of(app: CutoverApp, selector: str) -> str:
 
 
 def notes(app: CutoverApp) -> list[str]:
-    """The toasts on screen now (what the operator reads after F5 and F6)."""
-    return [n.message for n in app._notifications]
+    """What the steps say now (what the operator reads after F5 and F6): their note lines
+    (screens.note_line), and any toast."""
+    lines = [line.note[0] for line in app.screen.query(NoteLine) if line.note is not None]
+    return [*lines, *(n.message for n in app._notifications)]
 
 
 def table_rows(app: CutoverApp, selector: str) -> list[list[str]]:
@@ -329,13 +332,13 @@ async def health(
 
 
 async def data(pilot: Pilot[None], app: CutoverApp, walk: Walk) -> None:
-    """Step 6: a copies every volume not verified yet; the preview names the Compose containers
+    """Step 6: C copies every volume not verified yet; the preview names the Compose containers
     that write them, y stops those and copies; every volume ends verified or skipped (a skipped
     one is a warning for the gate)."""
     await next_step(pilot, app, "data", walk)
     summary = await _settled_summary(pilot, app, "#data-summary", "Data")
     assert "still to copy" in summary, summary
-    await pilot.press("a")
+    await pilot.press("C")
     await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the copy's preview")
     preview = text_of(app, "#confirm-preview")
     assert "Copy into namespace" in preview, preview

@@ -59,7 +59,7 @@ async def test_copy_all_stops_the_writers_then_everything_verifies_and_s_makes_i
     app = fixed_app()
     async with app.run_test(size=WIDE) as pilot:
         await open_data(pilot, app)
-        await pilot.press("a")
+        await pilot.press("C")  # copy all (a is the gate's next warning: one meaning per key)
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the preview")
         preview = text_of(app, "#confirm-preview")
         for name in ("email-rag-backend-1", "email-rag-celery-1", "email-rag-redis-1"):
@@ -121,7 +121,7 @@ async def test_read_only_shows_the_plan_and_offers_no_copy() -> None:
         assert "Read-only" in text_of(app, "#data-keys")
         for action in ("copy_selected", "copy_all", "start_writers"):
             assert not body.check_action(action, ())
-        await pilot.press("a", "c", "u")
+        await pilot.press("C", "c", "u")
         await settle(pilot)
         assert isinstance(app.screen, ChecklistScreen) and not body.copying
         assert states(app)["upload_data"] == "✖ not copied yet"
@@ -133,7 +133,7 @@ async def test_the_steps_keys_work_from_the_checklist_on_the_left_too() -> None:
         await open_data(pilot, app)
         app.screen.query_one("#checklist").focus()  # where tab from the body lands
         await settle(pilot)
-        await pilot.press("a")
+        await pilot.press("C")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the preview")
         await pilot.press("escape")
         await settle(pilot)

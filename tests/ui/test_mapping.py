@@ -121,7 +121,7 @@ async def test_selecting_a_service_shows_its_field_diff_and_the_fix(
 async def test_other_findings_have_a_section_of_their_own(sample_app: CutoverApp) -> None:
     async with sample_app.run_test(size=SMALL) as pilot:
         await _open(pilot)
-        await pilot.press("end")
+        await pilot.press("end")  # from the services list: its last row, then its findings
         await settle(pilot)
         assert _services(sample_app).cursor_row == len(SAMPLE_PLAN.services)
         assert _text(sample_app, "mapping-diff-title").startswith("Findings about no one service")
@@ -131,7 +131,9 @@ async def test_other_findings_have_a_section_of_their_own(sample_app: CutoverApp
             "match:Deployment/flower",
             "Deployment flower matches no Compose service.",
         ]
-        assert "Fix: Map it in cutover.yaml" in _text(sample_app, "mapping-detail-text")
+        # End went on to the last of those findings: its detail shows.
+        *_, (_, _, last) = rows.values()
+        assert last in _text(sample_app, "mapping-detail-text")
 
 
 async def test_problems_only_filters_services_and_rows(sample_app: CutoverApp) -> None:
@@ -253,7 +255,7 @@ async def test_selection_and_scroll_survive_a_rerun(sample_app: CutoverApp) -> N
         await settle(pilot)
         diff = _diff(sample_app)
         assert diff.fixed_columns == 2  # verdict and field stay put while the values scroll
-        await pilot.press("right")  # the values scroll sideways; the step stays
+        await pilot.press("shift+right")  # the values page sideways; the step stays
         await settle(pilot)
         scrolled = diff.scroll_x
         assert scrolled > 0
@@ -265,9 +267,11 @@ async def test_selection_and_scroll_survive_a_rerun(sample_app: CutoverApp) -> N
         assert diff.cursor_row == 3
         assert diff.scroll_x == scrolled
         assert "env:POSTGRES_PASSWORD" in _text(sample_app, "mapping-detail-text")
-        await pilot.press("left")
+        await pilot.press("shift+left")
         await settle(pilot)
-        assert diff.scroll_x == 0
+        assert diff.scroll_x < scrolled
+        await pilot.press("right")  # → is the next step, on the diff as everywhere
+        assert sample_app.screen.query_one("#bodies", ContentSwitcher).current == "health"
 
 
 async def test_left_and_right_change_the_step_when_nothing_scrolls_sideways(
@@ -288,7 +292,7 @@ async def test_footer_names_the_keys_that_matter(sample_app: CutoverApp) -> None
             for key, active in sample_app.screen.active_bindings.items()
             if active.binding.show
         }
-        assert shown_keys["up"] == "Select"
+        assert shown_keys["up"] == "Service"
         assert shown_keys["enter"] == "Diff"
         assert shown_keys["p"] == "Problems"
         assert shown_keys["r"] == "Re-run"
@@ -299,7 +303,8 @@ async def test_footer_names_the_keys_that_matter(sample_app: CutoverApp) -> None
             for key, active in sample_app.screen.active_bindings.items()
             if active.binding.show
         }
-        assert shown_keys["right"] == "Columns"
+        assert shown_keys["shift+right"] == "Columns"  # ⇧→: → stays "next step"
+        assert "right" not in shown_keys or shown_keys["right"] == "Next"
         assert shown_keys["escape"] == "Services"
 
 

@@ -18,6 +18,7 @@ from cutover.cli import main
 from screens.app import CutoverApp
 from screens.checklist_screen import ChecklistScreen
 from screens.confirm import ConfirmScreen
+from screens.note_line import NoteLine
 from screens.sidebar import ChecklistSidebar
 from tests.ui.conftest import SMALL, settle, view_only_gateways, workers_done
 from tests.ui.gate_support import GATE_KEY, gate_bodies
@@ -40,6 +41,11 @@ def _saved(demo_state_dir: Path) -> dict[str, object]:
     return data
 
 
+def _said(app: CutoverApp) -> list[str]:
+    lines = [line.note[0] for line in app.screen.query(NoteLine) if line.note is not None]
+    return [*lines, *(n.message for n in app._notifications)]
+
+
 async def test_quit_and_start_again_opens_the_same_step(
     demo_config: CutoverConfig, demo_state_dir: Path
 ) -> None:
@@ -56,7 +62,7 @@ async def test_quit_and_start_again_opens_the_same_step(
         await settle(pilot)
         assert _open_step(again) == "mapping"
         assert again.screen.query_one(ChecklistSidebar).item("mapping").has_class("-current")
-        toasts = [n.message for n in again._notifications]
+        toasts = _said(again)  # the open step's note line (screens.note_line), or a toast
         assert any("Resumed at step 4, Mapping diff" in text for text in toasts), toasts
 
 
@@ -106,7 +112,7 @@ async def test_unreadable_state_warns_and_starts_at_the_first_step(
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         assert _open_step(app) == "preflight"
-        toasts = [n.message for n in app._notifications]
+        toasts = _said(app)  # the open step's note line (screens.note_line), or a toast
         assert any("Move" in text and "state.json" in text for text in toasts), toasts
         await pilot.press("3")
         await settle(pilot)

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from screens.app import CutoverApp
+from screens.checklist_screen import ChecklistScreen
 from screens.confirm import ConfirmScreen
+from screens.note_line import NoteLine
 from screens.secrets import SecretInput, SecretsBody, SecretsView
+from screens.secrets_text import preview_lines
+from screens.unsaved import TypedValuesScreen
 from tests.ui.conftest import SMALL, screen_text, settle
 from wizard.config import CutoverConfig, Flags, resolve_config
+from wizard.demo import DemoVault
 from wizard.gateways import Gateways
 from wizard.gateways.factory import build_gateways
+from wizard.model import VaultStatus
 from wizard.state.audit import MemoryAuditLog
 
 TYPED = "typed-Zq7-" + "x" * 6
@@ -32,7 +38,9 @@ def _field(app: CutoverApp, key: str) -> SecretInput:
 
 
 def _notes(app: CutoverApp) -> str:
-    return "\n".join(n.message for n in app._notifications)
+    """What the step said: its note line (screens.note_line), and any toast."""
+    lines = [line.note[0] for line in app.screen.query(NoteLine) if line.note is not None]
+    return "\n".join([*lines, *(n.message for n in app._notifications)])
 
 
 async def test_enter_generate_env_save_apply(
@@ -57,12 +65,12 @@ async def test_enter_generate_env_save_apply(
         await pilot.press("f3")
         await settle(pilot)
         assert _field(demo_app, "postgres-password").value == ""
-        assert "only takes effect when the database first initialises" in _notes(demo_app)
+        assert "only takes effect when PostgreSQL first initialises" in _notes(demo_app)
         # ... so it comes from .env, with the plaintext reminder.
         await pilot.press("f4")
         await settle(pilot)
         assert _field(demo_app, "postgres-password").value == "change-me-postgres-password"
-        assert "stays on disk in plaintext" in _notes(demo_app)
+        assert ".env.example keeps it in plaintext" in _notes(demo_app)
         for key in ("rabbitmq-password", "celery-broker-url"):
             _field(demo_app, key).focus()
             await pilot.press("f4")
@@ -163,3 +171,267 @@ async def test_coming_back_to_a_field_adds_to_it_rather_than_replacing_it(
         first.focus()
         await pilot.press("2")
         assert first.value == "hunter2"  # a masked value is never selected, so never replaced
+
+
+# --- issue 15: the preview, notes in the step, placeholders, reveal, typed values kept -----------
+
+
+def _preview(app: CutoverApp) -> str:
+    return str(app.screen.query_one("#secrets-preview", Static).visual)
+
+
+def _state(app: CutoverApp, key: str) -> str:
+    return str(app.screen.query_one(f"#entry-{key} .key-state", Static).visual)
+
+
+def _agrees(app: CutoverApp, body: SecretsBody) -> None:
+    """The preview on screen is the one derived from the rows' source, and says "no value yet"
+    for exactly the keys whose row says "no value"."""
+    assert body.view is not None
+    shown = _preview(app)
+    assert shown == "\n".join(preview_lines(body.view))
+    missing = next((ln for ln in shown.splitlines() if "no value yet:" in ln), "")
+    for key in body.view.spec.keys:
+        assert (key in missing) == (_state(app, key) == "no value"), (key, shown)
+
+
+async def test_every_action_that_changes_a_value_refreshes_the_preview(
+    demo_app: CutoverApp,
+) -> None:
+    async with demo_app.run_test(size=SMALL) as pilot:
+        body = await _open(pilot)
+        assert isinstance(body, SecretsBody)
+        _agrees(demo_app, body)
+        _field(demo_app, "secret-key").focus()
+        await pilot.press("f3")  # generate
+        await settle(pilot)
+        assert "add: secret-key" in _preview(demo_app)
+        _agrees(demo_app, body)
+        _field(demo_app, "postgres-password").focus()
+        await pilot.press("f4")  # from .env
+        await settle(pilot)
+        assert "add: postgres-password, secret-key" in _preview(demo_app)
+        _agrees(demo_app, body)
+        _field(demo_app, "openai-api-key").focus()
+        await pilot.press(*OPENAI)  # typed
+        await settle(pilot)
+        _agrees(demo_app, body)
+        await pilot.press("f5")  # saved: the rows say "in keyring" and the preview still adds them
+        await settle(pilot)
+        saved = ("postgres-password", "openai-api-key", "secret-key")
+        assert [_state(demo_app, k) for k in saved] == ["in keyring"] * 3
+        assert "add: postgres-password, openai-api-key, secret-key" in _preview(demo_app)
+        assert "no value yet: rabbitmq-password, celery-broker-url" in _preview(demo_app)
+        _agrees(demo_app, body)
+        _field(demo_app, "celery-broker-url").focus()
+        await pilot.press(*"amqp://u:p4ss-Q@mq//")
+        await settle(pilot)
+        assert "celery-broker-url" in _preview(demo_app).splitlines()[1]
+        _field(demo_app, "celery-broker-url").value = ""  # deleted again
+        await settle(pilot)
+        assert _state(demo_app, "celery-broker-url") == "no value"
+        _agrees(demo_app, body)
+        _field(demo_app, "openai-api-key").value = ""  # a saved one emptied: the keyring keeps it
+        await settle(pilot)
+        assert _state(demo_app, "openai-api-key") == "in keyring"
+        _agrees(demo_app, body)
+        assert OPENAI not in _preview(demo_app) + _notes(demo_app)
+
+
+async def test_results_and_refusals_are_said_in_the_step_not_over_it(
+    demo_app: CutoverApp,
+) -> None:
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await _open(pilot)
+        line = demo_app.screen.query_one("#secrets NoteLine", NoteLine)
+        _field(demo_app, "postgres-password").focus()
+        for key, expected in (
+            ("f3", "Not generating postgres-password"),
+            ("f4", "Took postgres-password from .env.example, though it says change-me"),
+        ):
+            await pilot.press(key)
+            await settle(pilot)
+            assert line.note is not None and line.note[0].startswith(expected), line.note
+            assert line.note[1] == "warning"
+        _field(demo_app, "secret-key").focus()
+        await pilot.press("f3", "f5")
+        await settle(pilot)
+        assert line.note is not None and line.note[0].startswith("Saved 2 key(s)")
+        assert not demo_app._notifications  # no toast over the fields or the preview
+        # Under the summary, above the fields: it covers nothing.
+        summary = demo_app.screen.query_one("#secrets-summary")
+        scroll = demo_app.screen.query_one("#secrets-scroll")
+        assert summary.region.bottom <= line.region.y < scroll.region.y
+
+
+async def test_f4_refuses_a_placeholder_with_the_reason(demo_app: CutoverApp) -> None:
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await _open(pilot)
+        _field(demo_app, "openai-api-key").focus()
+        await pilot.press("f4")
+        await settle(pilot)
+        assert _field(demo_app, "openai-api-key").value == ""
+        assert _state(demo_app, "openai-api-key") == "no value"
+        note = _notes(demo_app)
+        assert "Not taken: OPENAI_API_KEY in .env.example says change-me" in note
+        assert "F3 generates one" in note
+        assert "change-me-openai-api-key" not in note
+
+
+async def test_a_revealed_value_is_hidden_again_on_leaving_and_on_saving(
+    demo_app: CutoverApp,
+) -> None:
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await _open(pilot)
+        field = _field(demo_app, "openai-api-key")
+        field.focus()
+        await pilot.press(*OPENAI, "f2")
+        assert not field.password
+        # The focused field takes a row of its own at 80 columns: the value reads whole.
+        await pilot.pause()
+        assert field.size.width >= len(OPENAI) + 2
+        await pilot.press("escape")  # left
+        await pilot.pause()
+        assert field.password
+        field.focus()
+        await pilot.press("f2")
+        assert not field.password
+        await pilot.press("f5")
+        await settle(pilot)
+        assert field.password
+        assert _state(demo_app, "openai-api-key") == "in keyring"
+
+
+async def test_quitting_with_typed_values_asks_and_stay_keeps_them(demo_app: CutoverApp) -> None:
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await _open(pilot)
+        _field(demo_app, "openai-api-key").focus()
+        await pilot.press(*TYPED, "escape", "q")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, TypedValuesScreen)
+        text = screen_text(demo_app)
+        assert "1 value typed and neither saved to the keyring nor applied: openai-api-key" in text
+        assert "s: save them to the keyring, then quit" in text
+        assert TYPED not in text
+        await pilot.press("q")  # not an answer
+        assert isinstance(demo_app.screen, TypedValuesScreen)
+        await pilot.press("escape")  # stay
+        await settle(pilot)
+        assert demo_app.is_running and not isinstance(demo_app.screen, TypedValuesScreen)
+        assert _field(demo_app, "openai-api-key").value == TYPED
+
+
+async def test_quitting_with_typed_values_can_save_them_first(
+    demo_app: CutoverApp, demo_gateways: Gateways
+) -> None:
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await _open(pilot)
+        _field(demo_app, "openai-api-key").focus()
+        await pilot.press(*TYPED, "ctrl+q")  # from inside the field
+        await settle(pilot)
+        assert isinstance(demo_app.screen, TypedValuesScreen)
+        await pilot.press("s")
+        await settle(pilot)
+    service = "compose-cutover/demo/email-rag/email-rag-secrets"
+    assert demo_gateways.vault().get(service, "openai-api-key") == TYPED
+    assert demo_app.return_code == 0
+
+
+async def test_quitting_with_typed_values_can_discard_them(
+    demo_app: CutoverApp, demo_gateways: Gateways
+) -> None:
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await _open(pilot)
+        _field(demo_app, "openai-api-key").focus()
+        await pilot.press(*TYPED, "escape", "q", "d")
+        await settle(pilot)
+    service = "compose-cutover/demo/email-rag/email-rag-secrets"
+    assert demo_gateways.vault().get(service, "openai-api-key") is None
+    assert demo_app.return_code == 0
+
+
+async def test_leaving_the_step_with_typed_values_asks(demo_app: CutoverApp) -> None:
+    async with demo_app.run_test(size=SMALL) as pilot:
+        body = await _open(pilot)
+        assert isinstance(body, SecretsBody) and body.view is not None
+        _field(demo_app, "openai-api-key").focus()
+        await pilot.press(*TYPED, "escape", "n")
+        await settle(pilot)
+        screen = demo_app.screen
+        assert isinstance(screen, TypedValuesScreen)
+        assert "leave the step" in screen_text(demo_app)
+        await pilot.press("d")
+        await settle(pilot)
+        checklist = demo_app.screen
+        assert isinstance(checklist, ChecklistScreen) and checklist.step.id == "volumes"
+        assert _field(demo_app, "openai-api-key").value == ""
+        assert body.view.store is not None and body.view.store.pending() == []
+        # Nothing typed any more: back and forth without a question.
+        await pilot.press("b", "n")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, ChecklistScreen)
+        assert demo_app.screen.step.id == "volumes"
+
+
+async def test_a_keyring_value_shown_again_is_nothing_to_ask_about(demo_app: CutoverApp) -> None:
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await _open(pilot)
+        field = _field(demo_app, "openai-api-key")
+        field.focus()
+        await pilot.press(*TYPED, "f5")
+        await settle(pilot)
+        field.value = ""
+        await pilot.press("f2")  # fetches the keyring's value into the field
+        await settle(pilot)
+        assert field.value == TYPED and _state(demo_app, "openai-api-key") == "in keyring"
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+    assert demo_app.return_code == 0
+
+
+async def test_inside_a_field_the_footer_shows_how_to_leave_and_quit(
+    demo_app: CutoverApp,
+) -> None:
+    async with demo_app.run_test(size=SMALL) as pilot:
+        await _open(pilot)
+        _field(demo_app, "openai-api-key").focus()
+        await pilot.pause()
+        shown = {
+            key: active.binding.action
+            for key, active in demo_app.screen.active_bindings.items()
+            if active.binding.show
+        }
+        assert shown.get("escape") == "leave"
+        assert shown.get("ctrl+q") in ("quit", "app.quit")
+
+
+class _NoKeyring(DemoVault):
+    """A keyring that says it cannot be used (a plain SSH session): values are session-only."""
+
+    def status(self) -> VaultStatus:
+        return VaultStatus(usable=False, backend="none", reason="no Secret Service on this bus")
+
+
+async def test_session_only_values_ask_before_quitting_without_a_save(
+    demo_config: CutoverConfig,
+) -> None:
+    plain = build_gateways(demo_config)
+    gateways = Gateways(plain.cluster, plain.compose_host, _NoKeyring)
+    app = CutoverApp(demo_config, gateways)
+    async with app.run_test(size=SMALL) as pilot:
+        await _open(pilot)
+        _field(app, "openai-api-key").focus()
+        await pilot.press(*TYPED)
+        await settle(pilot)
+        assert _state(app, "openai-api-key") == "entered (session)"
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert isinstance(app.screen, TypedValuesScreen)
+        text = screen_text(app)
+        assert "1 value typed and not in the Secret yet: openai-api-key" in text
+        assert "save" not in text.split("\n\n")[-1] and TYPED not in text
+        await pilot.press("s")  # not offered: nothing happens
+        assert isinstance(app.screen, TypedValuesScreen)
+        await pilot.press("d")
+        await settle(pilot)
+    assert app.return_code == 0

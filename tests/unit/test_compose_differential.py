@@ -212,6 +212,18 @@ FEATURES = {
     "stop_grace_period": r"stop_grace_period: ",
     "environment list": r"- [A-Z_]+=",
     "environment map": r"^\s+[A-Z_]+: ",
+    "service secrets, short": r"^\s+secrets:\n\s+- [a-z-]+$",
+    "service secrets, long": r"^\s+secrets:\n\s+- source: ",
+    "service configs, short": r"^\s+- motd$",
+    "service configs, long": r"^\s+configs:\n\s+- source: ",
+    "secret/config uid, gid, mode": r"uid: \"\d+\"\n\s+gid: \"\d+\"\n\s+mode: 0\d+",
+    "relative secret target": r"target: [a-z][\w.]*$",
+    "secret from a file": r"^\s+file: \./secrets/",
+    "secret from the environment": r"^\s+environment: [A-Z_]+$",
+    "external secret": r"^\s+external: true",
+    "config content": r"^\s+content: \|",
+    "!reset on one key": r"^\s+[A-Z_]+: !reset",
+    "!override on a whole service": r"^  [a-z]+: !override$",
 }
 
 
@@ -259,3 +271,142 @@ def test_the_older_resource_keys_are_caps_too(compose_bin: str, tmp_path: Path) 
     assert resources.memory_limit_bytes == 10000 << 20
     assert resources.memory_reservation_bytes == 1 << 30
     assert resources.cpu_limit == "0.5"
+
+
+# --- secrets and configs ------------------------------------------------------------------------
+
+
+def test_secrets_and_configs_are_in_the_model_and_their_content_is_not(
+    compose_bin: str, tmp_path: Path
+) -> None:
+    config, environ, profiles = case_config(CORPUS / "18_secrets_configs", tmp_path)
+    cli, builtin = both(config, environ, profiles, compose_bin)
+    assert_same(cli, builtin)
+    db, web = cli.services["db"], cli.services["web"]
+    assert [(g.source, g.target, g.uid, g.mode) for g in db.secrets] == [
+        ("db-password", "/run/secrets/db-password", "", None),
+        ("tls-key", "/run/secrets/server.key", "999", 0o400),
+    ]
+    # Merged by target: the override's grant at /etc/ssl/old.pem replaced old-cert's.
+    assert [(g.source, g.target, g.uid, g.mode) for g in web.secrets] == [
+        ("db-password", "/etc/ssl/old.pem", "", None),
+        ("api-token", "/run/secrets/api-token", "101", None),
+    ]
+    assert [(g.source, g.target) for g in web.configs] == [
+        ("banner", "/etc/banner.txt"),
+        ("nginx-conf", "/etc/nginx/conf.d/default.conf"),
+        ("nginx-conf", "/etc/nginx/nginx.conf"),
+        ("motd", "/motd"),
+    ]
+    assert set(cli.secrets) == {"db-password", "tls-key", "api-token"}  # only those used
+    assert cli.secrets["db-password"].name == "renamed-db-password"
+    assert cli.secrets["tls-key"].name == "prod-tls-key"
+    assert cli.secrets["api-token"].environment == "API_TOKEN"
+    assert cli.configs["motd"].origin == "content" and cli.configs["motd"].name == "motd-v1"
+    assert cli.configs["banner"].external and cli.configs["banner"].name == "banner"
+    for model in (cli, builtin):
+        assert "token-from-the-environment" not in repr(model)
+        assert "not-a-real-password" not in repr(model)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("services:\n  a:\n    image: x\n    secrets: [nope]\n", "undefined secret 'nope'"),
+        ("services:\n  a:\n    image: x\n    configs: [nope]\n", "undefined config 'nope'"),
+        (
+            "services:\n  a:\n    image: x\n    secrets: [s]\n"
+            "secrets:\n  s: {file: ./x, environment: X}\n",
+            "mutually exclusive",
+        ),
+        (
+            "services:\n  a:\n    image: x\n    secrets: [{source: s, mode: 0400, owner: me}]\n"
+            "secrets:\n  s: {file: ./x}\n",
+            "'owner' is not allowed",
+        ),
+    ],
+)
+def test_what_compose_refuses_in_secrets_the_built_in_loader_refuses(
+    compose_bin: str, tmp_path: Path, text: str, said: str
+) -> None:
+    (tmp_path / "compose.yaml").write_text(text)
+    config = CutoverConfig(
+        compose_files=(tmp_path / "compose.yaml",), project_dir=tmp_path, project_name="p"
+    )
+    with pytest.raises(ComposeFileError):
+        load_project(config, compose_bin, environ={"PATH": "/usr/bin:/bin", "HOME": HOME})
+    with pytest.raises(ComposeFileError, match=said):
+        load_project(config, environ={"PATH": "/nonexistent", "HOME": HOME})
+
+
+# --- merge tags -----------------------------------------------------------------------------------
+
+MERGE_BASE = """\
+services:
+  app:
+    image: example/app:1.0
+    environment: {A: "1", B: "2"}
+    labels: [x=1, y=2]
+    ports: ["80:80"]
+    secrets: [s]
+    volumes: [data:/data]
+    deploy: {resources: {limits: {memory: 1g, cpus: "1"}}}
+  side:
+    image: example/side:1.0
+volumes:
+  data:
+secrets:
+  s: {file: ./s.txt}
+"""
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        "services:\n  app:\n    environment: {A: !reset null}\n",
+        "services:\n  app:\n    environment: !override {C: '3'}\n",
+        "services:\n  app:\n    labels: !reset {}\n",
+        "services:\n  app:\n    ports: !override ['8080:80']\n",
+        "services:\n  app:\n    secrets: !reset []\n",
+        "services:\n  app:\n    volumes: !override [other:/data]\nvolumes:\n  other:\n",
+        "services:\n  app:\n    deploy: {resources: {limits: !override {memory: 2g}}}\n",
+        "services:\n  side: !reset\n",
+        "services:\n  side: !override\n    image: example/other:2.0\n",
+        "services:\n  app:\n    image: !override example/app:2.0\n",
+    ],
+)
+def test_merge_tags_as_compose_v2_merges_them(
+    compose_bin: str, tmp_path: Path, override: str
+) -> None:
+    (tmp_path / "compose.yaml").write_text(MERGE_BASE)
+    (tmp_path / "override.yaml").write_text(override)
+    (tmp_path / "s.txt").write_text("x")
+    config = CutoverConfig(
+        compose_files=(tmp_path / "compose.yaml", tmp_path / "override.yaml"),
+        project_dir=tmp_path,
+        project_name="p",
+    )
+    cli, builtin = both(config, {"PATH": "/usr/bin:/bin", "HOME": HOME}, None, compose_bin)
+    assert_same(cli, builtin)
+    base = load_project(
+        dataclasses.replace(config, compose_files=config.compose_files[:1]),
+        None,
+        environ={"PATH": "/nonexistent", "HOME": HOME},
+    )
+    assert dataclasses.replace(base, source="") != dataclasses.replace(builtin, source=""), (
+        "the override changed nothing: the case proves nothing"
+    )
+
+
+def test_merge_tags_in_a_single_file_load_as_compose_loads_them(
+    compose_bin: str, tmp_path: Path
+) -> None:
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  app:\n    image: x\n    environment: {A: '1', B: !reset null}\n"
+        "    ports: !reset []\n"
+    )
+    config = CutoverConfig(
+        compose_files=(tmp_path / "compose.yaml",), project_dir=tmp_path, project_name="p"
+    )
+    cli, builtin = both(config, {"PATH": "/usr/bin:/bin", "HOME": HOME}, None, compose_bin)
+    assert_same(cli, builtin)

@@ -135,3 +135,19 @@ def test_cli_help_explains_every_option() -> None:
         "--demo",
     ):
         assert option in result.stdout
+
+
+def test_the_traffic_steps_settings_from_the_file_and_dns_from_the_flag(project: Path) -> None:
+    (project / "cutover.yaml").write_text(
+        "dns: [10.0.0.2, '127.0.0.1:5353']\ncompose_addresses: [203.0.113.5]\n"
+        "smoke: {web: /healthz}\nquiet_below: 2048\n"
+    )
+    config = resolve_config(Flags(), env={}, cwd=project)
+    assert config.dns_servers == ("10.0.0.2", "127.0.0.1:5353")
+    assert config.compose_addresses == ("203.0.113.5",)
+    assert dict(config.smoke_paths) == {"web": "/healthz"} and config.quiet_below == 2048
+    flagged = resolve_config(Flags(dns_servers=["1.1.1.1"]), env={}, cwd=project)
+    assert flagged.dns_servers == ("1.1.1.1",)  # the flag replaces the file's list
+    (project / "cutover.yaml").write_text("smoke: [not, a, map]\n")
+    with pytest.raises(ConfigError, match="smoke"):
+        resolve_config(Flags(), env={}, cwd=project)

@@ -173,3 +173,24 @@ def test_a_claim_that_is_not_bound_is_refused_a_copy_and_says_where_to_fix_it() 
     [outcome] = copy_volumes(config, gateways, ["postgres_data"], while_running=True)
     assert outcome.result == "refused" and "Volumes step" in outcome.message
     assert gather_data(config, gateways).state("postgres_data") == "not started"
+
+
+def test_a_target_of_a_kind_cutover_does_not_scale_is_refused_before_any_change() -> None:
+    """A claim a DaemonSet (or Job, CronJob, bare Pod) mounts, whose server must not run during
+    the copy: refused with how to stop it by hand; nothing is scaled (no cluster is even asked)."""
+    from types import SimpleNamespace
+
+    from wizard.data.run import _target_stopped
+    from wizard.errors import GatewayError
+    from wizard.target.model import PodVolume, TargetState, TargetWorkload
+
+    for kind in ("DaemonSet", "Job", "CronJob", "Pod", "ReplicationController"):
+        owner = TargetWorkload(
+            kind, "cache", volumes=(PodVolume("d", "persistentVolumeClaim", "c"),)
+        )
+        run = SimpleNamespace(state=TargetState("ns", (owner,)), gateways=None)
+        row = DataRow("c", "p_c", ("cache",), "/d", "c", (), FILES, "", stop_target=True)
+        stopped = _target_stopped(run, row)  # type: ignore[arg-type]
+        with pytest.raises(GatewayError, match=f"{kind} cache") as refused, stopped:
+            pytest.fail("the copy must not start")
+        assert "by hand" in refused.value.fix

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from wizard.health.report import service_findings
-from wizard.health.status import ServiceHealth, WorkloadHealth, event_row, pod_row
+from wizard.health.rollup import ServiceHealth
+from wizard.health.status import WorkloadHealth, event_row, pod_row
 
 RECORDED = Path(__file__).parent / "kubelet_v1_20"
 

@@ -9,14 +9,13 @@ from typing import Any
 
 import pytest
 
+from wizard.health.rollup import ServiceHealth, rollup
 from wizard.health.status import (
     PodRow,
-    ServiceHealth,
     event_row,
     human_duration,
     latest_events,
     pod_row,
-    rollup,
     workload_health,
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -10,15 +11,17 @@ from tests.support.mapping_builders import (
     config,
     container,
     diff,
+    kube_service,
     project,
     service,
     target,
     workload,
 )
+from tests.support.mapping_builders import rows as mapping_rows
 from wizard.checks import Severity
 from wizard.compose.model import Healthcheck, Resources
 from wizard.mapping.diff import plan
-from wizard.mapping.diff_resources import memory_bytes, millicores
+from wizard.mapping.diff_resources import memory_bytes, millicores, show_bytes, show_cpu
 from wizard.mapping.diff_runtime import parse_image
 from wizard.plan_report import plan_json
 from wizard.target.model import Autoscaler, Probe
@@ -59,10 +62,31 @@ def test_parse_image_drops_docker_hubs_implicit_parts() -> None:
         ("redis:latest", "docker.io/library/redis:latest", INFO),
         ("redis:latest", "valkey/valkey:latest", WARN),  # another image, unpinned
         ("redis:latest", "redis:7", WARN),  # a version Compose may not run: said as such
+        # Less pinned than Compose: a digest there, a movable tag here.
+        ("app@sha256:aaa", "app:2.0", WARN),
+        ("app:2.0@sha256:aaa", "app:2.0", WARN),
+        ("app@sha256:aaa", "app", WARN),
+        # As pinned, or more: fine.
+        ("app:2.0@sha256:aaa", "app@sha256:aaa", OK),
+        ("app:2.0", "app:2.0@sha256:aaa", OK),
     ],
 )
 def test_image_and_tag(compose: str, kube: str, severity: Severity) -> None:
     assert _severity(compose, kube) is severity
+
+
+def test_a_movable_tag_where_compose_pins_a_digest_says_so_once() -> None:
+    digest = "sha256:4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f"
+    for kube, moving in (("tiles:2.0", "the tag 2.0"), ("tiles", "no tag (latest)")):
+        finding = diff(
+            service("tiles", image=f"tiles@{digest}"),
+            workload("tiles", container("tiles", image=kube)),
+        )["image"].finding
+        assert f"Compose pins a digest (sha256:4f3c2b1a0e9d…); Kubernetes runs {moving}" in (
+            finding.message
+        )
+        assert "no fixed version" not in finding.message  # one sentence for one fact
+        assert finding.fix.endswith(f" to tiles@{digest}.")
 
 
 def test_latest_says_to_pin_a_tag() -> None:
@@ -173,6 +197,66 @@ def test_different_commands_warn(
     assert "args" in rows["command"].finding.fix
 
 
+def _command_against(compose: tuple[str, ...], kube: tuple[str, ...], entry: bool = False) -> Any:
+    """The worker's command row, Compose service `redis` having become Deployment
+    `tickets-redis` behind Service `tickets-redis`."""
+    proj = project(
+        service("worker", **{"entrypoint" if entry else "command": compose}),
+        service("redis"),
+    )
+    state = target(
+        workload(
+            "tickets-worker",
+            container("worker", **{"command" if entry else "args": kube}),
+            component="worker",
+        ),
+        workload("tickets-redis", container("redis"), component="redis"),
+        services=(kube_service("tickets-redis", "redis", 6379),),
+    )
+    return mapping_rows(plan(proj, state, config()), "worker")["command"].finding
+
+
+@pytest.mark.parametrize(
+    ("compose", "kube"),
+    [
+        (
+            ("rq", "worker", "--url", "redis://redis:6379/0"),
+            ("rq", "worker", "--url", "redis://tickets-redis:6379/0"),
+        ),
+        (("redis-cli", "-h", "redis", "ping"), ("redis-cli", "-h", "tickets-redis", "ping")),
+        (
+            ("celery", "--broker=redis://redis:6379"),
+            ("celery", "--broker=redis://tickets-redis.shop.svc.cluster.local:6379"),
+        ),
+        (
+            ("sh", "-c", "wait-for redis:6379 && rq worker -u redis://redis"),
+            ("sh", "-c", "wait-for tickets-redis:6379 && rq worker -u redis://tickets-redis"),
+        ),
+    ],
+)
+def test_hostnames_in_a_command_are_read_through_the_service_names(
+    compose: tuple[str, ...], kube: tuple[str, ...]
+) -> None:
+    for entry in (False, True):
+        finding = _command_against(compose, kube, entry)
+        assert finding.severity is OK, finding.message
+        assert "Kubernetes Service" in finding.message
+
+
+@pytest.mark.parametrize(
+    "kube",
+    [
+        ("rq", "worker", "--url", "redis://cache:6379/0"),  # a host that is no Service of redis
+        ("rq", "worker", "--url", "redis://tickets-redis:6380/0"),  # another port
+        ("rq", "worker", "--url", "redis://tickets-redis:6379/1"),  # another database
+        ("rq", "worker", "--url", "redis://tickets-redis.other.svc:6379/0"),  # another namespace
+    ],
+)
+def test_a_command_differing_beyond_the_service_names_still_warns(kube: tuple[str, ...]) -> None:
+    finding = _command_against(("rq", "worker", "--url", "redis://redis:6379/0"), kube)
+    assert finding.severity is WARN
+
+
 # --- healthcheck --------------------------------------------------------------------------------
 
 CHECK = Healthcheck(test=("CMD", "curl", "-f", "http://localhost/health"), interval_s=30)
@@ -215,13 +299,13 @@ def test_quantities() -> None:
     assert millicores("500m") == 500 and millicores("2") == 2000 and millicores("0.25") == 250
 
 
-def test_missing_limits_in_kubernetes_warn() -> None:
+def test_missing_limits_in_kubernetes_block_for_memory() -> None:
     rows = diff(
         service("web", resources=Resources(cpu_limit="2", memory_limit_bytes=2 * GIB)),
         workload("web", container("web", requests={"cpu": "500m"})),
     )
     row = rows["resources"]
-    assert row.finding.severity is WARN
+    assert row.finding.severity is BLOCK  # the memory cap; the CPU one alone warns
     assert "limits.memory: 2Gi" in row.finding.fix and 'limits.cpu: "2"' in row.finding.fix
 
 
@@ -234,6 +318,66 @@ def test_differing_resources_are_info_with_both_values() -> None:
     assert row.finding.severity is INFO
     assert "Compose 2 GiB, Kubernetes limit 1 GiB" in row.finding.message
     assert "OOMKilled" in row.finding.message
+
+
+@pytest.mark.parametrize(
+    ("compose", "kube", "said"),
+    [
+        (
+            Resources(memory_limit_bytes=8 * GIB),
+            {"memory": "512Mi"},
+            "memory to 0.5 GiB, far below Compose's cap of 8 GiB",
+        ),
+        (
+            Resources(cpu_limit="4"),
+            {"cpu": "500m"},
+            "cpu to 0.5 CPU, far below Compose's cap of 4 CPU",
+        ),
+        (
+            Resources(cpu_limit="1"),
+            {"cpu": "250m"},
+            "cpu to 0.25 CPU, far below Compose's cap of 1 CPU",
+        ),
+        (
+            Resources(memory_limit_bytes=GIB),
+            {"memory": "100Mi"},
+            "memory to 100 MiB, far below Compose's cap of 1024 MiB",
+        ),
+    ],
+)
+def test_a_limit_far_below_the_compose_cap_warns_in_one_notation(
+    compose: Resources, kube: dict[str, str], said: str
+) -> None:
+    row = diff(service("web", resources=compose), workload("web", container("web", limits=kube)))
+    finding = row["resources"].finding
+    assert finding.severity is WARN
+    assert said in finding.message
+    assert "limits." in finding.fix
+
+
+def test_a_limit_at_least_half_the_compose_cap_is_info() -> None:
+    row = diff(
+        service("web", resources=Resources(cpu_limit="4", memory_limit_bytes=8 * GIB)),
+        workload("web", container("web", limits={"cpu": "3", "memory": "6Gi"})),
+    )["resources"]
+    assert row.finding.severity is INFO
+    # A limit above Compose's cap is never far below it.
+    above = diff(
+        service("web", resources=Resources(memory_limit_bytes=GIB)),
+        workload("web", container("web", limits={"memory": "4Gi"})),
+    )["resources"]
+    assert above.finding.severity is INFO
+
+
+def test_memory_is_shown_readably() -> None:
+    assert show_bytes(10000 * 2**20) == "9.77 GiB"  # mem_limit: 10000Mb
+    assert show_bytes(8 * GIB) == "8 GiB" and show_bytes(512 * 2**20) == "512 MiB"
+    assert show_bytes(512 * 2**20, like=8 * GIB) == "0.5 GiB"
+    # Two values that round alike are each shown exactly enough to tell apart.
+    assert show_bytes(10000 * 2**20, like=10001 * 2**20) == "10000 MiB"
+    assert show_bytes(10001 * 2**20, like=10000 * 2**20) == "10001 MiB"
+    assert show_bytes(100 * 2**20, like=GIB) == "100 MiB"  # not 0.1 GiB: 2% off
+    assert show_cpu(250) == "250m CPU" and show_cpu(250, like=4000) == "0.25 CPU"
 
 
 def test_equal_resources_are_ok() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -18,12 +19,14 @@ from tests.support.mapping_builders import (
     target,
     workload,
 )
-from wizard.checks import Severity
+from wizard.checks import Finding, Severity
 from wizard.compose.model import Healthcheck
 from wizard.mapping.diff import plan
+from wizard.mapping.model import DiffRow
 from wizard.plan_report import plan_json
 from wizard.secrets.detect import MASK
 from wizard.target.model import EnvValue, Probe
+from wizard.target.pods import container as parse_container
 
 OK, INFO, WARN, BLOCK = Severity.OK, Severity.INFO, Severity.WARN, Severity.BLOCK
 
@@ -364,3 +367,157 @@ def test_config_map_key_ref_values_are_compared_when_known() -> None:
     assert same["env:DB_USER"].kubernetes == "from ConfigMap cfg/DB_USER"
     assert other["env:DB_USER"].finding.severity is WARN
     assert missing_key["env:DB_USER"].finding.severity is BLOCK
+
+
+# --- the namespace of in-cluster names, known or not ------------------------------------------
+
+
+def _cache_url(
+    value: str, namespace_known: bool, sources: tuple[str, ...] = ("manifests",)
+) -> Finding:
+    """The env row of REDIS_URL (Compose `redis://cache:6379/1`) against `value`."""
+    import dataclasses
+
+    compose = "redis://user@cache:6379/1" if "@" in value else "redis://cache:6379/1"
+    proj = project(service("api", environment={"REDIS_URL": compose}), service("cache"))
+    tgt = target(
+        workload("api", container("api", env={"REDIS_URL": lit(value)})),
+        workload("cache", kind="StatefulSet", component="cache"),
+        services=(kube_service("cache", "cache", 6379),),
+        sources=sources,
+    )
+    cfg = config() if namespace_known else dataclasses.replace(config(), namespace=None)
+    return rows(plan(proj, tgt, cfg), "api")["env:REDIS_URL"].finding
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "redis://cache.prod.svc.cluster.local:6379/1",
+        "redis://cache.prod.svc:6379/1",
+        "redis://cache.prod:6379/1",
+        "redis://user@cache.prod.svc:6379/1",
+    ],
+)
+def test_with_no_namespace_known_any_namespace_of_the_service_is_assumed(value: str) -> None:
+    finding = _cache_url(value, namespace_known=False)
+    assert finding.severity is OK, finding.message
+    assert "namespace prod (from cache.prod" in finding.message
+    assert "pass -n NAMESPACE" in finding.message
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["redis://cache.prod.svc.cluster.local:6379/1", "redis://cache.prod:6379/1"],
+)
+def test_with_the_namespace_known_another_namespace_is_still_a_difference(value: str) -> None:
+    finding = _cache_url(value, namespace_known=True)
+    assert finding.severity is WARN
+    assert "is in namespace prod, not shop (the target's)" in finding.message
+    # Read from the cluster, the namespace is the context's: known too.
+    live = _cache_url(value, namespace_known=False, sources=("cluster",))
+    assert live.severity is WARN
+
+
+def test_the_target_namespace_itself_is_equivalent_and_assumes_nothing() -> None:
+    finding = _cache_url("redis://cache.shop.svc.cluster.local:6379/1", namespace_known=True)
+    assert finding.severity is OK and "assumed" not in finding.message
+
+
+def test_with_no_namespace_known_a_domain_or_another_host_stays_a_difference() -> None:
+    # `cache.io` is not the cache Service in namespace `io` (the short form needs a Service of
+    # that name); another service name or port is a difference whatever the namespace.
+    assert _cache_url("redis://cache.io.example:6379/1", namespace_known=False).severity is WARN
+    assert _cache_url("redis://other.prod.svc:6379/1", namespace_known=False).severity is WARN
+    assert _cache_url("redis://cache.prod.svc:6380/1", namespace_known=False).severity is WARN
+
+
+# --- a ConfigMap or key the container needs and the target lacks --------------------------------
+
+
+def _from_missing_config_map(
+    optional: bool = False, env: dict[str, EnvValue] | None = None, **fields: Any
+) -> dict[str, DiffRow]:
+    refs = (("ConfigMap", "ads-settings"),)
+    api = container("api", env_from=refs, optional_env_from=refs if optional else (), env=env or {})
+    return diff(
+        service("api", environment={"REGION": "eu", "BID_TIMEOUT_MS": "80"}),
+        workload("api", api),
+        **fields,
+    )
+
+
+def test_an_env_from_config_map_missing_from_the_target_blocks_every_variable_it_hides() -> None:
+    found = _from_missing_config_map()
+    for name in ("REGION", "BID_TIMEOUT_MS"):
+        row = found[f"env:{name}"]
+        assert row.finding.severity is BLOCK
+        assert "ConfigMap ads-settings" in row.finding.message
+        assert "CreateContainerConfigError" in row.finding.message
+        assert "optional: true" in row.finding.fix
+    assert "envFrom:ads-settings" not in found  # named in the variables' rows already
+
+
+def test_a_missing_env_from_config_map_blocks_even_when_every_variable_is_set() -> None:
+    env = {"REGION": lit("eu"), "BID_TIMEOUT_MS": lit("80")}
+    row = _from_missing_config_map(env=env)["envFrom:ads-settings"]
+    assert row.finding.severity is BLOCK
+    assert "cannot start" in row.finding.message
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"optional": True},  # the pod starts without it
+        {"selector": "app=ads"},  # a selector chose what was read: it may exist unlabelled
+        {"unreadable": ("ConfigMap",)},  # ConfigMaps could not be listed
+    ],
+)
+def test_a_missing_config_map_only_warns_when_it_is_optional_or_may_exist_unread(
+    fields: dict[str, Any],
+) -> None:
+    found = _from_missing_config_map(**fields)
+    assert found["env:REGION"].finding.severity is WARN
+    assert "envFrom:ads-settings" not in found
+
+
+@pytest.mark.parametrize(("optional", "severity"), [(False, BLOCK), (True, WARN)])
+def test_a_config_map_key_ref_to_a_missing_config_map(optional: bool, severity: Severity) -> None:
+    ref = EnvValue(config_map=("cfg", "DB_USER"), optional=optional)
+    row = diff(
+        service("db", environment={"DB_USER": "shop"}),
+        workload("db", container("db", env={"DB_USER": ref})),
+    )["env:DB_USER"]
+    assert row.finding.severity is severity
+    assert "ConfigMap cfg is not in the target" in row.finding.message
+
+
+def test_an_optional_key_ref_to_a_missing_key_leaves_the_variable_unset() -> None:
+    ref = EnvValue(secret=("db", "password"), optional=True)
+    row = diff(
+        service("db", environment={"DB_PASSWORD_FILE": "/run/secrets/x"}),
+        workload("db", container("db", env={"DB_PASSWORD_FILE": ref})),
+        secrets={"db": ("user",)},
+    )["env:DB_PASSWORD_FILE"]
+    assert row.finding.severity is WARN and "optional" in row.finding.message
+
+
+def test_optional_env_from_and_key_refs_are_read_from_manifests() -> None:
+    spec = parse_container(
+        {
+            "name": "api",
+            "envFrom": [
+                {"configMapRef": {"name": "a", "optional": True}},
+                {"secretRef": {"name": "b"}},
+            ],
+            "env": [
+                {
+                    "name": "X",
+                    "valueFrom": {"configMapKeyRef": {"name": "c", "key": "x", "optional": True}},
+                }
+            ],
+        }
+    )
+    assert spec.env_from == (("ConfigMap", "a"), ("Secret", "b"))
+    assert spec.optional_env_from == (("ConfigMap", "a"),)
+    assert spec.env["X"] == EnvValue(config_map=("c", "x"), optional=True)

@@ -25,7 +25,7 @@ def _names(matches: dict[str, TargetWorkload | None]) -> dict[str, str | None]:
 def test_explicit_map_wins_over_the_name() -> None:
     proj = project(service("web"))
     tgt = target(workload("web"), workload("storefront"))
-    matches, findings = match_services(proj, tgt, {"web": "storefront"}, PROJECT)
+    matches, findings, _ = match_services(proj, tgt, {"web": "storefront"}, PROJECT)
     assert _names(matches) == {"web": "storefront"}
     ok = next(f for f in findings if f.check == "match:web")
     assert ok.severity is Severity.OK and "cutover.yaml" in ok.message
@@ -37,7 +37,7 @@ def test_explicit_map_wins_over_the_name() -> None:
 def test_exact_name_then_dashed_then_project_prefix() -> None:
     proj = project(service("web"), service("celery_worker"), service("api"))
     tgt = target(workload("web"), workload("celery-worker"), workload("shop-api"))
-    matches, findings = match_services(proj, tgt, {}, PROJECT)
+    matches, findings, _ = match_services(proj, tgt, {}, PROJECT)
     assert _names(matches) == {"web": "web", "celery_worker": "celery-worker", "api": "shop-api"}
     assert all(f.severity is Severity.OK for f in findings)
 
@@ -49,7 +49,7 @@ def test_labels_component_then_kubernetes_io_labels() -> None:
         workload("ui", labels={"app.kubernetes.io/component": "frontend"}),
         workload("jobs", labels={"app.kubernetes.io/name": "worker"}),
     )
-    matches, _ = match_services(proj, tgt, {}, PROJECT)
+    matches, _, _ = match_services(proj, tgt, {}, PROJECT)
     assert _names(matches) == {"backend": "api-server", "frontend": "ui", "worker": "jobs"}
 
 
@@ -57,14 +57,14 @@ def test_a_looser_rule_never_takes_a_workload_a_stricter_one_gave_away() -> None
     # `api` carries the label component=backend, but it is the `api` service's by name.
     proj = project(service("backend"), service("api"))
     tgt = target(workload("api", component="backend"), workload("shop-backend"))
-    matches, _ = match_services(proj, tgt, {}, PROJECT)
+    matches, _, _ = match_services(proj, tgt, {}, PROJECT)
     assert _names(matches) == {"backend": "shop-backend", "api": "api"}
 
 
 def test_several_workloads_with_the_label_block() -> None:
     proj = project(service("backend"))
     tgt = target(workload("a", component="backend"), workload("b", component="backend"))
-    matches, findings = match_services(proj, tgt, {}, PROJECT)
+    matches, findings, _ = match_services(proj, tgt, {}, PROJECT)
     assert matches["backend"] is None
     block = next(f for f in findings if f.check == "match:backend")
     assert block.severity is Severity.BLOCK and "Deployment a, Deployment b" in block.message
@@ -74,7 +74,7 @@ def test_several_workloads_with_the_label_block() -> None:
 def test_unmatched_service_blocks_with_the_line_that_fixes_it() -> None:
     proj = project(service("celery"))
     tgt = target(workload("shop-celery-worker", component="worker"))
-    matches, findings = match_services(proj, tgt, {}, PROJECT)
+    matches, findings, _ = match_services(proj, tgt, {}, PROJECT)
     assert matches["celery"] is None
     block = next(f for f in findings if f.check == "match:celery")
     assert block.severity is Severity.BLOCK
@@ -84,7 +84,7 @@ def test_unmatched_service_blocks_with_the_line_that_fixes_it() -> None:
 
 def test_unmatched_service_without_a_candidate() -> None:
     proj = project(service("mailer"))
-    _, findings = match_services(proj, target(workload("zzz")), {}, PROJECT)
+    _, findings, _ = match_services(proj, target(workload("zzz")), {}, PROJECT)
     block = next(f for f in findings if f.check == "match:mailer")
     assert block.severity is Severity.BLOCK
     assert "services:\n  mailer: <workload-name>" in block.fix
@@ -96,7 +96,7 @@ def test_explicit_name_that_matches_nothing_names_the_cutover_yaml_line(tmp_path
     file.write_text("project: shop\n\nservices:\n  web: shop-front\n  celery: shop-wrker\n")
     proj = project(service("web"), service("celery"))
     tgt = target(workload("shop-front"), workload("shop-worker"))
-    matches, findings = match_services(
+    matches, findings, _ = match_services(
         proj, tgt, {"web": "shop-front", "celery": "shop-wrker"}, PROJECT, file
     )
     assert matches["celery"] is None  # no fallback to heuristics when the map says otherwise

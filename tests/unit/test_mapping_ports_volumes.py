@@ -63,13 +63,29 @@ SVC = (kube_service("web", "web", 80),)
         (HTTPS, {"services": SVC, "ingresses": (ingress(service_name="other"),)}, BLOCK),
         (HTTP, {"services": (kube_service("web", "web", 80, type="LoadBalancer"),)}, OK),
         (PortMapping(80, "8080"), {"services": SVC}, INFO),  # in-cluster only now
-        (PortMapping(80, "8080"), {}, WARN),  # nothing exposes it
+        (PortMapping(80, "8080"), {}, BLOCK),  # no Service at all: nothing reaches web
+        # A Service selects web, but not for this port: the rest of web is reachable.
+        (PortMapping(80, "8080"), {"services": (kube_service("web", "web", 9090),)}, WARN),
+        (PortMapping(80, "8080", protocol="udp"), {"services": SVC}, WARN),
         (PortMapping(80, "8080", host_ip="127.0.0.1"), {"services": SVC}, INFO),
         (PortMapping(80, ""), {"services": SVC}, INFO),
     ],
 )
 def test_ports(port: PortMapping, fields: dict[str, Any], severity: Severity) -> None:
     assert _port(port, **fields) is severity
+
+
+def test_a_published_port_with_no_service_at_all_blocks_and_says_what_to_add() -> None:
+    # Another workload's Service does not count: it does not select web's pods.
+    rows = diff(
+        service("web", ports=(PortMapping(9100, "9100"),)),
+        workload("web", WEB),
+        services=(kube_service("db", "db", 5432),),
+    )
+    finding = rows["ports:9100"].finding
+    assert finding.severity is BLOCK
+    assert "no Service selects Deployment web's pods" in finding.message
+    assert "kubectl expose deployment/web --port 9100" in finding.fix
 
 
 def test_public_port_without_ingress_says_what_to_add() -> None:
@@ -88,9 +104,63 @@ def test_missing_tls_says_how_to_add_it() -> None:
     assert "spec.tls: [{hosts: [shop.example.com]" in rows["ports:443"].finding.fix
 
 
-def test_named_target_port_resolves_to_the_only_container_port() -> None:
-    named = kube_service("web", "web", ServicePort(8080, "http"))
-    assert _port(PortMapping(80, "8080"), services=(named,)) is INFO
+def _named(*containers: Any, service_port: int = 8080, target: str = "http") -> Severity:
+    named = kube_service("web", "web", ServicePort(service_port, target))
+    rows = diff(
+        service("web", ports=(PortMapping(80, "8080"),)),
+        workload("web", *containers),
+        services=(named,),
+    )
+    return rows["ports:8080"].finding.severity
+
+
+def test_a_named_target_port_is_the_container_port_of_that_name() -> None:
+    web = container(
+        "web", ports=((80, "TCP"), (9090, "TCP")), port_names={"http": 80, "metrics": 9090}
+    )
+    assert _named(web) is INFO
+    # Another Service port number changes nothing: the name decides.
+    assert _named(web, service_port=9999) is INFO
+    # The name of another container port does not reach port 80.
+    assert _named(web, target="metrics") is WARN
+
+
+def test_a_named_target_port_may_be_declared_by_another_container_of_the_pod() -> None:
+    web = container("web", ports=((80, "TCP"),))
+    sidecar = container("proxy", ports=((80, "TCP"),), port_names={"http": 80})
+    assert _named(web, sidecar) is INFO
+
+
+def test_a_target_port_name_no_container_declares_reaches_nothing_and_says_so() -> None:
+    # Kubernetes makes no endpoint for a pod without a port of that name, even one whose only
+    # port is the right number.
+    assert _named(container("web", ports=((80, "TCP"),))) is WARN
+    rows = diff(
+        service("web", ports=(PortMapping(80, "8080"),), expose=("9090",)),
+        workload("web", container("web", ports=((80, "TCP"), (9090, "TCP")))),
+        services=(
+            kube_service("web", "web", ServicePort(8080, "http"), ServicePort(9090, "metrics")),
+        ),
+    )
+    published, exposed = rows["ports:8080"].finding, rows["ports:9090"].finding
+    assert "targetPort http, a name no container of Deployment web declares" in published.message
+    assert "`- {containerPort: 80, name: http}`" in published.fix
+    assert "targetPort metrics" in exposed.message and "name: metrics" in exposed.fix
+
+
+def test_an_ingress_by_port_name_to_a_named_target_port_reaches_the_pods() -> None:
+    web = container("web", ports=((8000, "TCP"),), port_names={"http": 8000})
+    rows = diff(
+        service("web", ports=(PortMapping(8000, "80"),)),
+        workload("web", web),
+        services=(kube_service("web", "web", ServicePort(80, "http", name="http")),),
+        ingresses=(
+            TargetIngress(
+                name="shop", rules=(IngressRule("shop.example.com", "/", "web", "http"),)
+            ),
+        ),
+    )
+    assert rows["ports:80"].finding.severity is OK
 
 
 def test_loopback_port_becomes_port_forward() -> None:
@@ -292,3 +362,102 @@ def test_tmpfs_is_info_unless_mounted() -> None:
     tmp = Mount("tmpfs", "", "/tmp")
     rows = diff(service("web", mounts=(tmp,)), workload("web"))
     assert rows["volumes:/tmp"].finding.severity is INFO
+
+
+def _host_bind(source: str, host_path: str, kind: str = "DaemonSet", target: str = "") -> DiffRow:
+    at = target or source
+    return diff(
+        service("agent", mounts=(Mount("bind", source, at, read_only=True),)),
+        workload(
+            "agent",
+            container("agent", mounts=(VolumeMountSpec("host", at, read_only=True),)),
+            kind=kind,
+            volumes=(PodVolume("host", "hostPath", host_path),),
+        ),
+    )[f"volumes:{at}"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/var/log",
+        "/var/lib/docker/containers",
+        "/proc",
+        "/sys/fs/cgroup",
+        "/etc/localtime",
+        "/run/udev",
+    ],
+)
+def test_a_daemonset_reading_the_same_host_system_path_is_faithful(path: str) -> None:
+    row = _host_bind(path, path)
+    assert row.finding.severity is OK
+    assert "every node" in row.finding.message and "configmap" not in row.finding.fix.lower()
+
+
+def test_the_host_path_decides_not_where_the_container_sees_it() -> None:
+    assert _host_bind("/", "/", target="/host").finding.severity is OK  # node-exporter's rootfs
+    assert _host_bind("/var/log", "/var/log", target="/host/log").finding.severity is OK
+
+
+def test_the_same_host_system_path_in_a_deployment_reads_one_node_only() -> None:
+    row = _host_bind("/var/log", "/var/log/", kind="Deployment")
+    assert row.finding.severity is INFO
+    assert "the one node it lands on" in row.finding.message and "DaemonSet" in row.finding.fix
+
+
+@pytest.mark.parametrize(
+    ("source", "host_path", "target"),
+    [
+        ("/srv/app/data", "/srv/app/data", ""),  # the project's own files: not on the nodes
+        ("/var/log", "/var/log/nginx", ""),  # another host path
+        ("/var/logs", "/var/logs", ""),  # not under /var/log
+    ],
+)
+def test_other_host_paths_still_must_be_copied_to_every_node(
+    source: str, host_path: str, target: str
+) -> None:
+    row = _host_bind(source, host_path, target=target)
+    assert row.finding.severity is WARN
+    assert "copied to every node" in row.finding.message
+
+
+def _udp(port: PortMapping | None, expose: tuple[str, ...] = (), **fields: Any) -> DiffRow:
+    dns = container("dns", ports=((53, "UDP"),))
+    compose = service("dns", ports=(port,) if port else (), expose=expose)
+    return diff(compose, workload("dns", dns), **fields)["ports:53"]
+
+
+TCP_53 = (kube_service("dns", "dns", ServicePort(53, "53")),)
+
+
+@pytest.mark.parametrize(
+    ("port", "expose"),
+    [(PortMapping(53, "53", protocol="udp"), ()), (None, ("53/udp",))],
+)
+def test_a_udp_port_behind_a_tcp_only_service_says_the_protocol(
+    port: PortMapping | None, expose: tuple[str, ...]
+) -> None:
+    finding = _udp(port, expose, services=TCP_53).finding
+    assert finding.severity is WARN
+    assert "sends TCP to container port 53, but Compose uses it over UDP" in finding.message
+    assert "targetPort: 53, protocol: UDP}" in finding.fix and "Service dns" in finding.fix
+
+
+@pytest.mark.parametrize(
+    ("port", "expose"),
+    [(PortMapping(53, "53", protocol="udp"), ()), (None, ("53/udp",))],
+)
+def test_the_service_to_add_for_a_udp_port_says_udp(
+    port: PortMapping | None, expose: tuple[str, ...]
+) -> None:
+    fix = _udp(port, expose).finding.fix
+    assert "targetPort: 53, protocol: UDP}" in fix and "--port 53 --protocol UDP" in fix
+
+
+def test_a_udp_service_port_exposes_the_udp_port() -> None:
+    udp = (kube_service("dns", "dns", ServicePort(53, "53", protocol="UDP")),)
+    assert _udp(PortMapping(53, "53", protocol="udp"), services=udp).finding.severity is INFO
+    # ... and a TCP port of Compose's is not exposed by it.
+    tcp = _udp(PortMapping(53, "53"), services=udp).finding
+    assert "sends UDP to container port 53, but Compose uses it over TCP" in tcp.message
+    assert "protocol: TCP" in tcp.fix

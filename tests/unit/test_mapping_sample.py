@@ -84,7 +84,7 @@ def test_a_claim_two_services_share_is_one_problem_not_two(sample: Plan) -> None
     # (an operator reading either one must see it), but the plan counts the problem once.
     for service in ("backend", "celery"):
         assert _rows(sample, service)["volumes:chroma_data"].finding.blocks
-    shared = [f for f in sample.findings if "PVC chroma-data is ReadWriteOnce" in f.message]
+    shared = [f for f in sample.findings if "PVC chroma-data requests ReadWriteOnce" in f.message]
     assert len(shared) == 1
 
 
@@ -95,7 +95,7 @@ def test_the_mapping_step_names_every_service_of_a_shared_problem() -> None:
 
     config = resolve_config(Flags(demo=True))
     findings = check(Round(config, demo_gateways(config)))
-    shared = [f.check for f in findings if "PVC chroma-data is ReadWriteOnce" in f.message]
+    shared = [f.check for f in findings if "PVC chroma-data requests ReadWriteOnce" in f.message]
     assert shared == ["backend+celery/volumes:chroma_data"]
     # one problem, one finding: no two of the step's problems say the same thing
     problems = [(f.message, f.fix) for f in findings if f.severity.is_problem]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -227,7 +228,10 @@ def test_read_write_once_shared_blocks() -> None:
     report = analyse_volumes(proj, target, [claim("upload-data")], pods)
     [f] = report.findings
     assert f.check == "volumes.rwo_shared:upload-data" and f.blocks
-    assert "pods backend-1, backend-2" in f.message
+    assert "Deployment backend (up to 2 pods)" in f.message
+    assert "mount it now" not in f.message  # the replicas account for both pods
+    assert "requests ReadWriteOnce; its PersistentVolume offers ReadWriteOnce" in f.message
+    assert "up to 2 nodes" in f.message
     assert f.fix.startswith("Use a ReadWriteMany class (NFS)")
     assert report.rows[0].claims[0].pods == ("backend-1", "backend-2")
 
@@ -240,14 +244,15 @@ def test_read_write_once_shared_blocks() -> None:
         ),
     )
     [f] = analyse_volumes(proj, target, [claim("upload-data")]).findings
-    assert f.blocks and "workloads backend, celery" in f.message
+    assert f.blocks and "Deployment backend (1 pod) and Deployment celery (1 pod)" in f.message
 
     # Two Compose services share the volume (uploads, chroma): shared data, even before pods run.
     shared = project(
         backend=[("upload_data", "/app/uploads")], celery=[("upload_data", "/app/uploads")]
     )
     [f] = analyse_volumes(shared, TargetState(NS), [claim("upload-data")]).findings
-    assert f.blocks and "Compose services backend, celery" in f.message
+    assert f.blocks and "Compose service backend (1 pod, no workload found" in f.message
+    assert "Compose service celery" in f.message
 
     # ReadWriteMany: fine.
     rwx = claim("upload-data", modes=("ReadWriteMany",))
@@ -319,3 +324,137 @@ def test_pvc_from_json(
         "1Gi",
     )
     assert pvc.storage_class == "nfs"
+
+
+# --- StatefulSet claim templates -----------------------------------------------------------------
+
+
+def _db(
+    replicas: int = 1, path: str = "/var/lib/postgresql/data/", **fields: Any
+) -> TargetWorkload:
+    """What `db` became: StatefulSet `email-rag-db` (the `<project>-<service>` name a converter
+    gives), its template `data` mounted at the Compose volume's path (written with a slash)."""
+    return TargetWorkload(
+        kind="StatefulSet",
+        name="email-rag-db",
+        replicas=replicas,
+        containers=(
+            ContainerSpec("postgres", mounts=(VolumeMountSpec("data", path),)),
+            ContainerSpec("exporter", mounts=(VolumeMountSpec("scratch", "/tmp"),)),
+        ),
+        volumes=(PodVolume("scratch", "emptyDir"),),
+        claim_templates=("backup", "data"),
+        **fields,
+    )
+
+
+DB = project(db=[("db-data", "/var/lib/postgresql/data")])
+
+
+def test_a_template_claim_at_the_volumes_path_replaces_it_under_any_matched_name() -> None:
+    target = TargetState(NS, workloads=(_db(),))
+    claims = [claim("data-email-rag-db-0"), claim("backup-email-rag-db-0")]
+    report = analyse_volumes(DB, target, claims)
+    [row] = report.rows
+    assert (row.rule, [c.name for c in row.claims]) == ("mount path", ["data-email-rag-db-0"])
+    assert (row.claims[0].template, row.claims[0].statefulset) == ("data", "email-rag-db")
+    [ok] = report.findings
+    assert ok.severity is Severity.OK and "data-email-rag-db-0 Bound 10Gi RWO" in ok.message
+    assert "expected a claim" not in ok.message
+
+
+def test_a_template_claim_is_found_through_every_matching_rule() -> None:
+    claims = [claim("data-store-0")]
+    # By label (component=db), by cutover.yaml's services map, in a sidecar or init container.
+    labelled = TargetWorkload(
+        kind="StatefulSet",
+        name="store",
+        labels={"component": "db"},
+        containers=(
+            ContainerSpec("pg", mounts=(VolumeMountSpec("data", "/var/lib/postgresql/data"),)),
+        ),
+        claim_templates=("data", "wal"),
+    )
+    for target, services in (
+        (TargetState(NS, workloads=(labelled,)), None),
+        (TargetState(NS, workloads=(replace(labelled, labels={}),)), {"db": "store"}),
+        (
+            TargetState(
+                NS,
+                workloads=(
+                    replace(
+                        labelled,
+                        containers=(ContainerSpec("pg"),),
+                        init_containers=labelled.containers,
+                    ),
+                ),
+            ),
+            None,
+        ),
+    ):
+        report = analyse_volumes(DB, target, claims, service_map=services)
+        assert [c.name for c in report.rows[0].claims] == ["data-store-0"], target
+        assert [f.severity for f in report.findings] == [Severity.OK]
+
+
+def test_every_ordinal_is_reported_and_one_not_made_yet_says_why() -> None:
+    target = TargetState(NS, workloads=(_db(replicas=3),))
+    claims = [claim("data-email-rag-db-0"), claim("data-email-rag-db-1")]
+    pods = [
+        PodRow(
+            "email-rag-db-0", "Running", 1, 1, 0, phase="Running", claims=("data-email-rag-db-0",)
+        ),
+        PodRow(
+            "email-rag-db-1", "Pending", 0, 1, 0, phase="Pending", claims=("data-email-rag-db-1",)
+        ),
+    ]
+    report = analyse_volumes(DB, target, claims, pods)
+    assert [c.name for c in report.rows[0].claims] == [
+        "data-email-rag-db-0",
+        "data-email-rag-db-1",
+        "data-email-rag-db-2",
+    ]
+    [missing] = report.findings
+    assert missing.check == "volumes.missing:data-email-rag-db-2"
+    assert missing.severity is Severity.WARN
+    assert "claim template data of StatefulSet email-rag-db" in missing.message
+    assert "does not exist yet" in missing.message
+    assert "once pod email-rag-db-1 is Running and Ready; it is Pending" in missing.message
+    assert "Nothing to create by hand" in missing.fix
+
+
+def test_a_statefulset_scaled_to_zero_or_with_no_pod_names_the_reason() -> None:
+    [scaled] = analyse_volumes(DB, TargetState(NS, workloads=(_db(replicas=0),)), []).findings
+    assert scaled.check == "volumes.missing:data-email-rag-db-0"
+    assert "scaled to 0 replicas" in scaled.message
+    assert "scale statefulset email-rag-db --replicas=1" in scaled.fix
+    none = analyse_volumes(DB, TargetState(NS, workloads=(_db(replicas=2),)), []).findings
+    assert [f.check for f in none] == [
+        "volumes.missing:data-email-rag-db-0",
+        "volumes.missing:data-email-rag-db-1",
+    ]
+    assert all("has made no pod yet" in f.message for f in none)
+    # Claims left from a larger scale still count, beside those the replicas call for.
+    report = analyse_volumes(
+        DB,
+        TargetState(NS, workloads=(_db(replicas=1),)),
+        [claim("data-email-rag-db-0"), claim("data-email-rag-db-4")],
+    )
+    assert [c.name for c in report.rows[0].claims] == ["data-email-rag-db-0", "data-email-rag-db-4"]
+
+
+def test_a_template_mapped_in_cutover_yaml_names_its_claims_before_they_exist() -> None:
+    target = TargetState(NS, workloads=(_db(replicas=2, path="/elsewhere"),))
+    report = analyse_volumes(DB, target, [], volume_map={"db-data": "data"})
+    assert [c.name for c in report.rows[0].claims] == ["data-email-rag-db-0", "data-email-rag-db-1"]
+    assert {f.check for f in report.findings} == {
+        "volumes.missing:data-email-rag-db-0",
+        "volumes.missing:data-email-rag-db-1",
+    }
+
+
+def test_each_template_claim_is_one_pods_so_replicas_do_not_share_it() -> None:
+    target = TargetState(NS, workloads=(_db(replicas=2),))
+    claims = [claim("data-email-rag-db-0"), claim("data-email-rag-db-1")]
+    report = analyse_volumes(DB, target, claims)
+    assert [f.severity for f in report.findings] == [Severity.OK]

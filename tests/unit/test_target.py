@@ -522,10 +522,16 @@ def _api_1_20(**overrides: Any) -> dict[str, Any]:
         "/apis/networking.k8s.io/v1": {"resources": [{"name": "ingresses"}]},
         "/apis/autoscaling/v2beta2": {"resources": [{"name": "horizontalpodautoscalers"}]},
         "/apis/autoscaling/v1": {"resources": [{"name": "horizontalpodautoscalers"}]},
+        "/apis/batch/v1": {"resources": [{"name": "jobs"}, {"name": "cronjobs"}]},
     }
     for path in (
         "/apis/apps/v1" + base + "deployments",
         "/apis/apps/v1" + base + "statefulsets",
+        "/apis/apps/v1" + base + "daemonsets",
+        "/api/v1" + base + "replicationcontrollers",
+        "/apis/batch/v1" + base + "cronjobs",
+        "/apis/batch/v1" + base + "jobs",
+        "/api/v1" + base + "pods",
         "/api/v1" + base + "services",
         "/apis/networking.k8s.io/v1" + base + "ingresses",
         "/api/v1" + base + "persistentvolumeclaims",
@@ -557,14 +563,19 @@ def test_reader_falls_back_to_v2beta2_and_skips_absent_keda() -> None:
     )
     assert state.secrets_readable and state.unreadable == ()
     lists = [(p, q) for p, q in api.calls if "/namespaces/" in p]
-    assert len(lists) == 8 and all(("labelSelector", "app=web") in q for _, q in lists)
+    assert len(lists) == 13 and all(("labelSelector", "app=web") in q for _, q in lists)
     discovery = [p for p, _ in api.calls if "/namespaces/" not in p]
     assert discovery == [
+        "/apis/batch/v1",
         "/apis/networking.k8s.io/v1",
         "/apis/autoscaling/v2",
         "/apis/autoscaling/v2beta2",
         "/apis/keda.sh/v1alpha1",
+        # No Gateway API on a 1.20 server: 404 on both versions, read as no routes.
+        "/apis/gateway.networking.k8s.io/v1",
+        "/apis/gateway.networking.k8s.io/v1beta1",
     ]
+    assert state.routes == ()
     api.calls.clear()
     reader.read()
     assert all("/namespaces/" in p for p, _ in api.calls)  # discovered once

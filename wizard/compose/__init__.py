@@ -5,10 +5,12 @@ from wizard.compose.loader import AUTO, SOURCE_BUILTIN, SOURCE_CLI, load_project
 from wizard.compose.model import (
     ComposeProject,
     ComposeService,
+    FileGrant,
     Healthcheck,
     Mount,
     NamedVolume,
     PortMapping,
+    ProjectFile,
     Resources,
 )
 
@@ -19,11 +21,13 @@ __all__ = [
     "ComposeFileError",
     "ComposeProject",
     "ComposeService",
+    "FileGrant",
     "Healthcheck",
     "MissingVariable",
     "Mount",
     "NamedVolume",
     "PortMapping",
+    "ProjectFile",
     "Resources",
     "load_project",
 ]

@@ -4,8 +4,8 @@ It produces the same JSON shape as `docker compose config --format json` (see no
 the one place that turns either into the model): files are read (YAML errors with line and
 column), interpolated with the process environment over the `.env`/`--env-file` values,
 rewritten in long form, merged in -f order, filtered by profile; then each service's `env_file`s
-are folded into its `environment`, and only the volumes and networks that enabled services use
-are kept, as Compose does.
+are folded into its `environment`, and only the volumes, networks, secrets and configs that
+enabled services use are kept, as Compose does.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from wizard.compose.canonical import canonical_file
 from wizard.compose.dotenv import read_env_file
 from wizard.compose.errors import ComposeFileError
 from wizard.compose.merge import merge_documents, strip_markers
+from wizard.compose.units import cpus_text, parse_memory
 from wizard.compose.values import FileContext
 from wizard.compose.yamlfile import read_yaml_file
 
@@ -74,6 +75,8 @@ def load_builtin(
         "services": services,
         "networks": _used_networks(services, merged.get("networks") or {}, project_name, what),
         "volumes": _used_volumes(services, merged.get("volumes") or {}, project_name, what),
+        "secrets": _used_files(services, merged.get("secrets") or {}, "secret", project_name, what),
+        "configs": _used_files(services, merged.get("configs") or {}, "config", project_name, what),
     }
 
 
@@ -105,6 +108,7 @@ def _check_service(
             f"{what}: services.{name}: can't set distinct values on 'scale' and 'deploy.replicas'.",
             "Keep one of them (deploy.replicas is the one Kubernetes tooling reads).",
         )
+    _check_resource_keys(name, svc, what)
     if not svc.get("image") and not svc.get("build"):
         raise ComposeFileError(
             f"{what}: service {name!r} has neither an image nor a build context.",
@@ -118,6 +122,38 @@ def _check_service(
                 f"{what}: service {name!r} depends on undefined service {dependency!r}.",
                 f"Define {dependency!r}, enable its profile (COMPOSE_PROFILES), or remove it "
                 f"from services.{name}.depends_on.",
+            )
+
+
+# The service's older keys and the deploy.resources key that says the same, read as Compose reads
+# them: both may be set only to the same value.
+_RESOURCE_TWINS = (
+    ("mem_limit", "limits", "memory", parse_memory),
+    ("mem_reservation", "reservations", "memory", parse_memory),
+    ("cpus", "limits", "cpus", lambda v: float(cpus_text(v))),
+)
+
+
+def _check_resource_keys(name: str, svc: dict[str, Any], what: str) -> None:
+    resources = (svc.get("deploy") or {}).get("resources") or {}
+    for key, kind, dimension, read in _RESOURCE_TWINS:
+        older, newer = svc.get(key), (resources.get(kind) or {}).get(dimension)
+        if older is None or newer is None:
+            continue
+        try:
+            # 0 means unset to Compose: only two caps that are both set can disagree.
+            same = not read(older) or not read(newer) or read(older) == read(newer)
+        except ValueError as exc:
+            raise ComposeFileError(
+                f"{what}: services.{name}.{key}: {exc}",
+                "Write memory as e.g. 512m or 1g, and cpus as a number such as 1.5.",
+            ) from None
+        if not same:
+            raise ComposeFileError(
+                f"{what}: services.{name}: can't set distinct values on {key!r} and "
+                f"'deploy.resources.{kind}.{dimension}' ({older} and {newer}).",
+                f"Keep one of them (deploy.resources.{kind}.{dimension} is the one Kubernetes "
+                "tooling reads).",
             )
 
 
@@ -170,6 +206,35 @@ def _used_volumes(
                     f"Declare {key!r} under the top-level `volumes:` key.",
                 )
             spec = dict(declared.get(key) or {})
+            spec.setdefault("name", key if spec.get("external") else f"{project}_{key}")
+            used[key] = spec
+    return dict(sorted(used.items()))
+
+
+_ORIGINS = {"secret": ("file", "environment"), "config": ("file", "environment", "content")}
+
+
+def _used_files(
+    services: dict[str, Any], declared: dict[str, Any], kind: str, project: str, what: str
+) -> dict[str, Any]:
+    """The top-level secrets (or configs) enabled services use, as Compose keeps them."""
+    used: dict[str, Any] = {}
+    for name, svc in services.items():
+        for grant in svc.get(f"{kind}s") or []:
+            key = grant.get("source")
+            if key not in declared:
+                raise ComposeFileError(
+                    f"{what}: service {name!r} refers to undefined {kind} {key!r}.",
+                    f"Declare {key!r} under the top-level `{kind}s:` key.",
+                )
+            spec = dict(declared.get(key) or {})
+            origins = [o for o in _ORIGINS[kind] if spec.get(o) is not None]
+            if len(origins) > 1:
+                raise ComposeFileError(
+                    f"{what}: {kind}s.{key}: {'|'.join(origins)} attributes are mutually "
+                    "exclusive.",
+                    f"Keep one of {', '.join(origins)} for {kind}s.{key}.",
+                )
             spec.setdefault("name", key if spec.get("external") else f"{project}_{key}")
             used[key] = spec
     return dict(sorted(used.items()))

@@ -130,6 +130,8 @@ def _canonical_doc(doc: dict[str, Any], ctx: FileContext) -> dict[str, Any]:
             out[key] = _mapping_of(value, key, lambda n, v: _service(n, v, ctx))
         elif key in ("volumes", "networks"):
             out[key] = _mapping_of(value, key, _resource_of(key))
+        elif key in ("secrets", "configs"):
+            out[key] = _mapping_of(value, key, _file_source_of(key, ctx))
         else:
             out[key] = value
     return out
@@ -319,6 +321,43 @@ def _resource(kind: str, name: str, value: Any) -> dict[str, Any]:
     return out
 
 
+# The properties of a top-level secret or config (compose-spec.json).
+_SECRET_KEYS = frozenset(
+    [
+        "name",
+        "file",
+        "environment",
+        "external",
+        "labels",
+        "driver",
+        "driver_opts",
+        "template_driver",
+    ]
+)
+_CONFIG_KEYS = frozenset(
+    ["name", "file", "environment", "content", "external", "labels", "template_driver"]
+)
+
+
+def _file_source_of(kind: str, ctx: FileContext) -> Callable[[str, Any], dict[str, Any]]:
+    return lambda name, value: _file_source(kind, name, value, ctx)
+
+
+def _file_source(kind: str, name: str, value: Any, ctx: FileContext) -> dict[str, Any]:
+    """A top-level secret or config: `file` made absolute, the old `external: {name}` read."""
+    path = f"{kind}.{name}"
+    if isinstance(value, dict):
+        for key in value:
+            _refuse_unknown(str(key), _SECRET_KEYS if kind == "secrets" else _CONFIG_KEYS, path)
+    out = _resource(kind, name, value)
+    if out.get("file") is not None and not isinstance(out["file"], Reset | Override):
+        out["file"] = host_path(as_text(out["file"], f"{path}.file"), ctx)
+    for key in ("name", "environment"):
+        if out.get(key) is not None and not isinstance(out[key], Reset | Override):
+            out[key] = as_text(out[key], f"{path}.{key}")
+    return out
+
+
 # --- services --------------------------------------------------------------------------------
 
 
@@ -375,12 +414,14 @@ def _context_path(context: str, ctx: FileContext) -> str:
     return host_path(context, ctx)
 
 
-def _key_values(value: Any, path: str, resolve: Lookup | None) -> dict[str, str | None]:
-    """environment / labels: a list of KEY=value (or bare KEY) or a mapping -> a mapping."""
-    out: dict[str, str | None] = {}
+def _key_values(value: Any, path: str, resolve: Lookup | None) -> dict[str, Any]:
+    """environment / labels: a list of KEY=value (or bare KEY) or a mapping -> a mapping.
+    A `KEY: !reset` stays a marker, so that merging removes what earlier files set."""
+    out: dict[str, Any] = {}
     if isinstance(value, dict):
         for key, item in value.items():
-            if isinstance(item, Reset):
+            if isinstance(item, Reset | Override):
+                out[str(key)] = item
                 continue
             if item is None:
                 out[str(key)] = resolve(str(key)) if resolve else ""
@@ -401,11 +442,11 @@ def _key_values(value: Any, path: str, resolve: Lookup | None) -> dict[str, str 
     raise Invalid(path, f"expected a list of KEY=value or a mapping, found {kind_of(value)}")
 
 
-def _environment(value: Any, path: str, ctx: FileContext) -> dict[str, str | None]:
+def _environment(value: Any, path: str, ctx: FileContext) -> dict[str, Any]:
     return _key_values(value, path, ctx.lookup)
 
 
-def _labels(value: Any, path: str, _ctx: FileContext) -> dict[str, str | None]:
+def _labels(value: Any, path: str, _ctx: FileContext) -> dict[str, Any]:
     return _key_values(value, path, None)
 
 
@@ -533,7 +574,55 @@ def _image(value: Any, path: str, _ctx: FileContext) -> str:
     return as_text(value, path)
 
 
+_GRANT_KEYS = frozenset({"source", "target", "uid", "gid", "mode"})
+
+
+def _grants(default_dir: str) -> Callable[[Any, str, FileContext], list[dict[str, Any]]]:
+    """A service's `secrets:`/`configs:` in long form. A secret with no target gets
+    /run/secrets/<source> here, as Compose prints it; a config's stays unset (/<source>)."""
+
+    def parse(value: Any, path: str, _ctx: FileContext) -> list[dict[str, Any]]:
+        if not isinstance(value, list):
+            raise Invalid(path, f"expected a list, found {kind_of(value)}")
+        out: list[dict[str, Any]] = []
+        for index, item in enumerate(value):
+            where_ = f"{path}[{index}]"
+            if not isinstance(item, dict):
+                item = {"source": as_text(item, where_)}
+            for key in item:
+                _refuse_unknown(str(key), _GRANT_KEYS, where_)
+            if item.get("source") is None:
+                raise Invalid(where_, "needs a `source` (the name under the top-level key)")
+            entry: dict[str, Any] = {"source": as_text(item["source"], f"{where_}.source")}
+            for key in ("target", "uid", "gid"):
+                if item.get(key) is not None:
+                    entry[key] = as_text(item[key], f"{where_}.{key}")
+            if item.get("mode") is not None:
+                entry["mode"] = file_mode(item["mode"], f"{where_}.mode")
+            if default_dir and not entry.get("target"):
+                entry["target"] = default_dir + entry["source"]
+            out.append(entry)
+        return out
+
+    return parse
+
+
+def file_mode(value: Any, path: str) -> int:
+    """A mode as Compose reads it: a number as written (0440 is octal in YAML), a string as
+    octal digits ("440" and "0440" alike)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise Invalid(path, f"expected a number such as 0440, found {kind_of(value)}")
+    if isinstance(value, int):
+        return value
+    try:
+        return int(value, 8)
+    except ValueError:
+        raise Invalid(path, f"{value!r} is not an octal mode such as 0440") from None
+
+
 _SERVICE_KEYS: dict[str, Callable[[Any, str, FileContext], Any]] = {
+    "secrets": _grants("/run/secrets/"),
+    "configs": _grants(""),
     "image": _image,
     "build": _build,
     "command": _command,

@@ -4,7 +4,14 @@ Found, in this order: an explicit path (argument, or CUTOVER_COMPOSE_BIN), then 
 (the CLI plugin), then `docker-compose` on PATH, each only when `version --short` answers 2.x or
 later. `docker` may be a bare client without the plugin (then `docker compose` is an unknown
 command); Compose v1 (1.x) does not understand `--format json`: both are passed over.
+CUTOVER_COMPOSE_BIN=built-in asks for cutover's own loader whatever is installed.
 Nothing here talks to a Docker Engine: `version` and `config` work without one.
+
+A CLI that answers `config --format json` with nothing, with text that is not JSON, or with
+JSON that is no project (a wrapper script, a Compose v1 behind a v2 version string) is not a
+rejection of the project: `ComposeCliFailed(unusable=True)` says what ran, where it is, what it
+printed (never the output itself: it holds the project's values, secrets among them) and what
+to do instead.
 """
 
 from __future__ import annotations
@@ -22,7 +29,13 @@ from typing import Any
 from wizard.errors import ConfigError
 
 ENV_VAR = "CUTOVER_COMPOSE_BIN"
+BUILT_IN = "built-in"  # CUTOVER_COMPOSE_BIN=built-in: no Compose CLI, cutover's own loader
 VERSION_TIMEOUT = 10.0
+WHAT_TO_DO = (
+    "Install Docker Compose v2 (the `docker compose` plugin, or a docker-compose 2.x binary "
+    f"first on PATH), point {ENV_VAR} at one, or set {ENV_VAR}={BUILT_IN} to read the files "
+    "with cutover's own loader."
+)
 
 _cache: dict[tuple[str, ...], str | None] = {}
 
@@ -39,10 +52,11 @@ class ComposeCliFailed(Exception):
     """`config` failed. `rejected`: Compose ran and refused the project (its message, warnings
     dropped, is the text); otherwise it could not be run or did not finish in time."""
 
-    def __init__(self, message: str, rejected: bool = True) -> None:
+    def __init__(self, message: str, rejected: bool = True, unusable: bool = False) -> None:
         super().__init__(message)
         self.message = message
-        self.rejected = rejected
+        self.rejected = rejected and not unusable
+        self.unusable = unusable  # it ran and answered, but not as Compose v2 answers
 
 
 def compose_version(argv: Sequence[str], env: Mapping[str, str] | None = None) -> str | None:
@@ -63,10 +77,22 @@ def compose_version(argv: Sequence[str], env: Mapping[str, str] | None = None) -
     except (OSError, subprocess.SubprocessError):
         version = None
     else:
-        text = done.stdout.strip().lstrip("v")
-        version = text if done.returncode == 0 and re.match(r"\d+\.", text) else None
+        version = _version_in(done.stdout) if done.returncode == 0 else None
     _cache[key] = version
     return version
+
+
+_VERSION = r"v?(\d+\.\d+[\w.+-]*)"
+
+
+def _version_in(output: str) -> str | None:
+    """`2.40.3` from `2.40.3`, `v2.40.3` or `Docker Compose version v2.40.3`; None for
+    anything else (nothing, or another program's version: `Python 3.11` is no Compose 3)."""
+    text = output.strip()
+    found = re.fullmatch(_VERSION, text) or re.search(
+        r"compose version " + _VERSION, text, re.IGNORECASE
+    )
+    return found.group(1) if found else None
 
 
 def is_v2(version: str | None) -> bool:
@@ -79,6 +105,8 @@ def find_compose_cli(
     """The Compose v2 CLI to use, or None. An explicit one that is not v2 is an error."""
     env = os.environ if env is None else env
     chosen = explicit or env.get(ENV_VAR) or None
+    if chosen == BUILT_IN:
+        return None
     if chosen:
         source = "compose_bin" if explicit else ENV_VAR
         path = shutil.which(chosen, path=env.get("PATH")) or chosen
@@ -89,10 +117,12 @@ def find_compose_cli(
             )
         version = compose_version([path], env)
         if not is_v2(version):
+            said = f"Compose {version}" if version else "no version (it printed nothing usable)"
             raise ConfigError(
-                f"{source}: {chosen} is not Docker Compose v2 "
-                f"(`{chosen} version --short` said {version or 'nothing usable'}).",
-                f"Point {ENV_VAR} at a docker-compose v2 binary, or unset it.",
+                f"{source}: {chosen} is not Docker Compose v2: `{path} version --short` "
+                f"answered {said}.",
+                f"Point {ENV_VAR} at a docker-compose v2 binary, unset it, or set "
+                f"{ENV_VAR}={BUILT_IN} for cutover's own loader.",
             )
         assert version is not None
         return ComposeCli((path,), version)
@@ -154,12 +184,29 @@ def config_json(
         ) from None
     if done.returncode != 0:
         raise ComposeCliFailed(_without_warnings(done.stderr) or f"exit code {done.returncode}")
+    ran = f"`{' '.join(cli.argv)} config --format json` (it says it is Compose {cli.version})"
+    if not done.stdout.strip():
+        raise ComposeCliFailed(
+            f"{ran} exited 0 and printed nothing: Docker Compose v2 prints the project as JSON, "
+            f"so {cli.argv[0]} is not a working Compose v2 (a wrapper script, or a Compose v1?)",
+            unusable=True,
+        )
     try:
         data = json.loads(done.stdout)
-    except json.JSONDecodeError as exc:
-        raise ComposeCliFailed(f"`config --format json` printed no JSON ({exc.msg})") from None
-    if not isinstance(data, dict):
-        raise ComposeCliFailed("`config --format json` printed something other than an object")
+    except json.JSONDecodeError:
+        lines = len(done.stdout.splitlines())
+        raise ComposeCliFailed(
+            f"{ran} printed {lines} line{'s' if lines != 1 else ''} that are not JSON (a Compose "
+            f"v1 prints YAML and ignores --format json): {cli.argv[0]} is not a working Compose v2",
+            unusable=True,
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("services", {}), dict):
+        raise ComposeCliFailed(
+            f"{ran} printed JSON that is not a Compose project (a {type(data).__name__}, where "
+            f"Compose v2 prints an object with services): {cli.argv[0]} is not a working "
+            "Compose v2",
+            unusable=True,
+        )
     return data
 
 

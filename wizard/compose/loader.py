@@ -15,7 +15,12 @@ from collections.abc import Mapping, Sequence
 from typing import Final
 
 from wizard.compose.builtin import load_builtin
-from wizard.compose.composecli import ComposeCliFailed, config_json, find_compose_cli
+from wizard.compose.composecli import (
+    WHAT_TO_DO,
+    ComposeCliFailed,
+    config_json,
+    find_compose_cli,
+)
 from wizard.compose.errors import ComposeFileError
 from wizard.compose.model import ComposeProject
 from wizard.compose.normalise import normalise_project
@@ -39,8 +44,8 @@ def load_project(
     """The normalised Compose project `config` points at.
 
     compose_bin: AUTO finds a Compose v2 CLI (CUTOVER_COMPOSE_BIN, `docker compose`,
-    `docker-compose`; none for a --demo config unless set), a path uses that binary, None uses
-    the built-in loader. profiles: None means `config.profiles` (--profile), and when that is
+    `docker-compose`; none for a --demo config unless set, none when it is `built-in`), a path
+    uses that binary, None uses the built-in loader. profiles: None means `config.profiles` (--profile), and when that is
     None too, as Compose (COMPOSE_PROFILES from the environment or the env file). environ: the process environment (default os.environ); it wins over the
     env file, and it is the whole environment the CLI runs with.
     """
@@ -82,6 +87,9 @@ def load_project(
             timeout,
         )
     except ComposeCliFailed as failed:
+        if failed.unusable:
+            # Said, not papered over: the operator chose (or PATH chose) this CLI.
+            raise ComposeFileError(f"{failed.message}.", WHAT_TO_DO) from None
         if not failed.rejected:
             return builtin()
         try:

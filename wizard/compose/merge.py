@@ -3,7 +3,8 @@
 Mappings merge key by key, the later file winning; sequences are appended, except:
 `command`, `entrypoint` and `healthcheck.test` are replaced; `ports` and `expose` drop exact
 duplicates; `volumes` are merged by container path (`target`), the later mount replacing the
-earlier one in place; `env_file` drops repeated paths. `environment`, `labels`, `depends_on`,
+earlier one in place; `secrets` and `configs` likewise by target; `env_file` drops
+repeated paths. `environment`, `labels`, `depends_on`,
 `networks` and `build` are mappings in canonical form, so they merge by key.
 `!reset` removes what earlier files set; `!override` replaces it without merging.
 """
@@ -118,7 +119,34 @@ def _merge_mounts(base: list[Any], override: list[Any]) -> list[Any]:
     return out
 
 
+def _replace_by(key: Callable[[Any], Any]) -> Callable[[list[Any], list[Any]], list[Any]]:
+    """A later entry with the same key replaces the earlier one in place (not merged into it)."""
+
+    def merge(base: list[Any], override: list[Any]) -> list[Any]:
+        out = list(base)
+        where = {key(item): i for i, item in enumerate(out)}
+        for item in override:
+            if key(item) in where:
+                out[where[key(item)]] = copy.deepcopy(item)
+            else:
+                where[key(item)] = len(out)
+                out.append(copy.deepcopy(item))
+        return out
+
+    return merge
+
+
+def _grant_key(grant: Any) -> Any:
+    """Where the file lands, as written: Compose keys them by target (a config's unset target
+    being /<source>), so a later file's grant at the same path replaces the earlier one."""
+    if not isinstance(grant, dict):
+        return repr(grant)
+    return grant.get("target") or f"/{grant.get('source')}"
+
+
 _SEQUENCES: dict[str, Callable[[list[Any], list[Any]], list[Any]]] = {
+    "secrets": _replace_by(_grant_key),
+    "configs": _replace_by(_grant_key),
     "ports": _unique(_port_key),
     "expose": _unique(str),
     "volumes": _merge_mounts,

@@ -48,6 +48,40 @@ class Resources:
 
 
 @dataclass(frozen=True)
+class FileGrant:
+    """A secret or config a service is given as a file (service-level `secrets:`/`configs:`).
+
+    `target` is absolute, as the engine places it: a secret's default is /run/secrets/<source>
+    and a relative target goes under /run/secrets/; a config's default is /<source> and a
+    relative target goes under /. `mode` is the permission bits (None: the engine's default).
+    """
+
+    source: str  # the key under the top-level secrets:/configs:
+    target: str
+    uid: str = ""
+    gid: str = ""
+    mode: int | None = None
+
+
+@dataclass(frozen=True)
+class ProjectFile:
+    """A top-level `secrets:` or `configs:` entry: where the file's content comes from.
+
+    Never the content itself: a secret's value (and a config's inline `content:`, which
+    interpolation may have filled with one) stays out of the model. `origin` is `file`,
+    `environment`, `content` or `external`; `file` the absolute host path, `environment` the
+    variable's name.
+    """
+
+    key: str
+    name: str  # "<project>_<key>" unless `name:` or external
+    origin: str = ""
+    file: str = ""
+    environment: str = ""
+    external: bool = False
+
+
+@dataclass(frozen=True)
 class ComposeService:
     name: str
     image: str = ""  # "" when only built
@@ -65,6 +99,12 @@ class ComposeService:
     stop_grace_period_s: float | None = None
     profiles: tuple[str, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
+    secrets: tuple[FileGrant, ...] = ()  # sorted by target
+    configs: tuple[FileGrant, ...] = ()
+    # Which container of a pod runs this service (wizard.mapping.containers), and whose network
+    # it shares (`service:x`: it became a container in x's pod).
+    container_name: str = ""
+    network_mode: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,4 +121,6 @@ class ComposeProject:
     services: dict[str, ComposeService]
     volumes: dict[str, NamedVolume] = field(default_factory=dict)
     networks: tuple[str, ...] = ()  # network keys
+    secrets: dict[str, ProjectFile] = field(default_factory=dict)  # those enabled services use
+    configs: dict[str, ProjectFile] = field(default_factory=dict)
     source: str = ""  # "compose-cli" | "built-in": which loader produced it

@@ -9,7 +9,10 @@ are normalised the same way (the differential test relies on this):
 - durations (healthcheck, stop_grace_period): Go prints "1m0s" for "60s"; the model has seconds.
 - memory: bytes (the CLI prints "536870912" for "512M"); cpus: canonical decimal text ("0.5").
 - ports, mounts, expose and profiles are sorted: their order carries no meaning, and Compose's
-  order after merging several files is an implementation detail.
+  order after merging several files is an implementation detail. environment, depends_on and
+  labels are sorted by key too: the CLI prints maps sorted, the built-in loader would keep the
+  file's order, and the plan's rows follow these (issue 14: row order changed between machines,
+  with and without Docker Compose, for the same input).
 - healthcheck: `disable: true` and `test: ["NONE"]` both become test ("NONE",), disabled=True.
 - replicas: `deploy.replicas`, else `scale`, else None.
 """
@@ -24,10 +27,12 @@ from typing import Any
 from wizard.compose.model import (
     ComposeProject,
     ComposeService,
+    FileGrant,
     Healthcheck,
     Mount,
     NamedVolume,
     PortMapping,
+    ProjectFile,
     Resources,
 )
 from wizard.compose.units import cpus_text, parse_duration, parse_memory, scalar_text, to_int
@@ -58,7 +63,13 @@ def normalise_project(raw: Mapping[str, Any], source: str, escaped: bool) -> Com
     }
     networks = tuple(sorted(str(k) for k in data.get("networks") or {}))
     return ComposeProject(
-        name=name, services=services, volumes=volumes, networks=networks, source=source
+        name=name,
+        services=services,
+        volumes=volumes,
+        networks=networks,
+        source=source,
+        secrets=_files(name, data.get("secrets") or {}),
+        configs=_files(name, data.get("configs") or {}),
     )
 
 
@@ -76,7 +87,7 @@ def normalise_service(name: str, svc: Mapping[str, Any]) -> ComposeService:
         entrypoint=_args(svc.get("entrypoint")),
         environment={
             str(k): None if v is None else scalar_text(v)
-            for k, v in (svc.get("environment") or {}).items()
+            for k, v in sorted((svc.get("environment") or {}).items())
         },
         ports=tuple(sorted((_port(p) for p in svc.get("ports") or []), key=_port_order)),
         expose=tuple(sorted((str(e) for e in svc.get("expose") or []), key=_natural)),
@@ -84,7 +95,7 @@ def normalise_service(name: str, svc: Mapping[str, Any]) -> ComposeService:
         healthcheck=_healthcheck(svc.get("healthcheck")),
         depends_on={
             str(k): str((v or {}).get("condition") or "service_started")
-            for k, v in (svc.get("depends_on") or {}).items()
+            for k, v in sorted((svc.get("depends_on") or {}).items())
         },
         replicas=None if replicas is None else to_int(replicas, f"{name}: replicas"),
         resources=_resources(deploy.get("resources") or {}, svc),
@@ -92,8 +103,12 @@ def normalise_service(name: str, svc: Mapping[str, Any]) -> ComposeService:
         profiles=tuple(sorted({str(p) for p in svc.get("profiles") or []})),
         labels={
             str(k): "" if v is None else scalar_text(v)
-            for k, v in (svc.get("labels") or {}).items()
+            for k, v in sorted((svc.get("labels") or {}).items())
         },
+        secrets=_grants(svc.get("secrets"), SECRETS_DIR),
+        configs=_grants(svc.get("configs"), CONFIGS_DIR),
+        container_name=str(svc.get("container_name") or ""),
+        network_mode=str(svc.get("network_mode") or ""),
     )
 
 
@@ -193,3 +208,48 @@ def _volume(project: str, key: str, spec: Mapping[str, Any]) -> NamedVolume:
         external=external,
         driver=str(spec.get("driver") or ""),
     )
+
+
+# Where the engine puts a secret or config whose target is unset or relative.
+SECRETS_DIR = "/run/secrets/"
+CONFIGS_DIR = "/"
+
+
+def _grants(specs: Any, base: str) -> tuple[FileGrant, ...]:
+    grants = []
+    for spec in specs or []:
+        source = str(spec.get("source") or "")
+        target = str(spec.get("target") or "") or source
+        mode = spec.get("mode")
+        grants.append(
+            FileGrant(
+                source=source,
+                target=target if target.startswith("/") else base + target,
+                uid="" if spec.get("uid") is None else scalar_text(spec["uid"]),
+                gid="" if spec.get("gid") is None else scalar_text(spec["gid"]),
+                # The CLI prints a mode as octal text ("0440"); the built-in loader has the number.
+                mode=None if mode is None else mode if isinstance(mode, int) else int(str(mode), 8),
+            )
+        )
+    return tuple(sorted(grants, key=lambda g: (g.target, g.source)))
+
+
+def _files(project: str, declared: Mapping[str, Any]) -> dict[str, ProjectFile]:
+    """Top-level secrets/configs: where each comes from, never what it holds (no `content`)."""
+    out: dict[str, ProjectFile] = {}
+    for key, spec in sorted(declared.items()):
+        spec = spec or {}
+        external = bool(spec.get("external"))
+        origin = next(
+            (o for o in ("file", "environment", "content") if spec.get(o) is not None),
+            "external" if external else "",
+        )
+        out[str(key)] = ProjectFile(
+            key=str(key),
+            name=str(spec.get("name") or (key if external else f"{project}_{key}")),
+            origin=origin,
+            file=str(spec.get("file") or ""),
+            environment=str(spec.get("environment") or ""),
+            external=external,
+        )
+    return out

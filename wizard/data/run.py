@@ -247,6 +247,9 @@ def _for_volume(run: _Run, volume: str) -> Callable[[Progress], None]:
     return report
 
 
+SCALABLE = ("Deployment", "StatefulSet")
+
+
 @contextmanager
 def _target_stopped(run: _Run, row: DataRow) -> Iterator[None]:
     """For a row whose target must not run during the copy (Redis): its workload scaled to 0
@@ -255,6 +258,15 @@ def _target_stopped(run: _Run, row: DataRow) -> Iterator[None]:
     if owner is None:
         yield
         return
+    if owner.kind not in SCALABLE:
+        # A DaemonSet, Job, CronJob, bare Pod or ReplicationController has no scale cutover
+        # uses: refuse before anything is changed, with how to stop it by hand.
+        raise GatewayError(
+            f"{row.claim} is mounted by {owner.kind} {owner.name}, which must not run during "
+            "the copy, and cutover scales only Deployments and StatefulSets",
+            fix=f"Stop {owner.kind} {owner.name} by hand (`kubectl delete` or suspend it; "
+            "keep its manifest), copy again, then re-apply it.",
+        )
     cluster = run.gateways.cluster()
     before = cluster.scale(owner.kind, owner.name, 0)
     _audit(run, "scale-workload", f"{owner.kind.lower()}/{owner.name}:0", "ok")

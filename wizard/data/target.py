@@ -49,8 +49,9 @@ def find_target(state: TargetState, pods: Iterable[Pod], claim: str) -> Target |
 
 
 def claim_owner(state: TargetState, claim: str) -> TargetWorkload | None:
-    """The Deployment or StatefulSet whose pods mount `claim` (a StatefulSet's through a claim
-    template: `<template>-<name>-<ordinal>`)."""
+    """The workload whose pods mount `claim` (any kind the matcher knows: Deployment,
+    StatefulSet, DaemonSet, Job, CronJob, Pod...; a StatefulSet's through a claim template:
+    `<template>-<name>-<ordinal>`)."""
     for workload in state.workloads:
         if any(v.kind == "persistentVolumeClaim" and v.ref == claim for v in workload.volumes):
             return workload

@@ -45,11 +45,20 @@ from wizard.demo.objects import (
     namespace_of,
     namespaces_in,
     pod_names,
+    served,
+    tls_secret_names,
 )
 from wizard.demo.sample import load_manifests, overlay
 from wizard.demo.selector import parse_selector
 from wizard.demo.simulation import DemoPod, DemoWatch
-from wizard.errors import Conflict, Forbidden, GatewayError, NotFound, ReadOnlyRefused
+from wizard.errors import (
+    Conflict,
+    Forbidden,
+    GatewayError,
+    NotFound,
+    PodDidNotAnswer,
+    ReadOnlyRefused,
+)
 from wizard.health.status import EventRow, PodRow, WorkloadHealth
 from wizard.health.watch import KINDS, OnChange
 from wizard.model import (
@@ -123,7 +132,13 @@ class DemoCluster:
             for name, _, spec in self._all_claims()
             if name not in self._bound and not spec.get("storageClassName")
         )
-        self._secrets: dict[str, SecretKeys] = {}
+        # What cert-manager issued for the Ingresses' TLS hosts (no app label, as it makes them).
+        self._secrets: dict[str, SecretKeys] = {
+            name: SecretKeys(
+                name, namespace, dict.fromkeys(("tls.crt", "tls.key"), ""), {}, "kubernetes.io/tls"
+            )
+            for name in tls_secret_names(self._objects)
+        }
         self._lock = threading.Lock()
 
     @property
@@ -326,7 +341,7 @@ class DemoCluster:
         builder = TargetBuilder(self._identity.namespace)
         for m in self._objects:
             if m["kind"] != "PersistentVolumeClaim" and matches(labels_of(m["metadata"])):
-                builder.add(m)
+                builder.add(served(m))
         for claim in self.list_pvcs(selector):
             builder.add(claim_object(claim))
         readable = ("list", "secrets") not in self._denied
@@ -387,6 +402,16 @@ class DemoCluster:
             f"The demo cannot run commands in pod {pod}: its pods are simulated",
             fix="Try data moves on `make sandbox`, which runs real pods.",
         )
+
+    def port_forward(self, pod: str, port: int, request: bytes, deadline_s: float) -> bytes:
+        """A ready pod of the demo answers 200 (the Traffic step's smoke request); any other
+        did not answer, as a pod that is not running would not."""
+        if self._read_only:
+            raise ReadOnlyRefused(f"Read-only mode: refused to port-forward to pod {pod}")
+        row = self.pod_rows().get(pod)
+        if row is None or not row.healthy:
+            raise PodDidNotAnswer(f"port {port} of pod {pod} did not answer: it is not ready")
+        return b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
     def _events(self, field_selector: str = "") -> dict[str, EventRow]:
         events = simulation.events_for(self.pod_rows(), self.now(), self._start, self._unbound)

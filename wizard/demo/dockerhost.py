@@ -11,6 +11,7 @@ memory (what later calls list), so the demo can walk the whole path, and nothing
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
@@ -19,7 +20,14 @@ from wizard.config import CutoverConfig
 from wizard.data.record import stopped_for_copies_of
 from wizard.demo.sample import load_compose
 from wizard.errors import GatewayError, NotFound, ReadOnlyRefused
-from wizard.model import ComposeContainer, ComposeNetwork, ComposeVolume, EngineInfo, ExecResult
+from wizard.model import (
+    ComposeContainer,
+    ComposeNetwork,
+    ComposeVolume,
+    EngineInfo,
+    ExecResult,
+    NetCounters,
+)
 
 DEMO_HOST = "demo://localhost"
 ENGINE_VERSION = "24.0.7"
@@ -127,9 +135,29 @@ class DemoComposeHost:
                             _RESTARTED_AT if name in self._restarted else _STARTED_AT
                         ).format(second=order * 3),
                         number=number,
+                        published=_published(spec),
                     )
                 )
         return containers
+
+    def ask_published(self, address: str, port: int, request: bytes, deadline_s: float) -> bytes:
+        """The demo's Compose site answers 200 on every port it publishes while its container
+        runs; anything else is refused, as a closed port is."""
+        for container in self.project_containers(self._project):
+            if container.state == "running" and any(p[1] == port for p in container.published):
+                return b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        raise ConnectionRefusedError(f"nothing answers on {address}:{port}")
+
+    def network_samples(self, name: str, count: int = 2) -> list[NetCounters]:
+        """The demo's Compose side is quiet: its counters do not move (what a drained host
+        shows), samples a second apart at once; an unknown container is NotFound."""
+        if not any(c.name == name for c in self.project_containers(self._project)):
+            raise NotFound(f"No container named {name} on the demo's Docker host")
+        now = time.time()
+        return [
+            NetCounters(rx_bytes=4096, tx_bytes=8192, rx_packets=40, tx_packets=60, at=now + i)
+            for i in range(count)
+        ]
 
     def project_networks(self, project: str) -> list[ComposeNetwork]:
         """The networks Compose created for the project: used ones, never external ones."""
@@ -203,6 +231,19 @@ class DemoComposeHost:
     def _services(self) -> dict[str, dict[str, Any]]:
         services = self._compose.get("services") or {}
         return {name: spec or {} for name, spec in services.items()}
+
+
+def _published(spec: dict[str, Any]) -> tuple[tuple[str, int, int, str], ...]:
+    """The sample's short port forms: `HOST:CONTAINER` and `IP:HOST:CONTAINER` (what the engine
+    would publish: 0.0.0.0 unless an address is given)."""
+    found = []
+    for entry in spec.get("ports") or ():
+        text, _, protocol = str(entry).partition("/")
+        parts = text.split(":")
+        if len(parts) >= 2 and parts[-1].isdigit() and parts[-2].isdigit():
+            address = parts[0] if len(parts) == 3 else "0.0.0.0"
+            found.append((address, int(parts[-2]), int(parts[-1]), protocol or "tcp"))
+    return tuple(found)
 
 
 def _replicas(spec: dict[str, Any]) -> int:

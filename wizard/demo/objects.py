@@ -216,3 +216,30 @@ def namespaces_in(manifests: list[Manifest]) -> frozenset[str]:
     named = {m["metadata"]["name"] for m in manifests if m["kind"] == "Namespace"}
     used = {m["metadata"]["namespace"] for m in manifests if m["metadata"].get("namespace")}
     return frozenset(named | used)
+
+
+# The address the demo's ingress controller serves Ingresses on (TEST-NET-3, never routed), and
+# the Compose host's (TEST-NET-2): assets/demo/cutover.yaml `compose_addresses` names it.
+INGRESS_ADDRESS = "203.0.113.20"
+COMPOSE_ADDRESS = "198.51.100.10"
+
+
+def served(manifest: Manifest) -> Manifest:
+    """An Ingress as a running controller leaves it: its address in status.loadBalancer."""
+    if manifest.get("kind") != "Ingress":
+        return manifest
+    status = {"loadBalancer": {"ingress": [{"ip": INGRESS_ADDRESS}]}}
+    return {**manifest, "status": status}
+
+
+def tls_secret_names(manifests: list[Manifest]) -> list[str]:
+    """The Secrets the Ingresses' tls entries name (cert-manager issues them in a real cluster)."""
+    return sorted(
+        {
+            str(tls["secretName"])
+            for m in manifests
+            if m.get("kind") == "Ingress"
+            for tls in (m.get("spec") or {}).get("tls") or ()
+            if tls.get("secretName")
+        }
+    )

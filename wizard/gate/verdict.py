@@ -113,32 +113,50 @@ class GateVerdict:
             parts.append(f"{len(self.unacknowledged)} warning(s) to acknowledge")
         return "Not ready: " + ", ".join(parts) + "."
 
-    def as_findings(self) -> list[Finding]:
-        """The verdict as the `gate` step's findings (for `cutover status`: shows, never acts).
+    def acknowledgement_for(self, finding: Finding) -> Acknowledgement | None:
+        """Who acknowledged this warning and when; None while nobody has."""
+        return next((a for a in self.acknowledgements if a.covers(finding)), None)
 
-        Never inconclusive: whatever a step could not find out, the gate knows it is closed."""
-        found = [
-            Finding(
-                f"gate/{i.finding.check}",
-                Severity.BLOCK,
-                f"{i.step_title}: {i.finding.message}",
-                i.finding.fix,
+    def as_findings(self) -> list[Finding]:
+        """The verdict as the `gate` step's findings (for `cutover status`: shows, never acts)."""
+        return [finding for _, finding in self.findings_with_items()]
+
+    def findings_with_items(self) -> list[tuple[GateItem | None, Finding]]:
+        """The gate step's findings, each with the item of the step it stands for (None for the
+        gate's own "ready"): `cutover status` points to that step instead of repeating it.
+
+        Never inconclusive: whatever a step could not find out, the gate knows it is closed.
+        Whether a warning is acknowledged is not in its text: `acknowledgement_for` says."""
+        found: list[tuple[GateItem | None, Finding]] = [
+            (
+                i,
+                Finding(
+                    f"gate/{i.finding.check}",
+                    Severity.BLOCK,
+                    f"{i.step_title}: {i.finding.message}",
+                    i.finding.fix,
+                ),
             )
             for i in self.blockers
         ]
         found += [
-            Finding(
-                f"gate/{i.finding.check}",
-                Severity.WARN,
-                f"{i.step_title}: {i.finding.message} (not acknowledged yet)",
-                " ".join(
-                    x for x in (i.finding.fix, "Or, once read, acknowledge it at the gate.") if x
+            (
+                i,
+                Finding(
+                    f"gate/{i.finding.check}",
+                    Severity.WARN,
+                    f"{i.step_title}: {i.finding.message}",
+                    " ".join(
+                        x
+                        for x in (i.finding.fix, "Or, once read, acknowledge it at the gate.")
+                        if x
+                    ),
                 ),
             )
             for i in self.unacknowledged
         ]
         if not found:
-            found.append(Finding("gate.ready", Severity.OK, self.summary()))
+            found.append((None, Finding("gate.ready", Severity.OK, self.summary())))
         return found
 
 
@@ -216,11 +234,18 @@ def save_acknowledgements(state: StateFile, acknowledgements: Iterable[Acknowled
     state.write_section(ACK_SECTION, [latest[k].as_json() for k in sorted(latest)])
 
 
+def verdict_of(round: Round) -> GateVerdict:
+    """The verdict over the steps before the gate in this round, with the acknowledgements on
+    record (a CutoverError when they cannot be read)."""
+    acks = load_acknowledgements(state_file_for(round.config))
+    return combine(round.earlier(GATE_STEP), acks)
+
+
 def check(round: Round) -> list[Finding]:
     """The gate step (wizard.steps): the verdict over the steps before it in this round, with
     the acknowledgements on record. It shows the verdict and never acts (nor records anything)."""
     try:
-        acks = load_acknowledgements(state_file_for(round.config))
+        verdict = verdict_of(round)
     except CutoverError as exc:
         return [Finding("gate.state", Severity.BLOCK, exc.message, exc.fix, inconclusive=True)]
-    return combine(round.earlier(GATE_STEP), acks).as_findings()
+    return verdict.as_findings()

@@ -17,10 +17,13 @@ own timeout covers sockets, but not the pipe it reads from `ssh`, so each call a
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -30,7 +33,14 @@ import requests.exceptions
 
 from wizard.errors import Forbidden, GatewayError, NotFound, ReadOnlyRefused, Unreachable
 from wizard.gateways.blocking import Overdue, call_with_deadline, exception_chain
-from wizard.model import ComposeContainer, ComposeNetwork, ComposeVolume, EngineInfo, ExecResult
+from wizard.model import (
+    ComposeContainer,
+    ComposeNetwork,
+    ComposeVolume,
+    EngineInfo,
+    ExecResult,
+    NetCounters,
+)
 
 T = TypeVar("T")
 
@@ -118,6 +128,39 @@ class EngineComposeHost:
 
         containers = [container(c) for c in self._call("containers", inspect_all)]
         return sorted(containers, key=lambda c: (c.service, c.one_off, c.number, c.name))
+
+    def network_samples(self, name: str, count: int = 2) -> list[NetCounters]:
+        """The first `count` samples of one stats stream of the container (the engine sends one
+        a second: two samples are a rate over about a second, from one request), each stamped
+        with the engine's own read time. A read: allowed in read-only mode."""
+
+        def read(api: Any) -> list[NetCounters]:
+            # The response itself, not the SDK's `stats()` generator: closing that generator
+            # leaves the connection streaming, and the engine's collector then keeps the next
+            # stats request of the container waiting a whole extra tick (seen: 1 s, then 2 s).
+            url = api._url("/containers/{0}/stats", name)
+            response = api._get(url, params={"stream": True}, stream=True)
+            api._raise_for_status(response)
+            samples = []
+            try:
+                for line in response.iter_lines():
+                    if line.strip():
+                        sample = json.loads(line)
+                        samples.append(net_counters(sample, read_time(sample)))
+                    if len(samples) >= count:
+                        break
+            finally:
+                response.close()
+            return samples
+
+        return self._call("stats", read, deadline=self._deadline() + count)
+
+    def ask_published(self, address: str, port: int, request: bytes, deadline_s: float) -> bytes:
+        """A plain TCP exchange with the published port (no engine API involved): the Traffic
+        step's smoke request, as a client of the Compose site sends it."""
+        from wizard.gateways.tcp import exchange
+
+        return exchange(address, port, request, deadline_s)
 
     def project_networks(self, project: str) -> list[ComposeNetwork]:
         label = {"label": f"{PROJECT}={project}"}
@@ -436,6 +479,50 @@ def container(info: dict[str, Any]) -> ComposeContainer:
         started_at="" if started.startswith("0001-") else started,
         number=number,
         one_off=str(labels.get(ONE_OFF, "")).lower() == "true",
+        published=published_ports(info),
+    )
+
+
+def published_ports(info: dict[str, Any]) -> tuple[tuple[str, int, int, str], ...]:
+    """What `docker inspect` says is published now: NetworkSettings.Ports, e.g.
+    {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}]} (null when not published)."""
+    found = []
+    for key, bindings in ((info.get("NetworkSettings") or {}).get("Ports") or {}).items():
+        number, _, protocol = str(key).partition("/")
+        for binding in bindings or ():
+            host_port = str(binding.get("HostPort") or "")
+            if number.isdigit() and host_port.isdigit():
+                found.append(
+                    (
+                        str(binding.get("HostIp") or ""),
+                        int(host_port),
+                        int(number),
+                        protocol or "tcp",
+                    )
+                )
+    return tuple(sorted(set(found)))
+
+
+def read_time(stats: dict[str, Any]) -> float:
+    """A stats sample's `read` (RFC 3339 with nanoseconds) as Unix seconds; now when absent."""
+    text = str(stats.get("read") or "")
+    try:
+        whole, _, fraction = text.rstrip("Z").partition(".")
+        stamp = datetime.fromisoformat(whole).replace(tzinfo=UTC).timestamp()
+        return stamp + (float(f"0.{fraction}") if fraction.isdigit() else 0.0)
+    except ValueError:
+        return time.time()
+
+
+def net_counters(stats: dict[str, Any], at: float) -> NetCounters:
+    """The sums over a stats sample's `networks` (absent for a container with no network)."""
+    nets = (stats.get("networks") or {}).values()
+    return NetCounters(
+        rx_bytes=sum(int(n.get("rx_bytes") or 0) for n in nets),
+        tx_bytes=sum(int(n.get("tx_bytes") or 0) for n in nets),
+        rx_packets=sum(int(n.get("rx_packets") or 0) for n in nets),
+        tx_packets=sum(int(n.get("tx_packets") or 0) for n in nets),
+        at=at,
     )
 
 

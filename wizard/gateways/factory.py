@@ -13,8 +13,12 @@ from wizard.gateways.lazy import IMPORT_LOCK, Gateways
 from wizard.gateways.protocols import Cluster, ComposeHost, Vault
 
 
-def build_gateways(config: CutoverConfig) -> Gateways:
-    """Real gateways for `config`, or the demo's simulated ones when `config.demo` is set."""
+def build_gateways(config: CutoverConfig, one_shot: bool = False) -> Gateways:
+    """Real gateways for `config`, or the demo's simulated ones when `config.demo` is set.
+
+    `one_shot`: for a report that reads once and exits (`cutover status`): a cluster found
+    unreachable stays so for the run, so the later checks answer at once instead of each
+    waiting out its own timeout (wizard.gateways.kube.cluster)."""
     if config.demo:
         return demo_gateways(config)
 
@@ -27,6 +31,7 @@ def build_gateways(config: CutoverConfig) -> Gateways:
             context=config.kube_context,
             namespace=config.namespace,
             read_only=config.read_only,
+            remember_unreachable=one_shot,
         )
 
     def compose_host() -> ComposeHost:
@@ -47,9 +52,11 @@ def build_gateways(config: CutoverConfig) -> Gateways:
 def demo_gateways(config: CutoverConfig) -> Gateways:
     """The demo's cluster, Docker host and keyring, each built on first use like the real ones."""
     from wizard.demo import DemoCluster, DemoComposeHost, DemoVault
+    from wizard.demo.resolver import DemoResolver
 
     return Gateways(
         cluster=lambda: DemoCluster(config),
         compose_host=lambda: DemoComposeHost(config),
         vault=DemoVault,
+        resolver=lambda: DemoResolver(config),
     )

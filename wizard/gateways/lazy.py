@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from wizard.gateways.protocols import Cluster, ComposeHost, Vault
+from wizard.gateways.protocols import Cluster, ComposeHost, Resolver, Vault
 
 T = TypeVar("T")
 
@@ -37,14 +37,24 @@ class Lazy(Generic[T]):
 
 
 class Gateways:
-    """The cluster, the Docker host and the keyring, each built on first use."""
+    """The cluster, the Docker host, the keyring and the DNS resolver, each built on first use."""
 
     def __init__(
         self,
         cluster: Callable[[], Cluster],
         compose_host: Callable[[], ComposeHost],
         vault: Callable[[], Vault],
+        resolver: Callable[[], Resolver] | None = None,
     ) -> None:
         self.cluster = Lazy(cluster)
         self.compose_host = Lazy(compose_host)
         self.vault = Lazy(vault)
+        self.resolver = Lazy(resolver or _dns_resolver)
+
+
+def _dns_resolver() -> Resolver:
+    """The real resolver: DNS is the same for the wizard, the reports and the tests."""
+    with IMPORT_LOCK:
+        from wizard.gateways.dns import DnsResolver
+
+    return DnsResolver()

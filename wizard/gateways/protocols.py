@@ -21,6 +21,8 @@ from wizard.model import (
     ComposeVolume,
     EngineInfo,
     ExecResult,
+    NameAnswer,
+    NetCounters,
     Pod,
     Pvc,
     SecretKeys,
@@ -121,6 +123,12 @@ class Cluster(Protocol):
         A write at the API server: ReadOnlyRefused in read-only mode, before anything is sent."""
         ...
 
+    def port_forward(self, pod: str, port: int, request: bytes, deadline_s: float) -> bytes:
+        """Send `request` to `port` of `pod` through the API server; the pod's whole answer.
+        PodDidNotAnswer when the port refuses or no whole answer comes in time. A create at the
+        API server: ReadOnlyRefused in read-only mode, before anything is sent."""
+        ...
+
     def watch(
         self, kind: str, selector: str, on_change: OnChange, field_selector: str = ""
     ) -> WatchHandle:
@@ -148,6 +156,17 @@ class ComposeHost(Protocol):
         ...
 
     def project_containers(self, project: str) -> list[ComposeContainer]: ...
+
+    def network_samples(self, name: str, count: int = 2) -> list[NetCounters]:
+        """A container's network counters, `count` samples about a second apart from one stats
+        stream, each with its time. A read."""
+        ...
+
+    def ask_published(self, address: str, port: int, request: bytes, deadline_s: float) -> bytes:
+        """Send `request` to a port the engine publishes, at `address` (the Compose host's), and
+        read until the server closes: what a client of the Compose site gets. OSError when
+        nothing answers (refused, timed out). A read: allowed in read-only mode."""
+        ...
 
     def project_networks(self, project: str) -> list[ComposeNetwork]: ...
 
@@ -209,3 +228,12 @@ class Vault(Protocol):
     def set(self, service: str, key: str, value: str) -> None: ...
 
     def delete(self, service: str, key: str) -> None: ...
+
+
+class Resolver(Protocol):
+    """Where host names point: the system's answer and named DNS servers' (a read; never
+    raises for a name that does not resolve: the answer says why)."""
+
+    def ask_system(self, host: str) -> NameAnswer: ...
+
+    def ask_server(self, host: str, server: str, timeout_s: float = 2.0) -> NameAnswer: ...

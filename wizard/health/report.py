@@ -2,30 +2,32 @@
 
 `service_findings` is pure over the rollup; `gather_health` reads it once through the same watch
 the screen keeps open (list, first answer, stop), so status and screen reduce pods identically.
+Which workload a service became is the Mapping step's answer (`health_targets`, through
+wizard.mapping.match), never a rule of this step's own.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from wizard.checks import Finding, Severity
 from wizard.errors import GatewayError, Unreachable
-from wizard.health.status import (
-    EventRow,
-    PodRow,
-    ServiceHealth,
-    WorkloadHealth,
-    latest_events,
-    rollup,
-)
+from wizard.health.kinds import cronjob_health
+from wizard.health.rollup import ServiceHealth, pods_of, rollup
+from wizard.health.status import EventRow, PodRow, WorkloadHealth, latest_events
 from wizard.health.watch import WatchState, WatchUpdate
+from wizard.health.watch_kinds import WORKLOAD_WATCHES
+from wizard.mapping.match import match_services
 
 if TYPE_CHECKING:
     from wizard.compose.model import ComposeProject
+    from wizard.config import CutoverConfig
     from wizard.gateways.protocols import Cluster
     from wizard.steps import Round
+    from wizard.target.model import TargetState
 
 READ_TIMEOUT_S = 15.0
 
@@ -71,6 +73,9 @@ def service_fix(
     if bad is None:
         w = service.workload
         target = f"{w.kind.lower()}/{w.name}" if w is not None else service.service
+        if w is not None and w.kind in ("Job", "Pod"):
+            done = "complete" if w.kind == "Job" else "Ready"
+            return f"Wait for it: `kubectl -n {ns} wait --for=condition={done} {target}`."
         return f"Wait for the rollout to finish: `kubectl -n {ns} rollout status {target}`."
     if bad.last_reason == "OOMKilled":
         fix = REASON_FIX["OOMKilled"]
@@ -101,21 +106,28 @@ def service_findings(
     names: Mapping[str, str],
     ns: str,
     events: Iterable[EventRow] = (),
+    missing: Mapping[str, Finding] | None = None,
 ) -> list[Finding]:
     """One finding per Compose service: ok when its workload is ready, else why not and the fix.
     `events` (Warning events) let a blocked service say what its pod's newest warning says: a pod
-    stuck in ContainerCreating has no reason of its own, its FailedMount event has."""
+    stuck in ContainerCreating has no reason of its own, its FailedMount event has. `missing`:
+    the matcher's finding for each service it found no workload for (what it looked for, what
+    similar names exist), so Pod health and Mapping say the same."""
     warnings = list(events)
+    missing = missing or {}
     found = []
     for row in services:
         check = f"health.{row.service}"
         workload = row.workload
         if workload is None:
+            if row.service in missing:
+                found.append(replace(missing[row.service], check=check))
+                continue
             found.append(
                 Finding(
                     check,
                     Severity.BLOCK,
-                    f"{row.service}: no Deployment or StatefulSet named {names[row.service]!r} "
+                    f"{row.service}: no workload named {names.get(row.service, row.service)!r} "
                     f"in namespace {ns!r}",
                     fix="Apply its manifest, or name the workload in cutover.yaml: "
                     f"`services: {{{row.service}: <workload>}}`.",
@@ -127,17 +139,9 @@ def service_findings(
             found.append(Finding(check, Severity.OK, f"{row.service}: {counts}"))
             continue
         if workload.state == "scaled to 0":
-            found.append(
-                Finding(
-                    check,
-                    Severity.WARN,
-                    f"{row.service}: {workload.kind} {workload.name} is scaled to 0",
-                    fix=f"Scale it up: `kubectl -n {ns} scale {workload.kind.lower()} "
-                    f"{workload.name} --replicas=<n>`.",
-                )
-            )
+            found.append(_idle(row.service, workload, ns))
             continue
-        mine = sorted((p for p in pods.values() if p.workload == workload.name), key=_pod_order)
+        mine = sorted(pods_of(workload.kind, workload.name, pods.values()), key=_pod_order)
         problems = f" ({', '.join(row.unhealthy)})" if row.unhealthy else ""
         stalled = f": {workload.stalled}" if workload.stalled else ""
         warning = newest_warning(mine, warnings)
@@ -153,13 +157,90 @@ def service_findings(
     return found
 
 
+def _idle(service: str, workload: WorkloadHealth, ns: str) -> Finding:
+    """A workload that runs no pod on purpose: scaled to 0, a suspended CronJob, a DaemonSet no
+    node may run."""
+    what = f"{workload.kind.lower()} {workload.name}"
+    if workload.kind == "CronJob":
+        said, fix = (
+            "is suspended",
+            (
+                f"Resume it: `kubectl -n {ns} patch cronjob {workload.name} "
+                """-p '{"spec":{"suspend":false}}'`."""
+            ),
+        )
+    elif workload.kind == "DaemonSet":
+        said, fix = (
+            "runs on no node",
+            (
+                f"No node matches its nodeSelector, affinity or tolerations: "
+                f"`kubectl -n {ns} describe daemonset {workload.name}`."
+            ),
+        )
+    else:
+        said = "is scaled to 0"
+        fix = f"Scale it up: `kubectl -n {ns} scale {what} --replicas=<n>`."
+    return Finding(
+        f"health.{service}",
+        Severity.WARN,
+        f"{service}: {workload.kind} {workload.name} {said}",
+        fix=fix,
+    )
+
+
 def _pod_order(pod: PodRow) -> tuple[bool, str]:
     return (pod.healthy, pod.name)
 
 
-def service_names(project: ComposeProject, services_map: Mapping[str, str]) -> dict[str, str]:
-    """Compose service -> the workload it became (cutover.yaml `services:`, else its own name)."""
-    return {name: services_map.get(name, name) for name in project.services}
+@dataclass(frozen=True)
+class HealthTargets:
+    """What the one matcher (wizard.mapping.match) says each Compose service became."""
+
+    names: dict[str, str]  # service -> workload name (matched services only)
+    kinds: dict[str, str]  # service -> the workload's kind
+    missing: dict[str, Finding]  # service -> why no workload matched
+    # Health known from the target read itself, not watched (CronJobs).
+    fixed: tuple[WorkloadHealth, ...] = ()
+
+    def rows(
+        self, workloads: Iterable[WorkloadHealth], pods: Iterable[PodRow]
+    ) -> list[ServiceHealth]:
+        """Every Compose service's row, by service name; those with no workload as missing."""
+        rows = rollup(self.names, [*workloads, *self.fixed], pods, self.kinds)
+        rows += [ServiceHealth(s, None) for s in self.missing if s not in self.names]
+        return sorted(rows, key=lambda r: r.service)
+
+    def watches(self) -> list[str]:
+        """The watches (plurals) that keep these workloads' health, in a stable order."""
+        wanted = {WORKLOAD_WATCHES[k] for k in self.kinds.values() if k in WORKLOAD_WATCHES}
+        return sorted(wanted)
+
+
+def health_targets(
+    project: ComposeProject, target: TargetState, config: CutoverConfig
+) -> HealthTargets:
+    """Match every service as the Mapping step does, with the same cutover.yaml."""
+    matching = match_services(
+        project, target, config.services, config.project_name, config.config_file
+    )
+    services = set(project.services)
+    cronjobs = {w.name: w for w in matching.workloads.values() if w and w.kind == "CronJob"}
+    return HealthTargets(
+        names=matching.names(),
+        kinds={s: w.kind for s, w in matching.workloads.items() if w is not None},
+        missing={
+            f.check.removeprefix("match:"): f
+            for f in matching.findings
+            if f.check.removeprefix("match:") in services
+            and matching.workloads.get(f.check.removeprefix("match:")) is None
+        },
+        fixed=tuple(cronjob_health(w) for w in cronjobs.values()),
+    )
+
+
+def read_targets(cluster: Cluster, project: ComposeProject, config: CutoverConfig) -> HealthTargets:
+    """Read the target once (its workloads, labels and containers) and match every service."""
+    return health_targets(project, cluster.read_target(config.selector), config)
 
 
 def read_once(
@@ -195,21 +276,24 @@ def read_once(
 
 
 def gather_health(
-    cluster: Cluster, project: ComposeProject, services_map: Mapping[str, str], selector: str
+    cluster: Cluster, project: ComposeProject, config: CutoverConfig
 ) -> list[Finding]:
-    """Read pods and workloads once; one finding per Compose service."""
-    names = service_names(project, services_map)
+    """Read the target, the matched workloads' health and the pods once; one finding per
+    Compose service."""
+    targets = read_targets(cluster, project, config)
+    selector = config.selector
     workloads: list[WorkloadHealth] = [
-        *read_once(cluster, "deployments", selector).values(),
-        *read_once(cluster, "statefulsets", selector).values(),
+        w for plural in targets.watches() for w in read_once(cluster, plural, selector).values()
     ]
     pods: dict[str, PodRow] = read_once(cluster, "pods", selector)
-    rows = rollup(names, workloads, pods.values())
+    rows = targets.rows(workloads, pods.values())
     events: list[EventRow] = []
     if any(not p.healthy for p in pods.values()):
         # Only when something is wrong: the newest warning of a stuck pod is its why.
         events = list(read_once(cluster, "events", "", field_selector="type=Warning").values())
-    return service_findings(rows, pods, names, cluster.identity.namespace, events)
+    return service_findings(
+        rows, pods, targets.names, cluster.identity.namespace, events, targets.missing
+    )
 
 
 def check(round: Round) -> list[Finding]:
@@ -217,6 +301,4 @@ def check(round: Round) -> list[Finding]:
     from wizard.compose.loader import load_project
 
     config = round.config
-    return gather_health(
-        round.gateways.cluster(), load_project(config), config.services, config.selector
-    )
+    return gather_health(round.gateways.cluster(), load_project(config), config)

@@ -317,43 +317,6 @@ def workload_health(obj: Mapping[str, Any], kind: str = "") -> WorkloadHealth:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class ServiceHealth:
-    """One Compose service's row: the workload it became, its counters and its pods' worst."""
-
-    service: str
-    workload: WorkloadHealth | None  # None: no Deployment/StatefulSet of that name
-    pods: int = 0
-    unhealthy: tuple[str, ...] = ()  # pod statuses other than healthy, worst first, distinct
-
-    @property
-    def state(self) -> str:
-        if self.workload is None:
-            return "missing"
-        return self.workload.state
-
-
-def rollup(
-    services: Mapping[str, str],
-    workloads: Iterable[WorkloadHealth],
-    pods: Iterable[PodRow] = (),
-) -> list[ServiceHealth]:
-    """Per Compose service (service -> workload name), its workload's counters and pod problems."""
-    by_name = {w.name: w for w in workloads}
-    pods_of: dict[str, list[PodRow]] = {}
-    for p in pods:
-        pods_of.setdefault(p.workload, []).append(p)
-    rows = []
-    for service, name in sorted(services.items()):
-        mine = pods_of.get(name, [])
-        bad: list[str] = []
-        for p in mine:
-            if not p.healthy and p.status not in bad:
-                bad.append(p.status)
-        rows.append(ServiceHealth(service, by_name.get(name), len(mine), tuple(bad)))
-    return rows
-
-
 # --- events -------------------------------------------------------------------------------------
 
 

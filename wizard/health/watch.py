@@ -49,14 +49,12 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import partial
 from types import MappingProxyType
 from typing import Any, Protocol
 
 from wizard.errors import Forbidden, GatewayError, NotFound, Unauthorized
-from wizard.health.status import event_row, pod_row, workload_health
+from wizard.health.watch_kinds import KINDS as KINDS  # re-exported: the demo cluster checks it
 from wizard.model import Operation
-from wizard.storage.claims import pvc_from_json
 
 # The server ends each watch after this long (plus up to 20 % jitter, so many watches do not
 # re-open together); reads time out a little after it, which catches a silently dead connection.
@@ -66,40 +64,6 @@ LIST_READ_TIMEOUT_S = 30.0
 PAGE_SIZE = 500
 BACKOFF_MIN_S = 0.5
 BACKOFF_MAX_S = 5.0
-
-
-@dataclass(frozen=True)
-class WatchKind:
-    """A kind the loop can watch: where it is served and how one item is reduced."""
-
-    plural: str
-    kind: str
-    group_version: str
-    reduce: Callable[[Mapping[str, Any]], object]
-
-    def path(self, namespace: str) -> str:
-        root = (
-            f"/api/{self.group_version}"
-            if "/" not in self.group_version
-            else (f"/apis/{self.group_version}")
-        )
-        return f"{root}/namespaces/{namespace}/{self.plural}"
-
-
-KINDS: dict[str, WatchKind] = {
-    k.plural: k
-    for k in (
-        WatchKind("pods", "Pod", "v1", pod_row),
-        WatchKind("persistentvolumeclaims", "PersistentVolumeClaim", "v1", pvc_from_json),
-        WatchKind("events", "Event", "v1", event_row),
-        WatchKind(
-            "deployments", "Deployment", "apps/v1", partial(workload_health, kind="Deployment")
-        ),
-        WatchKind(
-            "statefulsets", "StatefulSet", "apps/v1", partial(workload_health, kind="StatefulSet")
-        ),
-    )
-}
 
 
 class WatchState(StrEnum):

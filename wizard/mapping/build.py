@@ -39,24 +39,7 @@ def build_plan(config: CutoverConfig, gateways: Gateways) -> Plan:
     Raises a CutoverError (with message and fix) when no source of the target can be read.
     """
     project = load_project(config)
-    from_files: TargetState | None = None
-    if config.manifests_dir is not None:
-        from_files = load_manifests(
-            config.manifests_dir, _namespace(config, gateways), config.selector
-        )
-    try:
-        live: TargetState | None = gateways.cluster().read_target(config.selector)
-    except (Unreachable, NoKubeconfig):
-        # Offline review from the files alone. A 401/403 is not "offline": it is raised, so the
-        # operator fixes the identity instead of reading a plan of the wrong thing.
-        if from_files is None:
-            raise  # nothing to compare with: the caller shows the gateway's message and fix
-        live = None
-
-    if live is not None and not live.workloads:
-        _require_namespace(gateways, live.namespace)
-    target = live if live is not None else from_files
-    assert target is not None
+    target, live, from_files = read_targets(config, gateways)
     result = plan(project, target, config)
     _refuse_unknown_services(config, project.services, result)
     sources = [project.source]
@@ -84,6 +67,37 @@ def build_plan(config: CutoverConfig, gateways: Gateways) -> Plan:
             )
         )
     return replace(result, extra=tuple(extra), sources=tuple(sources))
+
+
+def read_targets(
+    config: CutoverConfig, gateways: Gateways
+) -> tuple[TargetState, TargetState | None, TargetState | None]:
+    """(the target to compare with, the live read, the manifests' read): the cluster when it
+    answers, else the manifests alone. Raises the gateway's error when neither can be read."""
+    from_files: TargetState | None = None
+    if config.manifests_dir is not None:
+        from_files = load_manifests(
+            config.manifests_dir, _namespace(config, gateways), config.selector
+        )
+    try:
+        live: TargetState | None = gateways.cluster().read_target(config.selector)
+    except (Unreachable, NoKubeconfig):
+        # Offline review from the files alone. A 401/403 is not "offline": it is raised, so the
+        # operator fixes the identity instead of reading a plan of the wrong thing.
+        if from_files is None:
+            raise  # nothing to compare with: the caller shows the gateway's message and fix
+        live = None
+
+    if live is not None and not live.workloads:
+        _require_namespace(gateways, live.namespace)
+    target = live if live is not None else from_files
+    assert target is not None
+    return target, live, from_files
+
+
+def read_target_for(config: CutoverConfig, gateways: Gateways) -> TargetState:
+    """The target as Mapping reads it (live, else the manifests), for the steps after it."""
+    return read_targets(config, gateways)[0]
 
 
 def _refuse_unknown_services(

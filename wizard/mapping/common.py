@@ -31,6 +31,8 @@ class Context:
     workload: TargetWorkload
     container: ContainerSpec
     secret_env: frozenset[str] = field(default_factory=frozenset)  # secret by cutover.yaml
+    # Service -> the container that runs it, as the matcher chose (None: not known).
+    containers: Mapping[str, ContainerSpec | None] = field(default_factory=dict)
 
     @property
     def where(self) -> str:
@@ -41,12 +43,12 @@ class Context:
         """The manifest field of the main container, for fixes:
         `spec.template.spec.containers[name=backend].image of Deployment email-rag-backend`."""
         return (
-            f"spec.template.spec.containers[name={self.container.name}].{path} of "
+            f"{self.workload.pod_path}.containers[name={self.container.name}].{path} of "
             f"{self.workload.kind} {self.workload.name}"
         )
 
     def pod_spec(self, path: str) -> str:
-        return f"spec.template.spec.{path} of {self.workload.kind} {self.workload.name}"
+        return f"{self.workload.pod_path}.{path} of {self.workload.kind} {self.workload.name}"
 
     def workload_of(self, service: str) -> TargetWorkload | None:
         return self.workloads.get(service)
@@ -81,9 +83,9 @@ def argv(words: Sequence[str] | None, default: str = "(image default)") -> str:
 
 
 def main_container(service: str, workload: TargetWorkload) -> ContainerSpec | None:
-    """The container that runs the Compose service: the one named like the service or the
-    workload, else the first."""
+    """The container that runs the Compose service when the matcher's choice is not at hand:
+    the one named like the service or the workload, else the only one (None: not known)."""
     for container in workload.containers:
         if container.name in (service, workload.name):
             return container
-    return workload.containers[0] if workload.containers else None
+    return workload.containers[0] if len(workload.containers) == 1 else None

@@ -13,11 +13,12 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from wizard.checks import Finding, Severity
+from wizard.checks import Finding
 from wizard.compose.model import ComposeProject
 from wizard.config import CutoverConfig
-from wizard.mapping.common import NONE, Context, main_container, row
+from wizard.mapping.common import NONE, Context
 from wizard.mapping.diff_env import env_rows
+from wizard.mapping.diff_files import file_rows
 from wizard.mapping.diff_health import depends_rows, healthcheck_row
 from wizard.mapping.diff_ports import port_rows
 from wizard.mapping.diff_resources import resources_row
@@ -50,7 +51,9 @@ def plan(project: ComposeProject, target: TargetState, config: CutoverConfig) ->
     )
     by_service = {f.check.removeprefix("match:"): f for f in matching.findings}
     extra = [f for f in matching.findings if f.check.removeprefix("match:") not in project.services]
-    hosts = Hostnames(project.services, target, matching.workloads, namespace)
+    # Offline from manifests with no -n, the namespace is a fallback: hostnames may name any.
+    known = bool(config.namespace) or "cluster" in target.sources
+    hosts = Hostnames(project.services, target, matching.workloads, namespace, known)
     secret_env = secret_env_names(config.secrets, target)
     public = [
         *project.services,
@@ -78,17 +81,10 @@ def plan(project: ComposeProject, target: TargetState, config: CutoverConfig) ->
             services.append(ServicePlan(name, None, (redact.row(match_row),)))
             continue
         ref = ObjectRef(workload.kind, workload.name)
-        container = main_container(name, workload)
+        container = matching.containers[name]
         if container is None:
-            empty = row(
-                "match",
-                name,
-                f"{workload.kind} {workload.name}",
-                Severity.BLOCK,
-                f"{workload.kind} {workload.name} has no containers.",
-                f"Add the container to spec.template.spec.containers of {workload.kind} {workload.name}.",
-            )
-            services.append(ServicePlan(name, ref, (redact.row(empty),)))
+            # Which container runs it is not known (or there is none): the match row says why.
+            services.append(ServicePlan(name, ref, (redact.row(match_row),)))
             continue
         ctx = Context(
             project=project,
@@ -101,6 +97,7 @@ def plan(project: ComposeProject, target: TargetState, config: CutoverConfig) ->
             workload=workload,
             container=container,
             secret_env=secret_env,
+            containers=matching.containers,
         )
         rows = [
             match_row,
@@ -110,6 +107,7 @@ def plan(project: ComposeProject, target: TargetState, config: CutoverConfig) ->
             *env_rows(ctx),
             *port_rows(ctx),
             *volume_rows(ctx),
+            *file_rows(ctx),
             healthcheck_row(ctx),
             resources_row(ctx),
             *depends_rows(ctx),

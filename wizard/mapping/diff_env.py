@@ -53,6 +53,7 @@ class EnvSource:
     name: str
     keys: tuple[str, ...] | None
     values: dict[str, str] | None = None
+    optional: bool = False  # `optional: true`: the pod starts without it
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,11 @@ class ContainerEnv:
         self.entries = ctx.container.env
         self.sources: list[EnvSource] = []
         for kind, name in ctx.container.env_from:
+            optional = (kind, name) in ctx.container.optional_env_from
             if kind == "Secret":
-                self.sources.append(EnvSource(kind, name, target.secrets.get(name)))
+                self.sources.append(
+                    EnvSource(kind, name, target.secrets.get(name), optional=optional)
+                )
             else:
                 self.sources.append(
                     EnvSource(
@@ -80,6 +84,7 @@ class ContainerEnv:
                         name,
                         target.config_maps.get(name),
                         target.config_map_values.get(name),
+                        optional,
                     )
                 )
         self.expanded: dict[str, Expanded] = {}
@@ -244,7 +249,37 @@ def env_rows(ctx: Context) -> list[DiffRow]:
     for name, entry in env.entries.items():
         if name not in ctx.service.environment:
             rows.append(_kube_only(ctx, env, name, entry))
+    rows.extend(_absent_sources(ctx, env, rows))
     return rows
+
+
+def _absent_sources(ctx: Context, env: ContainerEnv, rows: list[DiffRow]) -> list[DiffRow]:
+    """An envFrom ConfigMap the target lacks keeps the pod from starting even when no Compose
+    variable is looked for in it: one row for each no variable's row already blocks on."""
+    found = []
+    for source in env.unknown_sources:
+        if source.kind != "ConfigMap":
+            continue
+        severity, why = _absent_config_map(ctx, source.name, source.optional)
+        said = re.compile(rf"ConfigMap (?:[\w.-]+, )*{re.escape(source.name)}(?![\w.-])")
+        named = any(
+            r.finding.severity is Severity.BLOCK and said.search(r.finding.message) for r in rows
+        )
+        if severity is not Severity.BLOCK or named:
+            continue
+        found.append(
+            row(
+                f"envFrom:{source.name}",
+                NONE,
+                f"envFrom ConfigMap {source.name}",
+                severity,
+                f"The container reads envFrom ConfigMap {source.name}, which is not in the "
+                f"target: {why}.",
+                f"Apply ConfigMap {source.name} in namespace {ctx.namespace}, or mark the "
+                "envFrom entry `optional: true` if the pod may start without it.",
+            )
+        )
+    return found
 
 
 def _compose_variable(ctx: Context, env: ContainerEnv, name: str, value: str | None) -> DiffRow:
@@ -307,13 +342,14 @@ def _compose_variable(ctx: Context, env: ContainerEnv, name: str, value: str | N
 
     result = compare(ctx, value, pieces)
     holes = [p for p in pieces if isinstance(p, Hole)]
+    written = "".join(p for p in pieces if isinstance(p, str))
     if result == "same":
         verdict.add(Severity.OK, "Same value.")
     elif result == "equivalent":
         verdict.add(
             Severity.OK,
             "Equivalent: the values differ only where a Compose service name became the name "
-            "of its Kubernetes Service.",
+            "of its Kubernetes Service." + _assumed(ctx, written),
         )
     elif result == "matches" and all(h.from_secret for h in holes):
         verdict.add(Severity.OK, _from_secret_message(entry, source, holes))
@@ -321,7 +357,8 @@ def _compose_variable(ctx: Context, env: ContainerEnv, name: str, value: str | N
         unseen = ", ".join(sorted({h.var for h in holes if not h.from_secret}))
         verdict.add(
             Severity.INFO,
-            f"Matches Compose as far as can be seen: the value of {unseen} is not visible here.",
+            f"Matches Compose as far as can be seen: the value of {unseen} is not visible here."
+            + _assumed(ctx, written),
             f"Compare by hand: kubectl exec {ctx.workload.kind.lower()}/{ctx.workload.name} -n "
             f"{ctx.namespace} -c {ctx.container.name} -- printenv {name}",
         )
@@ -333,10 +370,31 @@ def _compose_variable(ctx: Context, env: ContainerEnv, name: str, value: str | N
         )
         verdict.add(
             Severity.WARN,
-            f"The value differs: {shown}.",
+            f"The value differs: {shown}." + _elsewhere(ctx, written),
             f"If that is not intended, set {name} in {ctx.spec('env')} to the value Compose uses.",
         )
     return verdict.row(field, left, right)
+
+
+def _assumed(ctx: Context, written: str) -> str:
+    """Which namespace an equivalence took for granted (offline, no namespace given)."""
+    found = ctx.hosts.assumed(written)
+    if not found:
+        return ""
+    names = ", ".join(f"{ns} (from {host})" for host, ns in found)
+    return (
+        f" No namespace was given, so namespace {names} was assumed to be the target's; "
+        "pass -n NAMESPACE to check it."
+    )
+
+
+def _elsewhere(ctx: Context, written: str) -> str:
+    """A hostname of a Service in another namespace than the target's: why it is a difference."""
+    found = ctx.hosts.elsewhere(written)
+    if not found:
+        return ""
+    names = ", ".join(f"{host} is in namespace {ns}" for host, ns in found)
+    return f" {names}, not {ctx.namespace} (the target's): another Service than Compose's."
 
 
 def _from_secret_message(
@@ -360,7 +418,15 @@ def _check_reference(ctx: Context, verdict: _Verdict, entry: EnvValue, name: str
             continue
         obj, key = ref
         keys = known.get(obj)
-        if keys is not None and key not in keys:
+        if keys is not None and key not in keys and entry.optional:
+            verdict.add(
+                Severity.WARN,
+                f"{kind} {obj} has no key {key}; the reference is optional, so the pod starts "
+                f"with {name} unset.",
+                f"Add the key {key} to {kind} {obj}"
+                + (" in the Secrets step." if kind == "Secret" else "."),
+            )
+        elif keys is not None and key not in keys:
             verdict.add(
                 Severity.BLOCK,
                 f"{kind} {obj} has no key {key}: the pod cannot start "
@@ -369,12 +435,24 @@ def _check_reference(ctx: Context, verdict: _Verdict, entry: EnvValue, name: str
                 + (" in the Secrets step." if kind == "Secret" else "."),
             )
         elif keys is None and kind == "ConfigMap":
+            severity, why = _absent_config_map(ctx, obj, entry.optional)
             verdict.add(
-                Severity.WARN,
-                f"ConfigMap {obj} is not in the target: cannot verify {name}, and the pod cannot "
-                "start without it.",
+                severity,
+                f"ConfigMap {obj} is not in the target: cannot verify {name}, and {why}.",
                 f"Apply the manifest of ConfigMap {obj} in namespace {ctx.namespace}.",
             )
+
+
+def _absent_config_map(ctx: Context, name: str, optional: bool) -> tuple[Severity, str]:
+    """A ConfigMap the container needs that the target does not have: block, the pod cannot
+    start, unless the reference is optional, or the target may not show it (a label selector
+    chose what was read, or ConfigMaps could not be listed): then warn. (A missing Secret is the
+    Secrets step's to create: not here.)"""
+    if optional:
+        return Severity.WARN, "the reference is optional: the pod starts without its values"
+    if ctx.target.selector or "ConfigMap" in ctx.target.unreadable:
+        return Severity.WARN, "the pod cannot start without it (it may exist unread here)"
+    return Severity.BLOCK, "the pod cannot start without it (CreateContainerConfigError)"
 
 
 def _check_hosts(ctx: Context, verdict: _Verdict, value: str) -> None:
@@ -402,6 +480,26 @@ def _missing(
     unknown = env.unknown_sources
     if unknown:
         objects = ", ".join(f"{s.kind} {s.name}" for s in unknown)
+        blocking = [
+            s
+            for s in unknown
+            if s.kind == "ConfigMap"
+            and _absent_config_map(ctx, s.name, s.optional)[0] is Severity.BLOCK
+        ]
+        if blocking:
+            names = ", ".join(s.name for s in blocking)
+            return row(
+                field,
+                left,
+                f"maybe from {objects}",
+                Severity.BLOCK,
+                f"The container reads envFrom ConfigMap {names}, which is not in the target, so "
+                f"the pod cannot start without it (CreateContainerConfigError), and {name} cannot be "
+                "verified.",
+                f"Apply ConfigMap {names} (with the key {name}) in namespace {ctx.namespace}, or "
+                f"set {name} explicitly in {ctx.spec('env')} and mark the envFrom entry "
+                "`optional: true`.",
+            )
         return row(
             field,
             left,

@@ -211,7 +211,7 @@ def _dependency(ctx: Context, dependency: str, condition: str) -> DiffRow:
             f"Compose starts {dependency} first; it has no workload in Kubernetes (see its match "
             "row).",
         )
-    dep_container = main_container(dependency, workload)
+    dep_container = ctx.containers.get(dependency) or main_container(dependency, workload)
     ready = dep_container is not None and dep_container.readiness is not None
     ordering = (
         f"Kubernetes starts all pods at once: {ctx.service.name} may start before {dependency} "

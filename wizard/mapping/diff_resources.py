@@ -1,4 +1,9 @@
-"""CPU and memory: Compose limits/reservations against Kubernetes limits/requests."""
+"""CPU and memory: Compose limits/reservations against Kubernetes limits/requests.
+
+A memory cap Kubernetes drops blocks; a CPU cap dropped, or a limit under half of Compose's cap
+(FAR_BELOW), warns, with both values in one notation (`0.5 GiB` against `8 GiB`); other
+differences are info.
+"""
 
 from __future__ import annotations
 
@@ -39,15 +44,46 @@ def millicores(quantity: str) -> int | None:
         return None
 
 
-def show_bytes(value: int) -> str:
-    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if value >= size:
-            return f"{value / size:g} {unit}"
+_BYTE_UNITS = (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10), ("B", 1))
+# A value far below the other side's: under this share of it (Kubernetes 512 MiB against
+# Compose's 8 GiB; 0.5 CPU against 4).
+FAR_BELOW = 0.5
+
+
+def _in(value: int, unit: str, size: int) -> str:
+    """`9.77 GiB` for 10000 MiB: two decimals at most, enough to read and to compare."""
+    return f"{round(value / size, 2):g} {unit}"
+
+
+def show_bytes(value: int, like: int | None = None) -> str:
+    """A byte count in the largest unit it fills (`8 GiB`, `9.77 GiB`, `512 MiB`); with `like`
+    (the value it is shown against), both in one unit, so they read in the same notation (`0.5
+    GiB` against `8 GiB`): the larger's unit while the smaller still reads true in it, else a
+    smaller unit, down to one that tells the two apart."""
+    if like is None:
+        unit, size = next((u, s) for u, s in _BYTE_UNITS if value >= s or s == 1)
+        return _in(value, unit, size)
+    for unit, size in _BYTE_UNITS:
+        if max(value, like) < size and size > 1:
+            continue
+        if all(_reads_true(v, size) for v in (value, like)) and (
+            value == like or _in(value, unit, size) != _in(like, unit, size)
+        ):
+            return _in(value, unit, size)
     return f"{value} B"
 
 
-def show_cpu(value: int) -> str:
-    return f"{value / 1000:g} CPU" if value % 100 == 0 else f"{value}m CPU"
+def _reads_true(value: int, size: int) -> bool:
+    """Is `value`, in units of `size` to two decimals, within 1% of itself?"""
+    return abs(round(value / size, 2) * size - value) <= value / 100
+
+
+def show_cpu(value: int, like: int | None = None) -> str:
+    """`4 CPU`, `500m CPU`; with `like` (the other side's), both in CPUs (`0.5 CPU` against
+    `4 CPU`)."""
+    if like is not None or value % 100 == 0:
+        return f"{value / 1000:g} CPU"
+    return f"{value}m CPU"
 
 
 def _side(cpu: int | None, memory: int | None) -> str:
@@ -103,13 +139,25 @@ def resources_row(ctx: Context) -> DiffRow:
             if want is None and have is not None:
                 added[kind].append(show(have))
             elif want is not None and have is None:
-                if kind == "limits":
-                    leak = ": a leak can take the node's memory" if dimension == "memory" else ""
+                if kind == "limits" and dimension == "memory":
+                    # A cap the conversion dropped is unaccounted for: the plan must not pass.
+                    issues.append(
+                        (
+                            Severity.BLOCK,
+                            f"Compose caps memory at {show(want)}; Kubernetes sets no memory "
+                            "limit: a leak can take the node's memory, and the pods of every "
+                            "other workload on it.",
+                            f"Set limits.memory: {_quantity(dimension, want)} in {spec} (a "
+                            "LimitRange default does not show in the manifest: set it here), "
+                            "then run the Mapping diff step (4) again.",
+                        )
+                    )
+                elif kind == "limits":
                     issues.append(
                         (
                             Severity.WARN,
                             f"Compose caps {dimension} at {show(want)}; Kubernetes sets no "
-                            f"{dimension} limit{leak}.",
+                            f"{dimension} limit.",
                             f"Set limits.{dimension}: {_quantity(dimension, want)} in {spec}.",
                         )
                     )
@@ -121,14 +169,21 @@ def resources_row(ctx: Context) -> DiffRow:
                             f"Set requests.{dimension}: {_quantity(dimension, want)} in {spec}.",
                         )
                     )
+            elif (
+                kind == "limits"
+                and want is not None
+                and have is not None
+                and have < want * FAR_BELOW
+            ):
+                issues.append(_far_below(dimension, want, have, spec))
             elif want != have:
                 assert want is not None and have is not None
                 lower = dimension == "memory" and kind == "limits" and have < want
                 issues.append(
                     (
                         Severity.INFO,
-                        f"{dimension} {compose_word}: Compose {show(want)}, Kubernetes "
-                        f"{kube_word[:-1]} {show(have)}"
+                        f"{dimension} {compose_word}: Compose {show(want, have)}, Kubernetes "
+                        f"{kube_word[:-1]} {show(have, want)}"
                         + (
                             " (lower: may be OOMKilled under a load Compose handled)."
                             if lower
@@ -163,6 +218,22 @@ def resources_row(ctx: Context) -> DiffRow:
         ranked[0][0],
         " ".join(m for _, m, _ in ranked),
         " ".join(f for _, _, f in ranked if f),
+    )
+
+
+def _far_below(dimension: str, want: int, have: int, spec: str) -> tuple[Severity, str, str]:
+    """A Kubernetes limit under half of Compose's cap: what ran under Compose's load may not."""
+    if dimension == "memory":
+        both = f"{show_bytes(have, want)}, far below Compose's cap of {show_bytes(want, have)}"
+        then = "the pods may be OOMKilled under a load Compose handled"
+    else:
+        both = f"{show_cpu(have, want)}, far below Compose's cap of {show_cpu(want, have)}"
+        then = "the pods are throttled to a fraction of the CPU Compose allowed"
+    return (
+        Severity.WARN,
+        f"Kubernetes limits {dimension} to {both}: {then}.",
+        f"Set limits.{dimension}: {_quantity(dimension, want)} in {spec}, or keep the lower "
+        "limit once measured under load (docker stats).",
     )
 
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from wizard.checks import Severity
 from wizard.mapping.common import Context, argv, row
+from wizard.mapping.diff_kinds import KINDS as KINDS_WITHOUT_REPLICAS
+from wizard.mapping.diff_kinds import kind_replicas_row
 from wizard.mapping.model import DiffRow
 from wizard.target.model import Autoscaler, TargetState, TargetWorkload
 
@@ -47,6 +49,12 @@ def parse_image(reference: str) -> ImageRef:
 
 
 # --- image --------------------------------------------------------------------------------------
+
+
+def _short(digest: str) -> str:
+    """`sha256:4f3c2b1a0e9d…`: enough of a digest to tell it."""
+    algorithm, _, value = digest.partition(":")
+    return f"{algorithm}:{value[:12]}…" if len(value) > 12 else digest
 
 
 def image_row(ctx: Context) -> DiffRow:
@@ -98,6 +106,14 @@ def image_row(ctx: Context) -> DiffRow:
         elif compose.digest and kube.digest and compose.digest != kube.digest:
             problems.append("The two sides pin different digests: they are different builds.")
             fixes.append(f"Set {ctx.spec('image')} to {service.image}.")
+        elif compose.digest and not kube.digest:
+            # Less pinned than Compose: the cutover adds the risk of another build.
+            moving = f"the tag {kube.tag}" if kube.tag else "no tag (latest)"
+            problems.append(
+                f"Compose pins a digest ({_short(compose.digest)}); Kubernetes runs {moving}, "
+                "which may be pushed again: pods may run another build than Compose ran."
+            )
+            fixes.append(f"Pin the digest: set {ctx.spec('image')} to {service.image}.")
         elif (compose.tag or "latest") != (kube.tag or "latest") and not (
             compose.digest or kube.digest
         ):  # no tag is latest
@@ -115,7 +131,14 @@ def image_row(ctx: Context) -> DiffRow:
         kube.tag or "latest",
     )
     unchanged = ""
-    if kube.floating and not (compose_floating and same_image):
+    # A movable tag where Compose pins a digest of the same image is said above.
+    said = (
+        compose_ref is not None
+        and bool(compose_ref.digest)
+        and not kube.digest
+        and compose_ref.repo == kube.repo
+    )
+    if kube.floating and not said and not (compose_floating and same_image):
         # Less pinned than Compose (or a different image unpinned): the cutover adds the risk.
         problems.append(
             f"Kubernetes' image has no fixed version ({kube.tag or 'no tag'}): each pod may pull a "
@@ -124,7 +147,7 @@ def image_row(ctx: Context) -> DiffRow:
         fixes.append(
             f"Pin a version tag (repo:1.2.3, the build you tested) in {ctx.spec('image')}."
         )
-    elif kube.floating:
+    elif kube.floating and not said:
         # Exactly what Compose runs: the cutover changes nothing here, so it is not a warning.
         unchanged = (
             f"Both run {kube.tag or 'no tag'}, a tag with no fixed version, as Compose did: "
@@ -168,6 +191,8 @@ def _bounds(scaler: Autoscaler) -> tuple[int, int | None]:
 
 
 def replicas_row(ctx: Context) -> DiffRow:
+    if ctx.workload.kind in KINDS_WITHOUT_REPLICAS:
+        return kind_replicas_row(ctx)  # a DaemonSet, Job, CronJob or bare Pod has no count
     field = "replicas"
     wanted = ctx.service.replicas if ctx.service.replicas is not None else 1
     compose_text = str(wanted) if ctx.service.replicas is not None else "1 (not set)"
@@ -251,6 +276,29 @@ def _describe(first: str, a: Sequence[str] | None, second: str, b: Sequence[str]
     return "; ".join(parts)
 
 
+def _same_words(ctx: Context, compose: Sequence[str] | None, kube: Sequence[str] | None) -> bool:
+    """Equal word for word, where a word (or a word of a shell line, `sh -c "... redis://redis"`)
+    may differ only by a Compose service hostname written as the Kubernetes Service that reaches
+    it (as env values are compared: wizard.mapping.hosts): `redis://redis` is
+    `redis://tickets-redis`. Words equal as written stay equal (`worker`, a service's name used
+    as a plain word)."""
+    if compose is None or kube is None:
+        return compose is kube
+    return len(compose) == len(kube) and all(
+        _same_word(ctx, a, b) for a, b in zip(compose, kube, strict=True)
+    )
+
+
+def _same_word(ctx: Context, compose: str, kube: str) -> bool:
+    if compose == kube:
+        return True
+    a, b = compose.split(), kube.split()
+    return len(a) == len(b) and all(
+        x == y or ctx.hosts.compose_form(x) == ctx.hosts.kube_form(y)
+        for x, y in zip(a, b, strict=True)
+    )
+
+
 def command_row(ctx: Context) -> DiffRow:
     """Compose `entrypoint` is Kubernetes `command`; Compose `command` is Kubernetes `args`."""
     field = "command"
@@ -267,7 +315,7 @@ def command_row(ctx: Context) -> DiffRow:
         else "remove args (the image's CMD runs)",
     )
     fix = (
-        f"In {ctx.where} (spec.template.spec.containers), {wanted[0]} and {wanted[1]}. "
+        f"In {ctx.where} ({ctx.workload.pod_path}.containers), {wanted[0]} and {wanted[1]}. "
         "Compose entrypoint = Kubernetes command, Compose command = Kubernetes args."
     )
     if entrypoint == kcommand and command == kargs:
@@ -275,6 +323,15 @@ def command_row(ctx: Context) -> DiffRow:
             "the image's default" if entrypoint is None and command is None else "the same command"
         )
         return row(field, compose_text, kube_text, Severity.OK, f"Both run {same}.")
+    if _same_words(ctx, entrypoint, kcommand) and _same_words(ctx, command, kargs):
+        return row(
+            field,
+            compose_text,
+            kube_text,
+            Severity.OK,
+            "The same command: it differs only where a Compose service name became the name of "
+            "its Kubernetes Service.",
+        )
     if (
         entrypoint is None
         and kcommand is not None

@@ -3,6 +3,11 @@
 The claim that replaces a named volume is the one `cutover.yaml` names (`volumes:`), else one
 named like the volume (`postgres_data` -> `postgres-data` or `<project>-postgres-data`), or a
 StatefulSet claim template mounted at the same path (`data` -> PVC `data-postgres-0`).
+
+A bind of a host system path (`/var/log`, `/var/lib/docker/containers`, `/proc`, ...) against a
+hostPath of that very path reads the node's own files, as the container read the Docker host's:
+ok for a DaemonSet (every node), info otherwise (the one node the pod lands on). Any other
+hostPath holds what someone copied to the node: warn.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from wizard.mapping.common import NONE, Context, row
 from wizard.mapping.match import kube_name
 from wizard.mapping.model import DiffRow
 from wizard.paths import shown
+from wizard.storage.access import AccessVerdict, claim_sharers, shared_access
 from wizard.target.model import PodVolume, VolumeMountSpec
 
 
@@ -52,21 +58,30 @@ def volume_rows(ctx: Context) -> list[DiffRow]:
     return rows
 
 
-def _shared_read_write_once(ctx: Context, claim_name: str) -> str:
-    """Why a ReadWriteOnce claim would be mounted by more than one pod, or "" when it is not."""
+def _sharing(ctx: Context, key: str, claim_name: str) -> AccessVerdict | None:
+    """wizard.storage.access on the claim: the same rule, and words, as the Volumes step's."""
     claim = next((c for c in ctx.target.claims if c.name == claim_name), None)
-    if claim is None or "ReadWriteMany" in claim.access_modes or not claim.access_modes:
-        return ""
-    users = sorted(
-        w.name
-        for w in ctx.target.workloads
-        if any(v.kind == "persistentVolumeClaim" and v.ref == claim_name for v in w.volumes)
+    users = {
+        name: ctx.workload_of(name)
+        for name, service in ctx.project.services.items()
+        if any(m.type == "volume" and m.source == key for m in service.mounts)
+    }
+    sharers = claim_sharers(claim_name, ctx.target, users)
+    if claim is not None:
+        return shared_access(claim_name, claim.access_modes, claim.bound_modes, sharers)
+    pods = sum(s.pods for s in sharers)
+    if pods <= 1:
+        return None
+    # Not silent: several pods share a claim whose access modes were not read.
+    return AccessVerdict(
+        Severity.INFO,
+        f"PVC {claim_name} is not in the target read (not in the manifests, or its labels do "
+        f"not match the selector), so whether its {pods} pods may share it from several nodes "
+        "is not known here.",
+        f"Check its access modes: `kubectl -n {ctx.namespace} get pvc {claim_name} -o "
+        "jsonpath='{.spec.accessModes} {.status.accessModes}'` (ReadWriteMany is needed); the "
+        "Volumes step reads every claim of the namespace.",
     )
-    if len(users) > 1:
-        return f"mounted by {' and '.join(users)}"
-    scaler = next((a for a in ctx.target.autoscalers if a.target_name == ctx.workload.name), None)
-    most = max(ctx.workload.replicas or 1, (scaler.max_replicas or 1) if scaler else 1)
-    return f"{ctx.workload.name} runs up to {most} replicas" if most > 1 else ""
 
 
 def _kube_text(ctx: Context, mount: VolumeMountSpec) -> str:
@@ -179,17 +194,9 @@ def _named(ctx: Context, mount: Mount) -> DiffRow:
                         f"If it does, add to {where}:\nvolumes:\n  {key}: {volume.ref}",
                     )
                 )
-            shared = _shared_read_write_once(ctx, volume.ref)
-            if shared:
-                issues.append(
-                    (
-                        Severity.BLOCK,
-                        f"PVC {volume.ref} is ReadWriteOnce but {shared}: pods on other nodes "
-                        "cannot mount it and stay ContainerCreating.",
-                        f"Use a ReadWriteMany class (NFS) for {volume.ref}: accessModes: "
-                        "[ReadWriteMany] with an NFS storageClassName, then copy the data again.",
-                    )
-                )
+            sharing = _sharing(ctx, key, volume.ref)
+            if sharing is not None:
+                issues.append((sharing.severity, sharing.message, sharing.fix))
         elif volume.kind == "emptyDir":
             issues.append(
                 (
@@ -208,24 +215,9 @@ def _named(ctx: Context, mount: Mount) -> DiffRow:
                     _mount_fix(ctx, mount, claim_hint),
                 )
             )
-        elif volume.kind == "other":
-            # A source this tool does not read (nfs, csi, ephemeral, ...): named, not guessed at.
-            issues.append(
-                (
-                    Severity.WARN,
-                    f"A {volume.ref or 'volume'} volume is mounted there, which cutover does not "
-                    f"compare: check by hand that it keeps the data of {key}.",
-                    _mount_fix(ctx, mount, claim_hint),
-                )
-            )
         else:
             issues.append(
-                (
-                    Severity.WARN,
-                    f"A {volume.kind} is mounted there: read-only configuration, not a place for "
-                    f"the data of {key}.",
-                    _mount_fix(ctx, mount, claim_hint),
-                )
+                (Severity.WARN, _not_for_data(volume, key), _mount_fix(ctx, mount, claim_hint))
             )
 
     if found.read_only and not mount.read_only:
@@ -245,6 +237,20 @@ def _named(ctx: Context, mount: Mount) -> DiffRow:
             )
         )
     return _combine(field, left, right, issues)
+
+
+def _not_for_data(volume: PodVolume, key: str) -> str:
+    """Why a configMap, secret or a source this tool does not read is no place for the data."""
+    if volume.kind == "other":
+        # A source this tool does not read (nfs, csi, ephemeral, ...): named, not guessed at.
+        return (
+            f"A {volume.ref or 'volume'} volume is mounted there, which cutover does not "
+            f"compare: check by hand that it keeps the data of {key}."
+        )
+    return (
+        f"A {volume.kind} is mounted there: read-only configuration, not a place for "
+        f"the data of {key}."
+    )
 
 
 def _combine(field: str, left: str, right: str, issues: list[tuple[Severity, str, str]]) -> DiffRow:
@@ -298,6 +304,8 @@ def _bind(ctx: Context, mount: Mount) -> DiffRow:
                 Severity.OK,
                 f"A {kind} is mounted at the same path in place of the host file.",
             )
+        if kind == "hostPath" and volume is not None and _same_host_files(mount, volume):
+            return _node_files(ctx, field, left, right, mount)
         if kind == "hostPath":
             return row(
                 field,
@@ -346,6 +354,64 @@ def _bind(ctx: Context, mount: Mount) -> DiffRow:
         f"Compose mounts {source} from the host at {mount.target}; Kubernetes mounts nothing "
         "there, so the file must be baked into the image. Verify it is.",
         ship,
+    )
+
+
+# The host's own system files: a container binding them reads the machine it runs on (logs, the
+# container runtime's files, kernel views, the clock), which a node has as the Docker host had.
+_HOST_SYSTEM = (
+    "/var/log",
+    "/var/lib/docker",
+    "/var/lib/containerd",
+    "/var/lib/kubelet",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/run",
+    "/var/run",
+    "/etc/localtime",
+    "/etc/timezone",
+    "/etc/machine-id",
+    "/etc/os-release",
+    "/lib/modules",
+    "/usr/lib/os-release",
+    "/",
+)
+
+
+def host_system_path(path: str) -> bool:
+    """Is `path` (absolute, on the host) one of the machine's own system files or under one?"""
+    path = _norm(path)
+    return any(
+        path == root or (root != "/" and path.startswith(root + "/")) for root in _HOST_SYSTEM
+    )
+
+
+def _same_host_files(mount: Mount, volume: PodVolume) -> bool:
+    """A hostPath at the very host path Compose binds, a system path: the same files, read from
+    the node as Compose read them from the Docker host."""
+    return _norm(volume.ref) == _norm(mount.source) and host_system_path(mount.source)
+
+
+def _node_files(ctx: Context, field: str, left: str, right: str, mount: Mount) -> DiffRow:
+    if ctx.workload.kind == "DaemonSet":
+        return row(
+            field,
+            left,
+            right,
+            Severity.OK,
+            f"A hostPath of the same host path: the DaemonSet's pod on every node reads that "
+            f"node's own {mount.source}, as the Compose container read the Docker host's.",
+        )
+    return row(
+        field,
+        left,
+        right,
+        Severity.INFO,
+        f"A hostPath of the same host path: the pod reads {mount.source} of the one node it "
+        f"lands on, as the Compose container read its one Docker host's.",
+        f"If it must see every node's {mount.source} (a log or metrics agent), run it as a "
+        "DaemonSet.",
     )
 
 

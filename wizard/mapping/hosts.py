@@ -5,6 +5,13 @@ same value reaches it through a Service selecting its pods: `redis`, `redis.<ns>
 `redis.<ns>.svc` or `redis.<ns>.svc.cluster.local`, or a Service with another name (such as
 `email-rag-redis`). Values that differ only that way are equivalent; this module rewrites both
 sides to one form so they can be compared.
+
+When the namespace is not known (an offline plan from manifests with no `-n`), a host written
+`<svc>.<ns>.svc.cluster.local`, `<svc>.<ns>.svc` or `<svc>.<ns>` is taken as Service `<svc>`
+whatever `<ns>` is, and `assumed` says which namespace that took for granted. The short form
+`<svc>.<ns>` counts only when `<svc>` is a Service of the target: `redis.io` is a website, not
+the `redis` service in namespace `io`. With the namespace known, another namespace is another
+Service (`elsewhere` names it).
 """
 
 from __future__ import annotations
@@ -24,6 +31,11 @@ _HOST = re.compile(
     r"(?=[:/?,]|$)(?!://)(?![^/]*@)"
 )
 _PORT_AFTER = re.compile(r":\d")
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+# `<svc>.<ns>`, `<svc>.<ns>.svc`, `<svc>.<ns>.svc.cluster.local`: a Service's in-cluster names.
+_IN_NAMESPACE = re.compile(
+    rf"^(?P<svc>{_LABEL})\.(?P<ns>{_LABEL})(?P<svc_zone>\.svc(?:\.cluster\.local)?)?$"
+)
 
 
 def selecting_services(target: TargetState, workload: TargetWorkload) -> list[TargetService]:
@@ -57,8 +69,10 @@ class Hostnames:
         target: TargetState,
         workloads: Mapping[str, TargetWorkload | None],
         namespace: str,
+        namespace_known: bool = True,
     ) -> None:
         self.namespace = namespace
+        self.namespace_known = namespace_known
         self._compose = {s.lower(): s for s in services}
         self._service_names = {s.name.lower() for s in target.services}
         self._kube: dict[str, str] = {}
@@ -72,14 +86,53 @@ class Hostnames:
             for name in names:
                 self._kube.setdefault(name.lower(), service)
 
-    def _base(self, host: str) -> str:
-        """`redis.<ns>.svc.cluster.local`, `redis.<ns>.svc`, `redis.<ns>` -> `redis`."""
+    def _split(self, host: str) -> tuple[str, str]:
+        """(Service name, namespace written) of an in-cluster name (`redis.<ns>.svc`); (host, "")
+        for any other host. `<svc>.<ns>` counts in the target's namespace, or for a Service of
+        the target: `redis.io` is a domain."""
         host = host.lower().rstrip(".")
-        for suffix in (".svc.cluster.local", ".svc", ""):
-            ending = f".{self.namespace}{suffix}"
-            if host.endswith(ending):
-                return host[: -len(ending)]
-        return host
+        found = _IN_NAMESPACE.match(host)
+        if found is None:
+            return host, ""
+        if (
+            not found["svc_zone"]
+            and found["ns"] != self.namespace
+            and found["svc"] not in self._service_names
+        ):
+            return host, ""
+        return found["svc"], found["ns"]
+
+    def _base(self, host: str) -> str:
+        """`redis.<ns>.svc.cluster.local`, `redis.<ns>.svc`, `redis.<ns>` -> `redis`, for the
+        target's namespace, or for any namespace while it is not known."""
+        base, namespace = self._split(host)
+        if namespace and (namespace == self.namespace or not self.namespace_known):
+            return base
+        return host.lower().rstrip(".")
+
+    def _written_elsewhere(self, value: str, known: bool) -> list[tuple[str, str]]:
+        if self.namespace_known is not known:
+            return []
+        found: list[tuple[str, str]] = []
+        for match in _HOST.finditer(value):
+            base, namespace = self._split(match["host"])
+            if (
+                namespace
+                and (not known or namespace != self.namespace)
+                and (base in self._kube or base in self._compose)
+            ):
+                found.append((match["host"], namespace))
+        return list(dict.fromkeys(found))
+
+    def assumed(self, value: str) -> list[tuple[str, str]]:
+        """(host, namespace) for each in-cluster name of a service in `value` whose namespace
+        was taken on trust, the target's not being known."""
+        return self._written_elsewhere(value, known=False)
+
+    def elsewhere(self, value: str) -> list[tuple[str, str]]:
+        """(host, namespace) for each in-cluster name of a service in `value` written with
+        another namespace than the target's (known): another Service than the one compared."""
+        return self._written_elsewhere(value, known=True)
 
     def compose_form(self, value: str) -> str:
         """The Compose value with every service hostname replaced by a token for the service."""

@@ -1,44 +1,54 @@
-"""Which Kubernetes workload each Compose service became.
+"""Which Kubernetes workload each Compose service became: the one matcher every step asks.
 
-In this order: the explicit `services:` map of `cutover.yaml`; else a workload with the service's
-own name (with `_` as `-`, as Kubernetes names need); else `<project>-<service>`; else one
-workload labelled `component=<service>` (or `app.kubernetes.io/component`, then
-`app.kubernetes.io/name`). Each pass runs over every service before the next, so a looser rule
-never takes a workload a stricter rule gave to another service.
+Mapping, Pod health, Volumes and `cutover status` all call `match_services`, so two steps never
+give two answers. Workloads are Deployments, StatefulSets, DaemonSets, ReplicationControllers,
+CronJobs, Jobs and bare Pods (a name several kinds share resolves in that order).
+
+In this order: the explicit `services:` map of `cutover.yaml` (`workload`, `workload/container`
+or `Kind/workload[/container]`); else a workload with the service's own name (with `_` as `-`,
+as Kubernetes names need); else `<project>-<service>`; else one workload labelled
+`component=<service>` (or `app.kubernetes.io/component`, then `app.kubernetes.io/name`); else
+the one workload with a container named like the service (a sidecar, `network_mode:
+service:x`). Each pass runs over every service before the next, so a looser rule never takes a
+workload a stricter rule gave to another service. Several services may share one workload as
+containers of its pod; which container runs each is `wizard.mapping.containers.pick_container`.
 
 Every Compose service gets exactly one finding with check `match:<service>`: ok with how it was
-matched, or block with the `cutover.yaml` lines that would fix it. Findings about no one service
-(a workload no service matched, an unknown service name in `cutover.yaml`) have check
-`match:<Kind>/<workload>` or `match:<name>`.
+matched, or block with what was looked for, what similar names exist (and of which kind, and in
+which namespace), and the `cutover.yaml` lines that would fix it. Findings about no one service
+(a workload no service matched, objects in another namespace, an unknown service name in
+`cutover.yaml`) have check `match:<Kind>/<workload>`, `match:namespace:<ns>` or `match:<name>`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from difflib import SequenceMatcher
 from pathlib import Path
 from typing import NamedTuple
 
 from wizard.checks import Finding, Severity
-from wizard.compose.model import ComposeProject
-from wizard.paths import shown
-from wizard.target.model import TargetState, TargetWorkload
+from wizard.compose.model import ComposeProject, ComposeService
+from wizard.mapping import match_text as text
+from wizard.mapping.containers import kube_name, pick_container, ref_problem, resolve
+from wizard.target.model import ContainerSpec, TargetState, TargetWorkload, kind_rank
+
+__all__ = ["LABEL_KEYS", "Matching", "kube_name", "match_services"]
 
 LABEL_KEYS = ("component", "app.kubernetes.io/component", "app.kubernetes.io/name")
-_SIMILAR_ENOUGH = 0.6
+Key = tuple[str, str]  # (kind, name) of a workload
 
 
 class Matching(NamedTuple):
-    """Service -> the workload it became (None: unmatched), and every finding about matching."""
+    """Service -> the workload it became (None: unmatched), service -> the container that runs
+    it (None: unmatched, or which container is not known), and every finding about matching."""
 
     workloads: dict[str, TargetWorkload | None]
     findings: list[Finding]
+    containers: dict[str, ContainerSpec | None]
 
-
-def kube_name(name: str) -> str:
-    """A Compose name as a Kubernetes object name would spell it: lower case, `_` as `-`."""
-    return re.sub(r"[^a-z0-9.-]", "-", name.lower()).strip("-.")
+    def names(self) -> dict[str, str]:
+        """Service -> workload name, for the services that matched."""
+        return {s: w.name for s, w in self.workloads.items() if w is not None}
 
 
 def match_services(
@@ -49,25 +59,33 @@ def match_services(
     config_file: Path | None = None,
 ) -> Matching:
     """Match every Compose service to a workload; see the module docstring for the order."""
-    where = _ConfigFile(config_file)
+    where = text.ConfigFile(config_file)
     workloads: dict[str, TargetWorkload | None] = dict.fromkeys(project.services)
+    chosen: dict[str, str] = {}  # service -> the container the mapping names
     how: dict[str, str] = {}
     blocked: dict[str, Finding] = {}
     extra: list[Finding] = []
-    claimed: set[tuple[str, str]] = set()
+    claimed: set[Key] = set()  # taken whole: no looser rule gives them to another service
+    used: set[Key] = set()  # what any service became (a pod shared by container included)
 
-    for service, name in explicit.items():
-        line = where.describe(service, name)
+    for service, value in explicit.items():
+        line = where.describe(service, value)
         if service not in project.services:
-            extra.append(_unknown_service(service, name, project, line))
+            extra.append(text.unknown_service(service, value, project, line))
             continue
-        workload = target.workload(name)
+        if problem := ref_problem(value):
+            blocked[service] = text.bad_entry(service, value, problem, line)
+            continue
+        workload, ref = resolve(value, target)
         if workload is None:
-            blocked[service] = _explicit_missing(service, name, target, line, claimed)
+            blocked[service] = text.explicit_missing(service, ref, target, line)
             continue
         workloads[service] = workload
+        chosen[service] = ref.container
         how[service] = f"by {line}"
-        claimed.add(_key(workload))
+        used.add(_key(workload))
+        if not ref.container:  # `workload/container` leaves the pod's other containers open
+            claimed.add(_key(workload))
 
     open_services = [s for s in project.services if s not in explicit]
 
@@ -88,6 +106,7 @@ def match_services(
                 workloads[service] = workload
                 how[service] = reason
                 claimed.add(_key(workload))
+                used.add(_key(workload))
 
     for service in open_services:
         if workloads[service] is not None:
@@ -97,50 +116,91 @@ def match_services(
             workloads[service] = found
             how[service] = note
             claimed.add(_key(found))
+            used.add(_key(found))
         elif note:
-            blocked[service] = _ambiguous(service, note, where)
+            blocked[service] = text.ambiguous(service, note, where)
+
+    for service in open_services:
+        if workloads[service] is not None or service in blocked:
+            continue
+        taken = {(_key(w), chosen.get(s) or "") for s, w in workloads.items() if w is not None}
+        found, note = _by_container(target, project.services[service], workloads, taken)
+        if found is not None:
+            workloads[service] = found
+            chosen[service] = note
+            how[service] = f"as container {note} of its pod"
+            used.add(_key(found))
+        elif note:
+            blocked[service] = text.ambiguous(service, note, where)
 
     findings: list[Finding] = []
+    containers: dict[str, ContainerSpec | None] = dict.fromkeys(project.services)
     for service, workload in workloads.items():
-        if workload is not None:
+        if workload is None:
             findings.append(
-                Finding(
-                    check=f"match:{service}",
-                    severity=Severity.OK,
-                    message=f"Compose service {service} became {workload.kind} {workload.name} ({how[service]}).",
+                blocked.get(service)
+                or text.unmatched(
+                    project.services[service],
+                    target,
+                    project_name,
+                    where,
+                    [w for w in target.workloads if _key(w) not in used],
                 )
             )
-        else:
+            continue
+        pick = pick_container(
+            project.services[service], workload, chosen.get(service, ""), where.name
+        )
+        containers[service] = pick.container
+        if pick.container is None:
             findings.append(
-                blocked.get(service) or _unmatched(service, target, project_name, claimed, where)
+                Finding(
+                    f"match:{service}",
+                    Severity.BLOCK,
+                    f"Compose service {service} became "
+                    f"{workload.kind} {workload.name} ({how[service]}), but {pick.problem}",
+                    fix=pick.fix,
+                )
             )
+            continue
+        # Said once: how it matched already names the container when a container decided.
+        said = how[service].startswith("as container")
+        which = f", {pick.how}" if len(workload.containers) > 1 and not said else ""
+        findings.append(
+            Finding(
+                check=f"match:{service}",
+                severity=Severity.OK,
+                message=f"Compose service {service} became {workload.kind} {workload.name} "
+                f"({how[service]}{which}).",
+            )
+        )
 
+    extra.extend(_same_container(workloads, containers))
     unmatched = [s for s, w in workloads.items() if w is None]
     for workload in target.workloads:
-        if _key(workload) not in claimed:
-            extra.append(_unmatched_workload(workload, unmatched, where))
-    return Matching(workloads, findings + extra)
+        if _key(workload) not in used:
+            extra.append(text.unmatched_workload(workload, unmatched, where))
+    extra.extend(text.other_namespaces(target, unmatched))
+    return Matching(workloads, findings + extra, containers)
 
 
 # --- the heuristics -----------------------------------------------------------------------------
 
 
-def _key(workload: TargetWorkload) -> tuple[str, str]:
+def _key(workload: TargetWorkload) -> Key:
     return (workload.kind, workload.name)
 
 
-def _by_names(
-    target: TargetState, names: list[str], claimed: set[tuple[str, str]]
-) -> TargetWorkload | None:
+def _by_names(target: TargetState, names: list[str], claimed: set[Key]) -> TargetWorkload | None:
     for name in dict.fromkeys(names):
-        for workload in target.workloads:
-            if workload.name == name and _key(workload) not in claimed:
-                return workload
+        found = [w for w in target.workloads if w.name == name and _key(w) not in claimed]
+        if found:
+            return min(found, key=kind_rank)
     return None
 
 
 def _by_label(
-    target: TargetState, service: str, claimed: set[tuple[str, str]]
+    target: TargetState, service: str, claimed: set[Key]
 ) -> tuple[TargetWorkload | None, str]:
     """(the workload, how) for a unique label match; (None, why) when several carry the label."""
     values = {service, kube_name(service)}
@@ -159,161 +219,63 @@ def _by_label(
     return None, ""
 
 
-def _similarity(a: str, b: str) -> float:
-    a, b = kube_name(a), kube_name(b)
-    if len(a) >= 3 and len(b) >= 3 and (a in b or b in a):
-        return 0.9
-    return SequenceMatcher(None, a, b).ratio()
-
-
-def _closest_workload(
-    service: str, target: TargetState, claimed: set[tuple[str, str]]
-) -> TargetWorkload | None:
-    scored = [(_similarity(service, w.name), w) for w in target.workloads if _key(w) not in claimed]
-    scored = [(score, w) for score, w in scored if score >= _SIMILAR_ENOUGH]
-    return max(scored, key=lambda pair: pair[0])[1] if scored else None
-
-
-def _closest_name(name: str, candidates: list[str]) -> str | None:
-    scored = [(_similarity(name, c), c) for c in candidates]
-    scored = [(score, c) for score, c in scored if score >= _SIMILAR_ENOUGH]
-    return max(scored, key=lambda pair: pair[0])[1] if scored else None
-
-
-# --- the findings -------------------------------------------------------------------------------
-
-
-def _snippet(service: str, workload: str) -> str:
-    return f"services:\n  {service}: {workload}"
-
-
-def _where_looked(target: TargetState) -> str:
-    sources = " and ".join(target.sources) if target.sources else "the target"
-    return f"namespace {target.namespace} ({sources})"
-
-
-def _unmatched(
-    service: str,
+def _by_container(
     target: TargetState,
-    project_name: str,
-    claimed: set[tuple[str, str]],
-    where: _ConfigFile,
-) -> Finding:
-    candidate = _closest_workload(service, target, claimed)
-    looked = (
-        f"no Deployment or StatefulSet named {kube_name(service)} or "
-        f"{kube_name(f'{project_name}-{service}')}, or labelled component={service}"
-    )
-    if candidate is not None:
-        message = (
-            f"Compose service {service} has no workload in {_where_looked(target)}: {looked}. "
-            f"The closest is {candidate.kind} {candidate.name}."
+    service: ComposeService,
+    matched: Mapping[str, TargetWorkload | None],
+    taken: set[tuple[Key, str]],
+) -> tuple[TargetWorkload | None, str]:
+    """(the workload, its container) when exactly one workload has a container named like the
+    service (the pod of `network_mode: service:x` first); (None, why) when several do.
+    `taken`: (workload, container) another service runs in ("" : the workload as a whole, so
+    its only container, or any of them when it has one), never given to a second service."""
+
+    def free(w: TargetWorkload, container: str) -> bool:
+        whole = (_key(w), "") in taken
+        return (_key(w), container) not in taken and not (whole and len(w.containers) == 1)
+
+    names = {service.name, kube_name(service.name)}
+    if service.container_name:
+        names |= {service.container_name, kube_name(service.container_name)}
+    found = [
+        (w, c.name)
+        for w in target.workloads
+        for c in w.containers
+        if c.name in names and free(w, c.name)
+    ]
+    if service.network_mode.startswith("service:"):
+        host = matched.get(service.network_mode.removeprefix("service:"))
+        shared = [(w, c) for w, c in found if host is not None and _key(w) == _key(host)]
+        found = shared or found
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        names_text = ", ".join(f"{w.kind} {w.name} (container {c})" for w, c in found)
+        return None, f"{len(found)} workloads have a container named {service.name}: {names_text}"
+    return None, ""
+
+
+def _same_container(
+    workloads: Mapping[str, TargetWorkload | None],
+    containers: Mapping[str, ContainerSpec | None],
+) -> list[Finding]:
+    """A warning for each container two Compose services both became: one of the two is
+    probably mapped wrong (each service runs its own process)."""
+    by_container: dict[tuple[str, str, str], list[str]] = {}
+    for service, workload in workloads.items():
+        chosen = containers.get(service)
+        if workload is not None and chosen is not None:
+            key = (workload.kind, workload.name, chosen.name)
+            by_container.setdefault(key, []).append(service)
+    return [
+        Finding(
+            f"match:{kind}/{name}/{container}",
+            Severity.WARN,
+            f"Compose services {' and '.join(services)} both became container {container} of "
+            f"{kind} {name}: each was diffed against the same container.",
+            fix="If one of them runs in another container or workload, say which in "
+            f"cutover.yaml:\nservices:\n  {services[-1]}: <workload>/<container>",
         )
-        fix = (
-            f"If {candidate.kind} {candidate.name} is what {service} became, add to "
-            f"{where.name}:\n{_snippet(service, candidate.name)}\n"
-            f"Otherwise deploy a workload for {service} before the cutover."
-        )
-    else:
-        message = f"Compose service {service} has no workload in {_where_looked(target)}: {looked}."
-        fix = (
-            f"Deploy a workload for {service} (apply its manifest), or, if it exists under "
-            f"another name, add to {where.name}:\n{_snippet(service, '<workload-name>')}"
-        )
-    return Finding(check=f"match:{service}", severity=Severity.BLOCK, message=message, fix=fix)
-
-
-def _explicit_missing(
-    service: str, name: str, target: TargetState, line: str, claimed: set[tuple[str, str]]
-) -> Finding:
-    candidate = _closest_workload(name, target, claimed) or _closest_workload(
-        service, target, claimed
-    )
-    message = (
-        f"{line} maps {service} to workload {name}, but no Deployment or StatefulSet is named "
-        f"{name} in {_where_looked(target)}."
-    )
-    if candidate is not None:
-        fix = (
-            f"If {candidate.kind} {candidate.name} is meant, change that line to "
-            f"`  {service}: {candidate.name}`; otherwise deploy {name} first."
-        )
-    else:
-        fix = f"Correct the workload name on that line, or deploy {name} first."
-    return Finding(check=f"match:{service}", severity=Severity.BLOCK, message=message, fix=fix)
-
-
-def _unknown_service(service: str, name: str, project: ComposeProject, line: str) -> Finding:
-    known = list(project.services)
-    guess = _closest_name(service, known)
-    hint = f" Did you mean {guess}?" if guess else ""
-    message = (
-        f"{line} names Compose service {service}, but the Compose project has no service "
-        f"{service} (it has: {', '.join(known) or 'none'}).{hint}"
-    )
-    fix = (
-        f"Change that line to `  {guess}: {name}`."
-        if guess
-        else "Remove that line, or check that cutover reads the right Compose files (-f) and profiles."
-    )
-    return Finding(check=f"match:{service}", severity=Severity.BLOCK, message=message, fix=fix)
-
-
-def _ambiguous(service: str, why: str, where: _ConfigFile) -> Finding:
-    return Finding(
-        check=f"match:{service}",
-        severity=Severity.BLOCK,
-        message=f"Compose service {service} could be more than one workload: {why}.",
-        fix=f"Say which one in {where.name}:\n{_snippet(service, '<workload-name>')}",
-    )
-
-
-def _unmatched_workload(
-    workload: TargetWorkload, unmatched_services: list[str], where: _ConfigFile
-) -> Finding:
-    guess = _closest_name(workload.name, unmatched_services)
-    if guess:
-        fix = (
-            f"If it is what Compose service {guess} became, add to {where.name}:\n"
-            f"{_snippet(guess, workload.name)}"
-        )
-    else:
-        fix = (
-            f"Nothing to do if it is new in Kubernetes. If it replaces a Compose service, add "
-            f"to {where.name}:\n{_snippet('<service>', workload.name)}"
-        )
-    return Finding(
-        check=f"match:{workload.kind}/{workload.name}",
-        severity=Severity.INFO,
-        message=f"{workload.kind} {workload.name} is not what any Compose service became.",
-        fix=fix,
-    )
-
-
-class _ConfigFile:
-    """Names `cutover.yaml` and, when it can be read, the line of a `services:` entry."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.name = shown(path) if path is not None else "cutover.yaml"
-        try:
-            self._lines = path.read_text(encoding="utf-8").splitlines() if path else []
-        except (OSError, UnicodeDecodeError):
-            self._lines = []
-
-    def describe(self, service: str, workload: str) -> str:
-        number = self._line_of(service)
-        at = f"{self.name} line {number}" if number else f"{self.name} (services:)"
-        return f"{at} `{service}: {workload}`"
-
-    def _line_of(self, service: str) -> int | None:
-        in_services = False
-        entry = re.compile(rf"^\s+['\"]?{re.escape(service)}['\"]?\s*:")
-        for number, text in enumerate(self._lines, start=1):
-            if re.match(r"^services\s*:", text):
-                in_services = True
-            elif text[:1] not in ("", " ", "\t", "#"):
-                in_services = False
-            elif in_services and entry.match(text):
-                return number
-        return None
+        for (kind, name, container), services in by_container.items()
+        if len(services) > 1
+    ]

@@ -14,7 +14,8 @@ class DiffRow:
 
     `field` is `image`, `replicas`, `command`, `env`, `ports`, `volumes`, `healthcheck`,
     `resources`, `depends_on` or `match`, followed by `:<item>` when the row is about one item
-    (`env:SENTRY_DSN`, `volumes:media`, `ports:443`). `compose` and `kubernetes` are display text,
+    (`env:SENTRY_DSN`, `volumes:media`, `ports:443`); `secrets:<name>` and `configs:<name>` for
+    the files Compose gives a service, `files:<VAR>` for a `*_FILE` variable (diff_files.py). `compose` and `kubernetes` are display text,
     already masked: a secret's value is never in them (`••••••`, `from Secret name/key`).
     `finding.check` equals `field`.
     """

@@ -66,13 +66,21 @@ def diff_secret(
 ) -> SecretDiff:
     """`values`: the wanted value of each key that has one. `prune`: also remove keys the
     Secret has that are not in the spec (kept otherwise: someone else may have put them there)."""
+    return diff_digests(spec, {k: digest(v) for k, v in values.items()}, existing, prune)
+
+
+def diff_digests(
+    spec: SecretSpec, wanted: Mapping[str, str], existing: SecretKeys | None, prune: bool = False
+) -> SecretDiff:
+    """As `diff_secret`, from the sha256 digest of each wanted value: what the screen's preview
+    uses, so it needs no value it does not hold (the keyring's are kept as digests only)."""
     have = existing.digests if existing is not None else {}
     added, changed, unchanged, missing = [], [], [], []
     for key in spec.keys:
-        if key in values:
+        if key in wanted:
             if key not in have:
                 added.append(key)
-            elif have[key] != digest(values[key]):
+            elif have[key] != wanted[key]:
                 changed.append(key)
             else:
                 unchanged.append(key)

@@ -43,12 +43,32 @@ class SecretsOverview:
     readable: bool = True
     references: list[Reference] = field(default_factory=list)
     rows: list[KeyRow] = field(default_factory=list)
-    in_keyring: dict[str, bool] = field(default_factory=dict)
+    # The digest of the keyring's value of each key it holds: with this session's typed values,
+    # the one source of both the keys' states and the preview (SecretsOverview.wanted).
+    keyring_digests: dict[str, str] = field(default_factory=dict)
     env_values_known: dict[str, bool] = field(default_factory=dict)  # key -> .env has a value
     vault: VaultStatus = field(default_factory=lambda: VaultStatus(False, SESSION_ONLY))
     findings: list[Finding] = field(default_factory=list)
     store: SecretValues | None = None
     cluster_ok: bool = True
+
+    @property
+    def in_keyring(self) -> dict[str, bool]:
+        """Whether the keyring holds a value for each key."""
+        return {key: key in self.keyring_digests for key in self.spec.keys}
+
+    def wanted(self) -> dict[str, str]:
+        """The digest of the value each key would get if applied now: this session's (typed,
+        generated, from .env) over the keyring's. Never blocks (the keyring's are digests
+        gathered earlier), so every view may derive from it on each change."""
+        typed = self.store.typed_digests() if self.store is not None else {}
+        return {**self.keyring_digests, **typed}
+
+    def where(self, key: str) -> str:
+        """Where the value of `key` comes from: typed (this session), keyring, or none."""
+        if self.store is not None and key in self.store.pending():
+            return "typed"
+        return "keyring" if key in self.keyring_digests else "none"
 
 
 def env_file_path(config: CutoverConfig) -> Path | None:
@@ -114,10 +134,10 @@ def gather(
     view.rows = key_rows(spec, view.references, view.existing, view.readable)
     view.store = store or _store(config, gateways, view, findings)
     try:
-        view.in_keyring = view.store.in_keyring(spec.keys)
+        view.keyring_digests = view.store.keyring_digests(spec.keys)
     except KeyringUnavailable as exc:
         findings.append(Finding("secrets.keyring", Severity.WARN, exc.message, exc.fix))
-        view.in_keyring = dict.fromkeys(spec.keys, False)
+        view.keyring_digests = {}
     view.vault = view.store.status() if not view.store.session_only else view.vault
     return view
 

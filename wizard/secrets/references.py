@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from wizard.checks import Finding, Severity
 from wizard.model import SecretKeys
-from wizard.secrets.spec import INIT_ONLY_WHY, URL_WHY, SecretSpec
+from wizard.secrets.spec import INIT_ONLY_WHY, URL_WHY, SecretSpec, init_only_service
 from wizard.target.model import TargetState
 
 WHOLE_SECRET = "*"  # the key of a reference to every key (envFrom, volume)
@@ -145,8 +145,9 @@ def reference_findings(
                 Finding(
                     "secrets.init-only",
                     Severity.WARN,
-                    INIT_ONLY_WHY.format(env=entry.env),
-                    fix=f"Enter the value the running database uses for {entry.key} "
+                    INIT_ONLY_WHY.format(env=entry.env, service=init_only_service(entry.env)),
+                    fix=f"Enter the value the running {init_only_service(entry.env)} uses for "
+                    f"{entry.key} "
                     "(take it from .env); do not generate one.",
                 )
             )

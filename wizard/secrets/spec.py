@@ -46,10 +46,28 @@ INIT_ONLY = frozenset(
     }
 )
 INIT_ONLY_WHY = (
-    "{env} only takes effect when the database first initialises its data directory. The "
-    "migrated data keeps the password the running database uses, so the Secret must hold that "
+    "{env} only takes effect when {service} first initialises its data directory. The "
+    "migrated data keeps the password the running {service} uses, so the Secret must hold that "
     "same value: a generated one would lock the workloads out."
 )
+# What each init-only variable belongs to, in the words above (RabbitMQ is not "the database").
+INIT_ONLY_SERVICE = {
+    "POSTGRES": "PostgreSQL",
+    "RABBITMQ": "RabbitMQ",
+    "MYSQL": "MySQL",
+    "MARIADB": "MariaDB",
+    "MONGO": "MongoDB",
+    "ELASTIC": "Elasticsearch",
+    "NEO4J": "Neo4j",
+    "KEYCLOAK": "Keycloak",
+}
+
+
+def init_only_service(env: str) -> str:
+    """'RABBITMQ_DEFAULT_PASS' -> 'RabbitMQ'; an unknown one -> 'the service'."""
+    return INIT_ONLY_SERVICE.get(env.split("_", 1)[0], "the service")
+
+
 URL_WHY = (
     "{env} is a URL with a password in it: when that password changes, this value must change "
     "with it."

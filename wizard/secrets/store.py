@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from wizard.gateways.protocols import Vault
 from wizard.model import VaultStatus
+from wizard.secrets.apply import digest
 from wizard.secrets.spec import keyring_service
 
 SESSION_ONLY = "session only (kept in memory until cutover exits)"
@@ -49,6 +50,23 @@ class SecretValues:
             return dict.fromkeys(keys, False)
         return {key: self._vault.get(self.service, key) is not None for key in keys}
 
+    def keyring_digests(self, keys: Iterable[str]) -> dict[str, str]:
+        """The sha256 digest of the keyring's value of each key it holds (the values are dropped
+        at once): enough for the preview to say what applying would change."""
+        if self._vault is None:
+            return {}
+        found = {}
+        for key in keys:
+            value = self._vault.get(self.service, key)
+            if value is not None:
+                found[key] = digest(value)
+        return found
+
+    def typed_digests(self) -> dict[str, str]:
+        """The digest of each value held this session (never blocks: memory only)."""
+        with self._lock:
+            return {key: digest(value) for key, value in self._session.items()}
+
     def get(self, key: str) -> str | None:
         """This session's value, else the keyring's."""
         with self._lock:
@@ -67,6 +85,14 @@ class SecretValues:
         with self._lock:
             self._session.pop(key, None)
 
+    def forget_saved(self, key: str, saved_digest: str) -> None:
+        """Forget this session's value of `key` if it is still the one saved (digest): a value
+        typed while the save ran stays pending, to be saved in turn."""
+        with self._lock:
+            value = self._session.get(key)
+            if value is not None and digest(value) == saved_digest:
+                del self._session[key]
+
     def pending(self) -> list[str]:
         """Keys held this session, not necessarily saved."""
         with self._lock:
@@ -74,15 +100,20 @@ class SecretValues:
 
     def save(self, keys: Iterable[str]) -> list[str]:
         """Save this session's values of `keys` to the keyring; the keys saved."""
+        return list(self.save_digests(keys))
+
+    def save_digests(self, keys: Iterable[str]) -> dict[str, str]:
+        """Save this session's values of `keys` to the keyring; the digest of each value saved
+        (what the screen then knows the keyring holds, without the value)."""
         if self._vault is None:
-            return []
-        saved = []
+            return {}
+        saved = {}
         for key in keys:
             with self._lock:
                 value = self._session.get(key)
             if value is not None:
                 self._vault.set(self.service, key, value)
-                saved.append(key)
+                saved[key] = digest(value)
         return saved
 
     def values(self, keys: Iterable[str]) -> dict[str, str]:

@@ -42,6 +42,7 @@ def pvc_from_json(obj: Mapping[str, Any]) -> Pvc:
         access_modes=tuple(status.get("accessModes") or spec.get("accessModes") or ()),
         storage_class=str(spec.get("storageClassName") or ""),
         volume_name=str(spec.get("volumeName") or ""),
+        requested_modes=tuple(spec.get("accessModes") or ()),
     )
 
 

@@ -5,18 +5,25 @@ Which claim replaces a volume, first rule that finds one:
 1. `cutover.yaml` `volumes:` maps the volume key to a claim name (or to a StatefulSet's claim
    template name, meaning every `<template>-<statefulset>-<ordinal>` claim of it);
 2. a claim named like the key, `_` written `-` (`postgres_data` -> `postgres-data`);
-3. the workload of a Compose service that mounts the volume mounts a claim at the same container
-   path: a pod volume's `persistentVolumeClaim`, or a StatefulSet claim template, whose claims are
+3. the workload of a Compose service that mounts the volume (found by the one matcher,
+   wizard.mapping.match, as every step finds it) mounts a claim at the same container path: a pod
+   volume's `persistentVolumeClaim`, or a StatefulSet claim template, whose claims are
    `<template>-<statefulset>-<ordinal>` (`data-postgres-0`);
 4. that workload is a StatefulSet with exactly one claim template: its claims.
+
+A claim template stands for one claim per ordinal: those that exist, and those the StatefulSet's
+replicas call for (`data-postgres-0` .. `-2` for 3 replicas), each reported on. One that does not
+exist yet is named with the reason: scaled to 0, its pod not made yet (an ordered StatefulSet makes
+pod N once pod N-1 is Running and Ready), or the StatefulSet has made no pod at all.
 
 Findings (check ids `volumes.<what>:<name>`):
 - no claim: warn, with the name expected and how to map another one;
 - Pending: block, with the latest event's message (FailedBinding, ProvisioningFailed) and its fix;
   a claim waiting for its first consumer (WaitForFirstConsumer) only warns;
 - Lost: block;
-- ReadWriteOnce mounted by more than one pod or workload, or replacing a volume several Compose
-  services share (uploads, chroma): block, fix "use a ReadWriteMany class (NFS)";
+- a claim more than one pod may mount (several workloads, replicas, or a volume several Compose
+  services share: uploads, chroma): wizard.storage.access decides, the same rule as the Mapping
+  diff's (requested modes, the bound PersistentVolume's modes, who shares it);
 - capacity (bound, else requested) smaller than the data in the Compose volume: warn, only when
   the size of that data is known;
 - otherwise one ok finding per volume.
@@ -30,6 +37,7 @@ fixes) of one analysis; its step check (`check`) is a few lines at the end.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -39,7 +47,9 @@ from wizard.checks import Finding, Severity
 from wizard.compose.model import ComposeProject
 from wizard.errors import CutoverError
 from wizard.health.status import EventRow, latest_events
+from wizard.mapping.match import match_services
 from wizard.model import Pvc
+from wizard.storage.access import AccessVerdict, claim_sharers, shared_access
 from wizard.storage.claims import format_bytes, parse_quantity
 from wizard.target.model import TargetState, TargetWorkload
 
@@ -49,8 +59,6 @@ if TYPE_CHECKING:
     from wizard.gateways.protocols import Cluster
     from wizard.steps import Round
 
-RWX = "ReadWriteMany"
-RWO = "ReadWriteOnce"
 _ORDINAL = re.compile(r"^\d+$")
 _SHORT_MODES = {"ReadWriteOnce": "RWO", "ReadOnlyMany": "ROX", "ReadWriteMany": "RWX"}
 
@@ -64,6 +72,9 @@ class MountsClaims(Protocol):
     @property
     def claims(self) -> tuple[str, ...]: ...
 
+    @property
+    def phase(self) -> str: ...
+
 
 @dataclass(frozen=True)
 class ClaimView:
@@ -75,6 +86,10 @@ class ClaimView:
     workloads: tuple[str, ...] = ()
     event_reason: str = ""  # the latest event's, for a claim that is not Bound
     event_message: str = ""
+    template: str = ""  # the StatefulSet claim template it comes from ("" for a plain claim)
+    statefulset: str = ""
+    not_made: str = ""  # why a template's claim does not exist yet
+    sharing: AccessVerdict | None = None  # wizard.storage.access on the pods that share it
 
     @property
     def modes_text(self) -> str:
@@ -125,6 +140,7 @@ def analyse_volumes(
     pods = list(pods)
     events = list(events)
     ns = target.namespace
+    matched = match_services(project, target, service_map, project.name).workloads
     rows: list[VolumeRow] = []
     findings: list[Finding] = []
     for key in sorted(project.volumes):
@@ -136,8 +152,9 @@ def analyse_volumes(
                 if any(m.type == "volume" and m.source == key for m in svc.mounts)
             )
         )
-        rule, names = _match(key, project, target, by_name, volume_map, service_map, services)
-        views = tuple(_view(n, by_name.get(n), target, pods, events) for n in names)
+        rule, names = _match(key, project, target, by_name, volume_map, matched, services)
+        users = {s: matched.get(s) for s in services}
+        views = tuple(_view(n, by_name.get(n), target, pods, events, users) for n in names)
         row = VolumeRow(
             volume=key,
             engine_name=volume.name,
@@ -194,7 +211,7 @@ def _match(
     target: TargetState,
     claims: Mapping[str, Pvc],
     volume_map: Mapping[str, str],
-    service_map: Mapping[str, str],
+    matched: Mapping[str, TargetWorkload | None],
     services: tuple[str, ...],
 ) -> tuple[str, list[str]]:
     if key in volume_map:
@@ -207,35 +224,54 @@ def _match(
             if w.kind == "StatefulSet" and name in w.claim_templates
             for c in _template_claims(name, w, claims)
         ]
-        return "cutover.yaml", of_template or [name]
+        if of_template:
+            return "cutover.yaml", of_template
+        templated = [
+            c
+            for w in target.workloads
+            if w.kind == "StatefulSet" and name in w.claim_templates
+            for c in _ordinal_claims(name, w, claims)
+        ]
+        return "cutover.yaml", templated or [name]
     for name in dict.fromkeys((key, claim_name_for(key))):
         if name in claims:
             return "name", [name]
     for service in services:
-        workload = target.workload(service_map.get(service, service))
+        workload = matched.get(service)
         if workload is None:
             continue
         paths = {
-            m.target
+            _norm(m.target)
             for m in project.services[service].mounts
             if m.type == "volume" and m.source == key
         }
         volumes = {v.name: v for v in workload.volumes}
-        for container in workload.containers:
+        for container in (*workload.containers, *workload.init_containers):
             for mount in container.mounts:
-                if mount.path not in paths:
+                if _norm(mount.path) not in paths:
                     continue
                 pod_volume = volumes.get(mount.volume)
                 if pod_volume is not None and pod_volume.kind == "persistentVolumeClaim":
                     return "mount path", [pod_volume.ref]
                 if mount.volume in workload.claim_templates:
-                    found = _template_claims(mount.volume, workload, claims)
-                    return "mount path", found or [f"{mount.volume}-{workload.name}-0"]
+                    return "mount path", _ordinal_claims(mount.volume, workload, claims)
         if workload.kind == "StatefulSet" and len(workload.claim_templates) == 1:
             template = workload.claim_templates[0]
-            found = _template_claims(template, workload, claims)
-            return "statefulset", found or [f"{template}-{workload.name}-0"]
+            return "statefulset", _ordinal_claims(template, workload, claims)
     return "", []
+
+
+def _norm(path: str) -> str:
+    return posixpath.normpath(path) if path else path
+
+
+def _ordinal_claims(template: str, sts: TargetWorkload, claims: Iterable[str]) -> list[str]:
+    """Every claim of the template: those that exist, and those its replicas call for (at least
+    ordinal 0, so a StatefulSet scaled to 0 still names the claim it will make)."""
+    found = _template_claims(template, sts, claims)
+    wanted = [f"{template}-{sts.name}-{i}" for i in range(max(sts.replicas or 0, 1))]
+    names = set(found) | set(wanted)
+    return sorted(names, key=lambda c: int(c.rpartition("-")[2]))
 
 
 def _template_claims(template: str, sts: TargetWorkload, claims: Iterable[str]) -> list[str]:
@@ -250,6 +286,7 @@ def _view(
     target: TargetState,
     pods: list[MountsClaims],
     events: list[EventRow],
+    compose_users: Mapping[str, TargetWorkload | None],
 ) -> ClaimView:
     workloads = tuple(
         sorted(
@@ -264,14 +301,72 @@ def _view(
         latest = latest_events(events, "PersistentVolumeClaim", name)
         if latest:
             reason, message = latest[0].reason, latest[0].message
+    mounting = tuple(sorted(p.name for p in pods if name in p.claims))
+    sts, template, ordinal = _template_of(name, target)
+    sharing = None
+    if pvc is not None:
+        sharing = shared_access(
+            name,
+            pvc.requested_modes or pvc.access_modes,
+            pvc.access_modes if pvc.phase == "Bound" else (),
+            claim_sharers(name, target, compose_users),
+            mounting,
+        )
     return ClaimView(
         name=name,
         pvc=pvc,
-        pods=tuple(sorted(p.name for p in pods if name in p.claims)),
+        pods=mounting,
         workloads=workloads,
         event_reason=reason,
         event_message=message,
+        template=template,
+        statefulset=sts.name if sts is not None else "",
+        not_made=_not_made(sts, ordinal, pods) if pvc is None and sts is not None else "",
+        sharing=sharing,
     )
+
+
+def _template_of(name: str, target: TargetState) -> tuple[TargetWorkload | None, str, int]:
+    """(StatefulSet, template, ordinal) whose claim `name` is, or (None, "", -1)."""
+    for w in target.workloads:
+        if w.kind != "StatefulSet":
+            continue
+        for t in w.claim_templates:
+            prefix = f"{t}-{w.name}-"
+            rest = name[len(prefix) :]
+            if name.startswith(prefix) and _ORDINAL.match(rest):
+                return w, t, int(rest)
+    return None, "", -1
+
+
+def _not_made(sts: TargetWorkload, ordinal: int, pods: list[MountsClaims]) -> str:
+    """Why the StatefulSet has not made the claim of `ordinal` yet: it makes the claim together
+    with the pod of that ordinal, and (OrderedReady, the default) pod N only once N-1 is Ready."""
+    if not sts.replicas:
+        return (
+            f"StatefulSet {sts.name} is scaled to 0 replicas: it makes the claim with pod "
+            f"{sts.name}-{ordinal} when scaled up"
+        )
+    by_name = {p.name: p for p in pods}
+    if f"{sts.name}-{ordinal}" in by_name:
+        return f"pod {sts.name}-{ordinal} exists, but its claim not yet"
+    own = [
+        n
+        for n in by_name
+        if n.startswith(f"{sts.name}-") and _ORDINAL.match(n[len(sts.name) + 1 :])
+    ]
+    earlier = by_name.get(f"{sts.name}-{ordinal - 1}")
+    if earlier is not None:
+        return (
+            f"StatefulSet {sts.name} makes pod {sts.name}-{ordinal} and its claim once pod "
+            f"{sts.name}-{ordinal - 1} is Running and Ready; it is {earlier.phase or 'not ready'}"
+        )
+    if not own:
+        return (
+            f"StatefulSet {sts.name} has made no pod yet (just applied, or its pods cannot be "
+            "created)"
+        )
+    return f"StatefulSet {sts.name} has not made pod {sts.name}-{ordinal} yet"
 
 
 # --- findings ------------------------------------------------------------------------------------
@@ -308,6 +403,16 @@ def _findings(row: VolumeRow, ns: str) -> list[Finding]:
 def _claim_findings(row: VolumeRow, view: ClaimView, what: str, ns: str) -> list[Finding]:
     pvc = view.pvc
     describe = f"`kubectl -n {ns} describe pvc {view.name}`"
+    if pvc is None and view.statefulset:
+        return [
+            Finding(
+                f"volumes.missing:{view.name}",
+                Severity.WARN,
+                f"{what}: PVC {view.name} (claim template {view.template} of StatefulSet "
+                f"{view.statefulset}) does not exist yet in namespace {ns!r}: {view.not_made}",
+                fix=_not_made_fix(view, ns),
+            )
+        ]
     if pvc is None:
         return [
             Finding(
@@ -342,26 +447,13 @@ def _claim_findings(row: VolumeRow, view: ClaimView, what: str, ns: str) -> list
                 f"or delete and re-create the claim, then copy the data again; see {describe}.",
             )
         )
-    users = max(len(view.pods), len(view.workloads))
-    shared = len(row.services) > 1
-    if RWX not in pvc.access_modes and (users > 1 or shared):
-        who = (
-            f"pods {', '.join(view.pods)}"
-            if len(view.pods) > 1
-            else f"workloads {', '.join(view.workloads)}"
-            if len(view.workloads) > 1
-            else f"Compose services {', '.join(row.services)}"
-        )
-        modes = ", ".join(pvc.access_modes) or "no access mode"
+    if view.sharing is not None:
         found.append(
             Finding(
                 f"volumes.rwo_shared:{view.name}",
-                Severity.BLOCK,
-                f"PVC {view.name} ({modes}) holds shared data for {who}: "
-                "a ReadWriteOnce volume is mounted on one node only",
-                fix="Use a ReadWriteMany class (NFS): re-create the claim with "
-                f"`accessModes: [ReadWriteMany]` and a storageClassName that provides it "
-                f"(`kubectl get storageclass`), then copy the data of {row.engine_name} into it.",
+                view.sharing.severity,
+                f"{what}: {view.sharing.message}",
+                fix=view.sharing.fix,
             )
         )
     size = parse_quantity(pvc.capacity or pvc.requested)
@@ -379,6 +471,20 @@ def _claim_findings(row: VolumeRow, view: ClaimView, what: str, ns: str) -> list
             )
         )
     return found
+
+
+def _not_made_fix(view: ClaimView, ns: str) -> str:
+    sts = view.statefulset
+    if "scaled to 0" in view.not_made:
+        return (
+            f"Nothing to create by hand: scale it up (`kubectl -n {ns} scale statefulset {sts} "
+            "--replicas=1`) and the StatefulSet makes the claim from its template."
+        )
+    return (
+        "Nothing to create by hand: the StatefulSet makes the claim with the pod. See why the "
+        f"pods are not there or not Ready: `kubectl -n {ns} describe statefulset {sts}` and "
+        f"`kubectl -n {ns} get pods`."
+    )
 
 
 def _pending_fix(pvc: Pvc, view: ClaimView, ns: str, describe: str) -> str:

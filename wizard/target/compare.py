@@ -89,7 +89,7 @@ def compare_sources(cluster: TargetState, manifests: TargetState) -> list[Findin
                     f"cluster match the file, or change {file} if the cluster is right.",
                 )
             )
-    made_by_cluster = _claims_from_templates(cluster, manifests)
+    made_by_cluster = _claims_from_templates(cluster, manifests) | _tls_secrets(manifests)
     for key, obj in live.items():
         if key in wanted or key in made_by_cluster:
             continue
@@ -127,6 +127,18 @@ def _objects(state: TargetState) -> Iterable[_Object]:
 
 def _autoscaled(state: TargetState) -> set[tuple[str, str]]:
     return {(a.target_kind, a.target_name) for a in state.autoscalers}
+
+
+def _tls_secrets(manifests: TargetState) -> set[tuple[str, str]]:
+    """The TLS Secrets the manifests' Ingresses name but do not hold: made outside them (by
+    cert-manager from an annotation, or by hand from a certificate), never "missing from the
+    manifests"."""
+    return {
+        ("Secret", secret)
+        for ingress in manifests.ingresses
+        for secret, _ in ingress.tls
+        if secret and secret not in manifests.secrets
+    }
 
 
 def _claims_from_templates(*states: TargetState) -> set[tuple[str, str]]:

@@ -3,7 +3,10 @@ API server, for the real Cluster gateway (`KubeCluster.read_target`).
 
 Versioned APIs are discovered once per gateway, preferred version first: a 404 on a group
 version moves on to the next (HPAs: autoscaling/v2, then v2beta2, then v1). KEDA ScaledObjects
-are read only when the keda.sh API exists; when it does not, they are skipped silently. A kind
+are read only when the keda.sh API exists; when it does not, they are skipped silently; so are
+Gateway API HTTPRoutes (v1, then v1beta1).
+Pods and Jobs are read for the bare ones only (a Compose service can become one); those a
+controller owns are dropped page by page, as they arrive. A kind
 this identity may not list (403; Secrets under the `view` role) is reported in
 `TargetState.unreadable` instead of failing the read, except the workloads themselves.
 Secrets are cut down to their key names right after the answer is decoded, before anything
@@ -19,8 +22,10 @@ from urllib.parse import quote
 
 from wizard.errors import Forbidden, NotFound
 from wizard.model import Operation
+from wizard.target.fields import controller_of
 from wizard.target.model import TargetState
 from wizard.target.parse import TargetBuilder
+from wizard.target.routes import VERSIONS as ROUTE_VERSIONS
 
 # GET path + query -> the answer's JSON; raises the gateway's translated errors.
 GetJson = Callable[[Operation, str, list[tuple[str, str]]], dict[str, Any]]
@@ -44,6 +49,12 @@ class Kind:
 KINDS: tuple[Kind, ...] = (
     Kind("Deployment", "deployments", ("apps/v1",), required=True),
     Kind("StatefulSet", "statefulsets", ("apps/v1",), required=True),
+    # Compose services also become these; a 403 on one is named in `unreadable`, not fatal.
+    Kind("DaemonSet", "daemonsets", ("apps/v1",)),
+    Kind("ReplicationController", "replicationcontrollers", ("v1",)),
+    Kind("CronJob", "cronjobs", ("batch/v1", "batch/v1beta1")),
+    Kind("Job", "jobs", ("batch/v1",)),
+    Kind("Pod", "pods", ("v1",)),
     Kind("Service", "services", ("v1",)),
     Kind(
         "Ingress",
@@ -59,6 +70,8 @@ KINDS: tuple[Kind, ...] = (
         ("autoscaling/v2", "autoscaling/v2beta2", "autoscaling/v1"),
     ),
     Kind("ScaledObject", "scaledobjects", ("keda.sh/v1alpha1",), "scaledobjects.keda.sh"),
+    # Gateway API: a cluster without its CRDs answers 404 on the group, read as no routes.
+    Kind("HTTPRoute", "httproutes", ROUTE_VERSIONS, "httproutes.gateway.networking.k8s.io"),
 )
 
 
@@ -137,6 +150,8 @@ class TargetReader:
                 # Items of a built-in list carry no kind/apiVersion of their own.
                 item.setdefault("kind", kind.kind)
                 item.setdefault("apiVersion", version)
+                if kind.kind in ("Pod", "Job") and controller_of(item) is not None:
+                    continue  # a Deployment's pod, a CronJob's run: not kept (5,000 pods)
                 items.append(_keys_only(item) if kind.kind == "Secret" else item)
             token = str((page.get("metadata") or {}).get("continue") or "")
             del page  # a Secret list's values go with it

@@ -4,7 +4,7 @@ Every `*.yaml`, `*.yml` and `*.json` file under the folder (recursively, hidden 
 each possibly holding several documents, as `helm template` prints them (`# Source:` comments,
 empty documents). `List` objects (and `kubectl get -o yaml` lists such as `DeploymentList`) are
 unwrapped. An object without a namespace belongs to the target's; objects of other namespaces
-are only counted. Broken YAML or JSON is a ConfigError naming the file, line and column; the
+are not compared, only named (`TargetState.elsewhere`), so the plan can say where they went. Broken YAML or JSON is a ConfigError naming the file, line and column; the
 offending text itself is never quoted (it could be a Secret's value).
 """
 
@@ -34,19 +34,19 @@ def load_manifests(folder: Path, namespace: str, selector: str = "") -> TargetSt
     except Invalid as exc:
         raise ConfigError(exc.message, exc.fix) from None
     builder = TargetBuilder(namespace)
-    elsewhere = 0
     for path in manifest_files(folder):
         for obj in _objects(path):
             meta = obj.get("metadata")
             meta = meta if isinstance(meta, Mapping) else {}
-            if str(meta.get("namespace") or namespace) != namespace:
-                elsewhere += 1
-                continue
             labels = meta.get("labels")
             labels = labels if isinstance(labels, Mapping) else {}
-            if matches({str(k): str(v) for k, v in labels.items()}):
-                builder.add(obj, origin=str(path))
-    return builder.build(sources=("manifests",), selector=selector, other_namespaces=elsewhere)
+            if not matches({str(k): str(v) for k, v in labels.items()}):
+                continue
+            if (theirs := str(meta.get("namespace") or namespace)) != namespace:
+                builder.elsewhere(obj, theirs)  # named in the findings, never compared
+                continue
+            builder.add(obj, origin=str(path))
+    return builder.build(sources=("manifests",), selector=selector)
 
 
 def manifest_files(folder: Path) -> list[Path]:

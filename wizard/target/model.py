@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from wizard.target.routes import HttpRoute
+
 
 @dataclass(frozen=True)
 class EnvValue:
@@ -17,6 +19,9 @@ class EnvValue:
     secret: tuple[str, str] | None = None  # (secret name, key)
     config_map: tuple[str, str] | None = None  # (configmap name, key)
     field_ref: str = ""  # e.g. metadata.name, or resourceFieldRef
+    # `optional: true` on the secretKeyRef / configMapKeyRef: a missing object or key leaves the
+    # variable unset instead of keeping the pod from starting.
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,11 @@ class ContainerSpec:
     args: tuple[str, ...] | None = None  # Kubernetes `args` (= Compose command)
     env: dict[str, EnvValue] = field(default_factory=dict)
     env_from: tuple[tuple[str, str], ...] = ()  # (kind "Secret"|"ConfigMap", name)
+    # The envFrom entries marked `optional: true` (kind, name): the pod starts without them.
+    optional_env_from: tuple[tuple[str, str], ...] = ()
     ports: tuple[tuple[int, str], ...] = ()  # (containerPort, protocol)
+    # A named containerPort's number: a Service's targetPort may name it (`targetPort: http`).
+    port_names: dict[str, int] = field(default_factory=dict)
     mounts: tuple[VolumeMountSpec, ...] = ()
     readiness: Probe | None = None
     liveness: Probe | None = None
@@ -55,15 +64,60 @@ class ContainerSpec:
 
 
 @dataclass(frozen=True)
+class VolumeSource:
+    """A Secret or ConfigMap whose keys a `secret`, `configMap` or `projected` volume shows as
+    files: each listed item (key, path), or, with no `items`, every key under its own name."""
+
+    kind: str  # Secret | ConfigMap
+    name: str
+    items: tuple[tuple[str, str], ...] = ()  # (key, path in the volume)
+    # File permissions: an item's own `mode` (path -> mode), else the volume's `defaultMode`
+    # (None: the API server's 0644).
+    item_modes: tuple[tuple[str, int], ...] = ()
+    default_mode: int | None = None
+
+    def mode_of(self, path: str) -> int:
+        """The permission bits the file at `path` gets."""
+        own = dict(self.item_modes).get(path)
+        if own is not None:
+            return own
+        return 0o644 if self.default_mode is None else self.default_mode
+
+
+@dataclass(frozen=True)
 class PodVolume:
     name: str
     kind: str  # persistentVolumeClaim | configMap | secret | emptyDir | hostPath | other
     ref: str = ""  # claim / configmap / secret name
+    sources: tuple[VolumeSource, ...] = ()  # for secret, configMap and projected volumes
+    read_only: bool = False  # the volume's own readOnly (persistentVolumeClaim.readOnly)
+
+
+# Where each workload kind keeps its pod template (a bare Pod is its own template), in the
+# order a name shared by several kinds is resolved: long-running controllers first.
+POD_PATHS = {
+    "Deployment": "spec.template.spec",
+    "StatefulSet": "spec.template.spec",
+    "DaemonSet": "spec.template.spec",
+    "ReplicationController": "spec.template.spec",
+    "CronJob": "spec.jobTemplate.spec.template.spec",
+    "Job": "spec.template.spec",
+    "Pod": "spec",
+}
+WORKLOAD_KINDS = tuple(POD_PATHS)
+# Kinds whose pod count is not a replica count: one per node, runs to completion, on a schedule.
+NOT_REPLICATED = frozenset({"DaemonSet", "Job", "CronJob"})
+
+
+def kind_rank(workload: TargetWorkload) -> int:
+    """Where `workload`'s kind comes in WORKLOAD_KINDS (unknown kinds last)."""
+    kind = workload.kind
+    return WORKLOAD_KINDS.index(kind) if kind in WORKLOAD_KINDS else len(WORKLOAD_KINDS)
 
 
 @dataclass(frozen=True)
 class TargetWorkload:
-    kind: str  # Deployment | StatefulSet
+    kind: str  # one of WORKLOAD_KINDS
     name: str
     labels: dict[str, str] = field(default_factory=dict)
     pod_labels: dict[str, str] = field(default_factory=dict)
@@ -75,6 +129,13 @@ class TargetWorkload:
     # The same templates in full (access modes, class, size), in the same order.
     claim_template_specs: tuple[TargetClaim, ...] = ()
     termination_grace_s: int = 30  # the API server's default when the manifest says nothing
+    schedule: str = ""  # a CronJob's spec.schedule
+    suspended: bool = False  # a CronJob's spec.suspend
+
+    @property
+    def pod_path(self) -> str:
+        """Where the pod template is in this kind's manifest: `spec.template.spec`, ..."""
+        return POD_PATHS.get(self.kind, "spec.template.spec")
 
 
 @dataclass(frozen=True)
@@ -108,6 +169,10 @@ class TargetIngress:
     rules: tuple[IngressRule, ...] = ()
     tls_hosts: tuple[str, ...] = ()
     class_name: str = ""  # spec.ingressClassName, or the kubernetes.io/ingress.class annotation
+    # status.loadBalancer.ingress: the IPs / host names the controller serves it on (empty until
+    # a controller has taken it, and always from manifests).
+    addresses: tuple[str, ...] = ()
+    tls: tuple[tuple[str, tuple[str, ...]], ...] = ()  # spec.tls[]: (secretName, hosts)
 
 
 @dataclass(frozen=True)
@@ -116,6 +181,9 @@ class TargetClaim:
     access_modes: tuple[str, ...] = ()
     storage_class: str = ""
     requested: str = ""
+    # The bound PersistentVolume's modes (status.accessModes): empty when not Bound or not known
+    # (manifests). wizard.storage.access decides on sharing with both.
+    bound_modes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,11 +203,21 @@ class ObjectRef:
 
 
 @dataclass(frozen=True)
+class ElsewhereRef:
+    """An object of the manifests that belongs to another namespace than the target's."""
+
+    namespace: str
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True)
 class TargetState:
     """Everything found for the target, and where it came from ("cluster", "manifests").
 
-    Only the kinds above are kept; `ignored_kinds` counts the rest (kind -> objects), and
-    `other_namespaces` the manifests' objects that belong to another namespace. `origins` maps
+    Only the kinds above are kept; `ignored_kinds` counts the rest (kind -> objects) and
+    `ignored` names them, and `elsewhere` lists the manifests' objects that belong to another
+    namespace (`other_namespaces` counts them). `origins` maps
     `Kind/name` to the manifest file it came from. From the cluster, `unreadable` lists the kinds
     this identity may not list (403; e.g. Secret for the `view` role, then `secrets_readable` is
     False), `keda_installed` says whether the keda.sh API exists (None: not known, e.g. from
@@ -150,6 +228,7 @@ class TargetState:
     workloads: tuple[TargetWorkload, ...] = ()
     services: tuple[TargetService, ...] = ()
     ingresses: tuple[TargetIngress, ...] = ()
+    routes: tuple[HttpRoute, ...] = ()  # Gateway API HTTPRoutes (wizard.target.routes)
     claims: tuple[TargetClaim, ...] = ()
     config_maps: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> keys
     secrets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> keys (never values)
@@ -163,11 +242,19 @@ class TargetState:
     keda_installed: bool | None = None
     autoscaling_version: str = ""
     ignored_kinds: dict[str, int] = field(default_factory=dict)
-    other_namespaces: int = 0
+    ignored: tuple[ObjectRef, ...] = ()  # objects of kinds the model has no place for
+    elsewhere: tuple[ElsewhereRef, ...] = ()
     origins: dict[str, str] = field(default_factory=dict)  # "Kind/name" -> manifest file
 
-    def workload(self, name: str) -> TargetWorkload | None:
-        return next((w for w in self.workloads if w.name == name), None)
+    @property
+    def other_namespaces(self) -> int:
+        return len(self.elsewhere)
+
+    def workload(self, name: str, kind: str = "") -> TargetWorkload | None:
+        """The workload named `name` (of `kind`, when given; else the first kind in the API
+        server's order that has one)."""
+        found = [w for w in self.workloads if w.name == name and kind in ("", w.kind)]
+        return min(found, key=kind_rank, default=None)
 
     def origin(self, kind: str, name: str) -> str:
         """The manifest file `kind/name` came from ("" when not from a file)."""

@@ -12,21 +12,33 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from wizard.target.fields import as_int as _int
+from wizard.target.fields import as_list as _list
+from wizard.target.fields import as_map as _map
+from wizard.target.fields import controller_of
+from wizard.target.fields import name_of as _name
+from wizard.target.fields import str_map as _str_map
+from wizard.target.fields import strs as _strs
 from wizard.target.model import (
+    WORKLOAD_KINDS,
     Autoscaler,
-    ContainerSpec,
-    EnvValue,
+    ElsewhereRef,
     IngressRule,
-    PodVolume,
-    Probe,
+    ObjectRef,
     ServicePort,
     TargetClaim,
     TargetIngress,
     TargetService,
     TargetState,
     TargetWorkload,
-    VolumeMountSpec,
 )
+
+# The workload readers live in pods.py; imported here too, where callers have always found them.
+from wizard.target.pods import claim, container, env_value, pod_volume, probe, workload
+from wizard.target.routes import GROUP as ROUTES_GROUP
+from wizard.target.routes import HttpRoute, http_route
+
+__all__ = ["TargetBuilder", "claim", "container", "env_value", "pod_volume", "probe", "workload"]
 
 # (API group, kind) pairs the model keeps; every other object is counted in `ignored_kinds`.
 KNOWN: frozenset[tuple[str, str]] = frozenset(
@@ -34,8 +46,15 @@ KNOWN: frozenset[tuple[str, str]] = frozenset(
         ("apps", "Deployment"),
         ("extensions", "Deployment"),
         ("apps", "StatefulSet"),
+        ("apps", "DaemonSet"),
+        ("extensions", "DaemonSet"),
+        ("", "ReplicationController"),
+        ("batch", "Job"),
+        ("batch", "CronJob"),
+        ("", "Pod"),
         ("", "Service"),
         ("networking.k8s.io", "Ingress"),
+        (ROUTES_GROUP, "HTTPRoute"),
         ("extensions", "Ingress"),
         ("", "PersistentVolumeClaim"),
         ("", "ConfigMap"),
@@ -46,13 +65,6 @@ KNOWN: frozenset[tuple[str, str]] = frozenset(
 )
 # Secrets that are machinery, not configuration: service account tokens, Helm release records.
 MACHINERY_SECRET_TYPES = frozenset({"kubernetes.io/service-account-token", "helm.sh/release.v1"})
-_VOLUME_KINDS = {
-    "persistentVolumeClaim": "claimName",
-    "configMap": "name",
-    "secret": "secretName",
-    "emptyDir": "",
-    "hostPath": "path",
-}
 # KEDA's documented defaults for a ScaledObject that leaves them out.
 KEDA_MIN_REPLICAS = 0
 KEDA_MAX_REPLICAS = 100
@@ -64,165 +76,7 @@ def api_group(api_version: object) -> str:
     return text.rpartition("/")[0] if "/" in text else ""
 
 
-def _map(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _strs(value: object) -> tuple[str, ...]:
-    return tuple(str(v) for v in _list(value))
-
-
-def _str_map(value: object) -> dict[str, str]:
-    return {str(k): str(v) for k, v in _map(value).items()}
-
-
-def _int(value: object, default: int | None = None) -> int | None:
-    if isinstance(value, bool):
-        return default
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    return default
-
-
-def _name(obj: Mapping[str, Any]) -> str:
-    return str(_map(obj.get("metadata")).get("name") or "")
-
-
-# --- pods ----------------------------------------------------------------------------------------
-
-
-def env_value(entry: Mapping[str, Any]) -> EnvValue:
-    source = _map(entry.get("valueFrom"))
-    if secret := _map(source.get("secretKeyRef")):
-        return EnvValue(secret=(str(secret.get("name") or ""), str(secret.get("key") or "")))
-    if config := _map(source.get("configMapKeyRef")):
-        return EnvValue(config_map=(str(config.get("name") or ""), str(config.get("key") or "")))
-    if ref := _map(source.get("fieldRef")):
-        return EnvValue(field_ref=str(ref.get("fieldPath") or ""))
-    if ref := _map(source.get("resourceFieldRef")):
-        return EnvValue(field_ref=f"resource:{ref.get('resource') or ''}")
-    # The API server drops an empty value: absent and "" are the same.
-    value = entry.get("value")
-    return EnvValue(value="" if value is None else str(value))
-
-
-def probe(spec: object) -> Probe | None:
-    raw = _map(spec)
-    if not raw:
-        return None
-    if action := _map(raw.get("exec")):
-        kind, detail = "exec", " ".join(_strs(action.get("command")))
-    elif action := _map(raw.get("httpGet")):
-        kind, detail = "httpGet", f"{action.get('path') or ''}:{action.get('port') or ''}"
-    elif action := _map(raw.get("tcpSocket")):
-        kind, detail = "tcpSocket", str(action.get("port") or "")
-    elif action := _map(raw.get("grpc")):
-        kind, detail = "grpc", str(action.get("port") or "")
-    else:
-        kind, detail = "other", ""
-    # The API server's defaults, so a probe read back equals the one written.
-    return Probe(
-        kind=kind,
-        detail=detail,
-        period_s=_int(raw.get("periodSeconds"), 10),
-        timeout_s=_int(raw.get("timeoutSeconds"), 1),
-        failure_threshold=_int(raw.get("failureThreshold"), 3),
-        initial_delay_s=_int(raw.get("initialDelaySeconds"), 0),
-    )
-
-
-def container(spec: Mapping[str, Any]) -> ContainerSpec:
-    env: dict[str, EnvValue] = {}
-    for entry in _list(spec.get("env")):
-        entry = _map(entry)
-        if name := str(entry.get("name") or ""):
-            env[name] = env_value(entry)
-    env_from: list[tuple[str, str]] = []
-    for source in _list(spec.get("envFrom")):
-        source = _map(source)
-        if ref := _map(source.get("configMapRef")):
-            env_from.append(("ConfigMap", str(ref.get("name") or "")))
-        elif ref := _map(source.get("secretRef")):
-            env_from.append(("Secret", str(ref.get("name") or "")))
-    ports = tuple(
-        (number, str(_map(p).get("protocol") or "TCP"))
-        for p in _list(spec.get("ports"))
-        if (number := _int(_map(p).get("containerPort"))) is not None
-    )
-    mounts = tuple(
-        VolumeMountSpec(
-            volume=str(m.get("name") or ""),
-            path=str(m.get("mountPath") or ""),
-            read_only=bool(m.get("readOnly")),
-            sub_path=str(m.get("subPath") or ""),
-        )
-        for m in map(_map, _list(spec.get("volumeMounts")))
-    )
-    resources = _map(spec.get("resources"))
-    command = spec.get("command")
-    args = spec.get("args")
-    return ContainerSpec(
-        name=str(spec.get("name") or ""),
-        image=str(spec.get("image") or ""),
-        command=_strs(command) if isinstance(command, list) else None,
-        args=_strs(args) if isinstance(args, list) else None,
-        env=env,
-        env_from=tuple(env_from),
-        ports=ports,
-        mounts=mounts,
-        readiness=probe(spec.get("readinessProbe")),
-        liveness=probe(spec.get("livenessProbe")),
-        startup=probe(spec.get("startupProbe")),
-        requests=_str_map(resources.get("requests")),
-        limits=_str_map(resources.get("limits")),
-    )
-
-
-def pod_volume(spec: Mapping[str, Any]) -> PodVolume:
-    name = str(spec.get("name") or "")
-    for kind, ref_key in _VOLUME_KINDS.items():
-        if kind in spec:
-            source = _map(spec.get(kind))
-            return PodVolume(name, kind, str(source.get(ref_key) or "") if ref_key else "")
-    other = next((key for key in spec if key != "name"), "")
-    if not other:  # a volume with no source is an emptyDir, as the API server defaults it
-        return PodVolume(name, "emptyDir", "")
-    return PodVolume(name, "other", str(other))
-
-
 # --- kinds ---------------------------------------------------------------------------------------
-
-
-def workload(obj: Mapping[str, Any]) -> TargetWorkload:
-    meta = _map(obj.get("metadata"))
-    spec = _map(obj.get("spec"))
-    template = _map(spec.get("template"))
-    pod = _map(template.get("spec"))
-    kind = str(obj.get("kind") or "")
-    templates = (
-        tuple(claim(_map(t)) for t in _list(spec.get("volumeClaimTemplates")))
-        if kind == "StatefulSet"
-        else ()
-    )
-    return TargetWorkload(
-        kind=kind,
-        name=str(meta.get("name") or ""),
-        labels=_str_map(meta.get("labels")),
-        pod_labels=_str_map(_map(template.get("metadata")).get("labels")),
-        replicas=_int(spec.get("replicas"), 1),
-        containers=tuple(container(_map(c)) for c in _list(pod.get("containers"))),
-        init_containers=tuple(container(_map(c)) for c in _list(pod.get("initContainers"))),
-        volumes=tuple(pod_volume(_map(v)) for v in _list(pod.get("volumes"))),
-        claim_templates=tuple(c.name for c in templates),
-        claim_template_specs=templates,
-        termination_grace_s=_int(pod.get("terminationGracePeriodSeconds"), 30) or 0,
-    )
 
 
 def service(obj: Mapping[str, Any]) -> TargetService:
@@ -282,17 +136,17 @@ def ingress(obj: Mapping[str, Any]) -> TargetIngress:
         class_name=str(
             spec.get("ingressClassName") or annotations.get("kubernetes.io/ingress.class") or ""
         ),
-    )
-
-
-def claim(obj: Mapping[str, Any]) -> TargetClaim:
-    spec = _map(obj.get("spec"))
-    requests = _map(_map(spec.get("resources")).get("requests"))
-    return TargetClaim(
-        name=_name(obj),
-        access_modes=_strs(spec.get("accessModes")),
-        storage_class=str(spec.get("storageClassName") or ""),
-        requested=str(requests.get("storage") or ""),
+        addresses=tuple(
+            str(a.get("ip") or a.get("hostname"))
+            for a in map(
+                _map, _list(_map(_map(obj.get("status")).get("loadBalancer")).get("ingress"))
+            )
+            if a.get("ip") or a.get("hostname")
+        ),
+        tls=tuple(
+            (str(_map(t).get("secretName") or ""), tuple(_strs(_map(t).get("hosts"))))
+            for t in _list(spec.get("tls"))
+        ),
     )
 
 
@@ -338,6 +192,7 @@ class TargetBuilder:
         self._workloads: dict[tuple[str, str], TargetWorkload] = {}
         self._services: dict[str, TargetService] = {}
         self._ingresses: dict[str, TargetIngress] = {}
+        self._routes: dict[str, HttpRoute] = {}
         self._claims: dict[str, TargetClaim] = {}
         self._config_maps: dict[str, tuple[str, ...]] = {}
         # ConfigMap values are configuration, not secrets: the env diff compares them. A secret
@@ -347,23 +202,40 @@ class TargetBuilder:
         self._autoscalers: dict[tuple[str, str], Autoscaler] = {}
         self._origins: dict[str, str] = {}
         self.ignored: dict[str, int] = {}
+        self._ignored_refs: set[ObjectRef] = set()
+        self._elsewhere: set[ElsewhereRef] = set()
 
-    def ignore(self, kind: str) -> None:
+    def ignore(self, kind: str, name: str = "") -> None:
         self.ignored[kind] = self.ignored.get(kind, 0) + 1
+        if name:
+            self._ignored_refs.add(ObjectRef(kind, name))
+
+    def elsewhere(self, obj: Mapping[str, Any], namespace: str) -> None:
+        """Note an object of another namespace: not compared, but named in the findings."""
+        kind = str(obj.get("kind") or "")
+        if kind and (name := _name(obj)):
+            self._elsewhere.add(ElsewhereRef(namespace, kind, name))
 
     def add(self, obj: Mapping[str, Any], origin: str = "") -> bool:
         """Take one object; False (and counted in `ignored`) when the model has no place for it."""
         kind = str(obj.get("kind") or "")
         name = _name(obj)
         if (api_group(obj.get("apiVersion")), kind) not in KNOWN or not name:
-            self.ignore(kind or "(not a Kubernetes object)")
+            self.ignore(kind or "(not a Kubernetes object)", name)
             return False
-        if kind in ("Deployment", "StatefulSet"):
+        if kind in WORKLOAD_KINDS:
+            owner = controller_of(obj)
+            if kind in ("Pod", "Job") and owner is not None:
+                # A pod of a ReplicaSet, a run of a CronJob: its controller is the workload.
+                self.ignore(f"{kind} (of a {owner[0]})")
+                return False
             self._workloads[(kind, name)] = workload(obj)
         elif kind == "Service":
             self._services[name] = service(obj)
         elif kind == "Ingress":
             self._ingresses[name] = ingress(obj)
+        elif kind == "HTTPRoute":
+            self._routes[name] = http_route(obj, self.namespace)
         elif kind == "PersistentVolumeClaim":
             self._claims[name] = claim(obj)
         elif kind == "ConfigMap":
@@ -389,12 +261,15 @@ class TargetBuilder:
             workloads=tuple(v for _, v in sorted(self._workloads.items())),
             services=tuple(v for _, v in sorted(self._services.items())),
             ingresses=tuple(v for _, v in sorted(self._ingresses.items())),
+            routes=tuple(v for _, v in sorted(self._routes.items())),
             claims=tuple(v for _, v in sorted(self._claims.items())),
             config_maps=dict(sorted(self._config_maps.items())),
             config_map_values=dict(sorted(self._config_map_values.items())),
             secrets=dict(sorted(self._secrets.items())),
             autoscalers=tuple(v for _, v in sorted(self._autoscalers.items())),
             ignored_kinds=dict(sorted(self.ignored.items())),
+            ignored=tuple(sorted(self._ignored_refs, key=lambda r: (r.kind, r.name))),
+            elsewhere=tuple(sorted(self._elsewhere, key=lambda r: (r.namespace, r.kind, r.name))),
             origins=dict(self._origins),
             **extra,
         )

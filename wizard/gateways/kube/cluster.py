@@ -11,6 +11,14 @@ Two rules are enforced at the transport, under every method, present and future:
 - a read-only gateway refuses any method but GET/HEAD before a byte is sent. The one exception is
   POST to selfsubjectaccessreviews, which asks a question and changes nothing.
 
+A one-shot report (`cutover status`, `plan`, `data`) builds its gateway with
+`remember_unreachable`: once the API server did not answer, every later request of the run fails
+at once with that news instead of waiting out a timeout of its own (a hung server, which accepts
+connections and answers nothing, cost `status` 3 s per request: 22 s in all). Until the server
+has answered once, such a gateway sends one request at a time, so those started meanwhile learn
+the first one's fate instead of each waiting too. The wizard's gateway does neither: it lives
+long and must see the server come back.
+
 Over 400 lines on purpose: one gateway, every verb it has (reads, the Secret writes, exec, the
 Data step's helper pod and scale), each a few lines over the same `_request`; the JSON readers
 of its answers are at the end. The exec stream itself is in `exec.py`.
@@ -26,6 +34,7 @@ import binascii
 import contextlib
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -36,7 +45,15 @@ from kubernetes.client.exceptions import ApiException, OpenApiException
 from kubernetes.config.config_exception import ConfigException
 from websocket import WebSocketException
 
-from wizard.errors import GatewayError, NotFound, ReadOnlyRefused, Unauthorized
+from wizard.errors import (
+    GatewayError,
+    Invalid,
+    NotFound,
+    PodDidNotAnswer,
+    ReadOnlyRefused,
+    Unauthorized,
+    Unreachable,
+)
 from wizard.gateways.kube.errors import error_for_status, error_for_transport
 from wizard.gateways.kube.exec import KEEP_DEFAULT, StdinMismatch, run_in_pod
 from wizard.gateways.kube.kubeconfig import KubeTarget, load_target
@@ -72,9 +89,16 @@ def connect_cluster(
     read_only: bool,
     timeout: tuple[float, float] = REQUEST_TIMEOUT,
     observer: RequestObserver | None = None,
+    remember_unreachable: bool = False,
 ) -> KubeCluster:
     """A gateway for `context` (None: the current-context) of `kubeconfig` (None: as kubectl)."""
-    return KubeCluster(load_target(kubeconfig, context, namespace), read_only, timeout, observer)
+    return KubeCluster(
+        load_target(kubeconfig, context, namespace),
+        read_only,
+        timeout,
+        observer,
+        remember_unreachable=remember_unreachable,
+    )
 
 
 class KubeCluster:
@@ -86,8 +110,13 @@ class KubeCluster:
         read_only: bool,
         timeout: tuple[float, float] = REQUEST_TIMEOUT,
         observer: RequestObserver | None = None,
+        remember_unreachable: bool = False,
     ) -> None:
         self._identity = target.identity
+        self._remember_unreachable = remember_unreachable
+        self._unreachable: Unreachable | None = None  # the first such failure, when remembered
+        self._answered = False  # the API server has answered a request of this gateway
+        self._first_contact_lock = threading.Lock()
         self._read_only = read_only
         self._timeout = timeout
         configuration = target.configuration
@@ -243,7 +272,12 @@ class KubeCluster:
     def scale(self, kind: str, name: str, replicas: int) -> int:
         """Set a Deployment's or StatefulSet's replicas (its scale subresource); the count it
         had before. Refused in read-only mode."""
-        plural = {"Deployment": "deployments", "StatefulSet": "statefulsets"}[kind]
+        plural = {"Deployment": "deployments", "StatefulSet": "statefulsets"}.get(kind)
+        if plural is None:
+            raise Invalid(
+                f"Cannot scale {kind} {name}: only Deployments and StatefulSets are scaled",
+                fix=f"Stop {kind} {name} by hand.",
+            )
         path = f"/apis/apps/v1{self._ns_path()}/{plural}/{_seg(name)}/scale"
         current = self._request(Operation("get", f"{plural}/scale", name), "GET", path)
         before = int((current.get("spec") or {}).get("replicas") or 0)
@@ -306,6 +340,40 @@ class KubeCluster:
         finally:
             api.close()
 
+    def port_forward(self, pod: str, port: int, request: bytes, deadline_s: float) -> bytes:
+        """One exchange with `port` of `pod` through the API server (wizard.gateways.kube.
+        portforward): the pod's whole answer. A port-forward is a create at the API server
+        (pods/portforward): refused in read-only mode before anything is sent. A port nothing
+        listens on, or no whole answer in time: PodDidNotAnswer; every other failure a
+        GatewayError."""
+        from wizard.gateways.kube.portforward import PortForward
+
+        ns = self._identity.namespace
+        path = f"/api/v1/namespaces/{_seg(ns)}/pods/{_seg(pod)}/portforward"
+        if self._read_only:
+            raise ReadOnlyRefused(
+                f"Read-only mode: refused to port-forward to pod {pod}; nothing was sent",
+                fix="Run without --read-only, with an identity allowed to port-forward, for the "
+                "smoke request.",
+            )
+        if self._observer is not None:
+            self._observer("POST", path)  # the upgrade bypasses the guarded pool, as exec does
+        op = Operation("port-forward to", f"pod {pod}")
+        # An ApiClient of its own, as for exec: only its configuration is read.
+        api: Any = ApiClient(configuration=self._configuration)
+        try:
+            return PortForward(api, ns, pod, port).exchange(request, deadline_s)
+        except PodDidNotAnswer:
+            raise
+        except ApiException as exc:
+            raise error_for_status(exc.status or 0, _bytes(exc.body), op, self._identity) from None
+        except ConfigException as exc:
+            raise self._credentials_failed(exc) from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise error_for_transport(exc, self._identity) from None
+        finally:
+            api.close()
+
     def watch(
         self,
         kind: str,
@@ -354,16 +422,55 @@ class KubeCluster:
                 header_params={"Accept": "application/json"},
                 auth_settings=["BearerToken"],
             )
-            response = self._api.call_api(
-                *request, _request_timeout=(self._timeout[0], read_timeout)
-            )
+            with self._first_contact():
+                response = self._api.call_api(
+                    *request, _request_timeout=(self._timeout[0], read_timeout)
+                )
+                self._answered = True
         except GatewayError:
             raise
         except ConfigException as exc:
             raise self._credentials_failed(exc) from None
         except (urllib3.exceptions.HTTPError, OSError, OpenApiException) as exc:
-            raise error_for_transport(exc, self._identity) from None
+            raise self._transport_failed(exc) from None
         return _HttpStream(response.response, self._identity)
+
+    def _transport_failed(self, exc: BaseException) -> GatewayError:
+        """The error for a request that got no HTTP answer; remembered when it says unreachable
+        and this gateway remembers (a one-shot report)."""
+        error = error_for_transport(exc, self._identity)
+        if self._remember_unreachable and isinstance(error, Unreachable):
+            self._unreachable = self._unreachable or error
+        return error
+
+    @contextlib.contextmanager
+    def _first_contact(self) -> Iterator[None]:
+        """Around sending a request: refused at once when this run already found the server
+        unreachable; and in a one-shot run, one at a time until the server has answered once
+        (a request waiting here then learns the first one's fate instead of timing out too)."""
+        self._refuse_if_unreachable()
+        if not self._remember_unreachable or self._answered:
+            yield
+            return
+        with self._first_contact_lock:
+            if self._unreachable is not None:  # it waited for that answer: the news is its own
+                raise Unreachable(self._unreachable.message, fix=self._unreachable.fix)
+            try:
+                yield
+            except (urllib3.exceptions.HTTPError, OSError, OpenApiException) as exc:
+                self._transport_failed(exc)  # remembered before the next request may go
+                raise
+
+    def _refuse_if_unreachable(self) -> None:
+        """Fail at once, sending nothing, when an earlier request of this run found the API
+        server unreachable (see the module's docstring)."""
+        first = self._unreachable
+        if first is not None:
+            # A new exception each time: one raised in several threads would share a traceback.
+            raise Unreachable(
+                f"{first.message} (found earlier in this run; not asked again)",
+                fix=first.fix,
+            )
 
     def _credentials_failed(self, exc: Exception) -> Unauthorized:
         return Unauthorized(
@@ -395,7 +502,9 @@ class KubeCluster:
                 body=body,
                 auth_settings=["BearerToken"],
             )
-            response = self._api.call_api(*request, _request_timeout=self._timeout)
+            with self._first_contact():
+                response = self._api.call_api(*request, _request_timeout=self._timeout)
+                self._answered = True
             try:
                 raw: bytes = response.read() or b""
             finally:
@@ -405,7 +514,7 @@ class KubeCluster:
         except ConfigException as exc:  # refreshing credentials (exec plugin, OIDC) failed
             raise self._credentials_failed(exc) from None
         except (urllib3.exceptions.HTTPError, OSError, OpenApiException) as exc:
-            raise error_for_transport(exc, self._identity) from None
+            raise self._transport_failed(exc) from None
         if not 200 <= response.status < 300:
             raise error_for_status(response.status, raw, op, self._identity) from None
         try:

@@ -1,4 +1,5 @@
-"""An exec with stdin over SPDY/3.1, the protocol `kubectl exec -i` speaks, for streams.
+"""An exec with stdin over SPDY/3.1, the protocol `kubectl exec -i` speaks, for streams; the
+same session carries a port-forward (wizard.gateways.kube.portforward).
 
 Why not only the client's websocket (exec.py): on the same 512 MiB into `dd` in a pod, the
 kubelet spent 3.3 s of CPU reading websocket frames (it unmasks them a byte at a time and grows a
@@ -48,34 +49,25 @@ class NotUpgraded(Exception):
     """The server answered the upgrade with something else: use the websocket."""
 
 
-class SpdyExec:
-    """One exec over SPDY: `send` stdin, `close_stdin`, then `finish` for the result."""
+class SpdySession:
+    """One upgraded SPDY/3.1 connection to a pod subresource (exec, portforward): the upgrade,
+    opening streams, DATA frames out, frames in. Subclasses say what a stream's data means."""
 
-    def __init__(
-        self, api: Any, namespace: str, pod: str, container: str, command: Sequence[str]
-    ) -> None:
+    def __init__(self, api: Any, path_and_query: str, protocol: str) -> None:
         config = api.configuration
         if getattr(config, "proxy", None):
             raise NotUpgraded("an HTTP proxy is configured: the websocket goes through it")
         url = urlsplit(config.host)
-        query = urlencode(
-            [("command", c) for c in command]
-            + [("container", container), ("stdin", "true"), ("stdout", "true")]
-            + [("stderr", "true")]
-        )
-        path = (
-            f"{url.path.rstrip('/')}/api/v1/namespaces/{quote(namespace, safe='')}/pods/"
-            f"{quote(pod, safe='')}/exec?{query}"
-        )
         self._sock = _connect(config, url)
         headers = {
             "Host": url.netloc,
             "Connection": "Upgrade",
             "Upgrade": "SPDY/3.1",
-            "X-Stream-Protocol-Version": "v4.channel.k8s.io",
+            "X-Stream-Protocol-Version": protocol,
             "Content-Length": "0",
             **_auth(config),
         }
+        path = f"{url.path.rstrip('/')}{path_and_query}"
         request = f"POST {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         self._sock.sendall(request.encode("latin-1") + b"\r\n")
         self._buffer = bytearray()
@@ -92,25 +84,25 @@ class SpdyExec:
                 raise error
             raise NotUpgraded(f"{status} {head}")
         self._zlib = zlib.compressobj()
-        for stream in (ERROR, STDIN, STDOUT, STDERR):
-            self._syn_stream(stream, {"streamtype": _NAMES[stream]})
-        self.out, self.err, self._status = bytearray(), bytearray(), bytearray()
         self._ended: set[int] = set()
         self._closed = False
 
     # --- sending -------------------------------------------------------------------------------
 
-    def send(self, data: memoryview) -> None:
-        """Stdin's next bytes, in DATA frames; what the server sent meanwhile is read too."""
+    def send_data(self, stream: int, data: memoryview | bytes) -> None:
+        """A stream's next bytes, in DATA frames; what the server sent meanwhile is read too."""
         for start in range(0, len(data), MAX_DATA):
             piece = data[start : start + MAX_DATA]
-            self._sock.sendall(struct.pack("!II", STDIN, len(piece)))
+            self._sock.sendall(struct.pack("!II", stream, len(piece)))
             self._sock.sendall(piece)
         self.pump(0)
 
-    def close_stdin(self) -> None:
-        """The half-close: an empty DATA frame with FLAG_FIN; the command reads its end."""
-        self._sock.sendall(struct.pack("!II", STDIN, _FIN << 24))
+    def half_close(self, stream: int) -> None:
+        """An empty DATA frame with FLAG_FIN: the other side reads the end of that stream."""
+        self._sock.sendall(struct.pack("!II", stream, _FIN << 24))
+
+    def on_data(self, stream: int, body: bytes) -> None:
+        """A DATA frame's bytes for `stream` (FIN is noted in `_ended` by the caller)."""
 
     @property
     def open(self) -> bool:
@@ -144,24 +136,6 @@ class SpdyExec:
             self._frames()
             wait = 0
 
-    def finish(self, keep: int, deadline_s: float) -> ExecResult:
-        """Read until the server closes; the exit code, stdout and stderr (at most `keep` of
-        each)."""
-        deadline = time.monotonic() + deadline_s
-        while not self._closed and not {ERROR, STDOUT, STDERR} <= self._ended:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the command did not end within {deadline_s:.0f} s")
-            self.pump(1.0)
-        self.close()
-        if not self._status.strip():
-            # The kubelet always says how a command ended (Success included): nothing said means
-            # the connection ended first (a command that stops reading while stdin still comes
-            # can take its last words down with it).
-            raise ConnectionResetError("the exec's connection ended before its exit code came")
-        code, said = exit_code(bytes(self._status))
-        err = (said.encode() + b"\n" if said else b"") + bytes(self.err)
-        return ExecResult(code, bytes(self.out[:keep]), err[:keep], 0)
-
     def close(self) -> None:
         self._closed = True
         self._sock.close()
@@ -183,9 +157,8 @@ class SpdyExec:
         del buffer[:at]
 
     def _on_data(self, stream: int, flags: int, body: bytes) -> None:
-        into = {STDOUT: self.out, STDERR: self.err, ERROR: self._status}.get(stream)
-        if into is not None and len(into) < 1 << 24:
-            into += body
+        if body:
+            self.on_data(stream, body)
         if flags & _FIN:
             self._ended.add(stream)
 
@@ -211,6 +184,58 @@ class SpdyExec:
         parts = status_line.split(" ", 2)
         status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
         return status, parts[2] if len(parts) > 2 else ""
+
+
+class SpdyExec(SpdySession):
+    """One exec over SPDY: `send` stdin, `close_stdin`, then `finish` for the result."""
+
+    def __init__(
+        self, api: Any, namespace: str, pod: str, container: str, command: Sequence[str]
+    ) -> None:
+        query = urlencode(
+            [("command", c) for c in command]
+            + [("container", container), ("stdin", "true"), ("stdout", "true")]
+            + [("stderr", "true")]
+        )
+        path = (
+            f"/api/v1/namespaces/{quote(namespace, safe='')}/pods/{quote(pod, safe='')}/exec"
+            f"?{query}"
+        )
+        super().__init__(api, path, "v4.channel.k8s.io")
+        for stream in (ERROR, STDIN, STDOUT, STDERR):
+            self._syn_stream(stream, {"streamtype": _NAMES[stream]})
+        self.out, self.err, self._status = bytearray(), bytearray(), bytearray()
+
+    def send(self, data: memoryview) -> None:
+        """Stdin's next bytes."""
+        self.send_data(STDIN, data)
+
+    def close_stdin(self) -> None:
+        """The half-close: the command reads the end of its stdin."""
+        self.half_close(STDIN)
+
+    def on_data(self, stream: int, body: bytes) -> None:
+        into = {STDOUT: self.out, STDERR: self.err, ERROR: self._status}.get(stream)
+        if into is not None and len(into) < 1 << 24:
+            into += body
+
+    def finish(self, keep: int, deadline_s: float) -> ExecResult:
+        """Read until the server closes; the exit code, stdout and stderr (at most `keep` of
+        each)."""
+        deadline = time.monotonic() + deadline_s
+        while not self._closed and not {ERROR, STDOUT, STDERR} <= self._ended:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the command did not end within {deadline_s:.0f} s")
+            self.pump(1.0)
+        self.close()
+        if not self._status.strip():
+            # The kubelet always says how a command ended (Success included): nothing said means
+            # the connection ended first (a command that stops reading while stdin still comes
+            # can take its last words down with it).
+            raise ConnectionResetError("the exec's connection ended before its exit code came")
+        code, said = exit_code(bytes(self._status))
+        err = (said.encode() + b"\n" if said else b"") + bytes(self.err)
+        return ExecResult(code, bytes(self.out[:keep]), err[:keep], 0)
 
 
 # The exit code said for an exec that failed without one (the command could not be started):

@@ -1,0 +1,81 @@
+"""The Compose side of the Traffic step on the real engine: the ports a container publishes,
+the smoke request to one of them, and the receive rate drain reads, busy under a bounded load
+and quiet once it stops."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.support import testenv
+from wizard.gateways.dockerhost import EngineComposeHost, connect_compose_host
+from wizard.traffic.drain import measure_drain
+from wizard.traffic.smoke import smoke_request, timed
+
+pytestmark = pytest.mark.integration
+
+WEB = {
+    "web": {
+        "command": [
+            "sh",
+            "-c",
+            "mkdir -p /www && head -c 65536 /dev/zero > /www/big && echo ok > /www/index.html"
+            " && exec httpd -f -p 8080 -h /www",
+        ],
+        "ports": ["8080"],  # a host port the engine picks: no clash between tests
+    }
+}
+
+
+@pytest.fixture
+def host(docker_host: str) -> Iterator[EngineComposeHost]:
+    engine = connect_compose_host(docker_host)
+    yield engine
+    engine.close()
+
+
+def test_published_ports_smoke_and_drain(host: EngineComposeHost, compose_project: Any) -> None:
+    project = compose_project(WEB)
+    [web] = host.project_containers(project.name)
+    # One binding per address family the engine listens on (0.0.0.0 and ::), one host port.
+    assert {(inside, protocol) for _, _, inside, protocol in web.published} == {(8080, "tcp")}
+    [host_port] = {port for _, port, _, _ in web.published}
+    address = testenv.load().docker_address
+
+    answer = timed(
+        "compose", lambda: host.ask_published(address, host_port, smoke_request("/", "web"), 5)
+    )
+    assert (answer.status, answer.error) == (200, "")
+    missing = timed(
+        "compose", lambda: host.ask_published(address, host_port, smoke_request("/nope", "web"), 5)
+    )
+    assert missing.status == 404
+
+    # A bounded load from loopback: 64 KiB answers in a loop, until told to stop.
+    stop = threading.Event()
+
+    def load() -> None:
+        for _ in range(5000):
+            if stop.is_set():
+                return
+            host.ask_published(address, host_port, smoke_request("/big", "web"), 5)
+
+    loader = threading.Thread(target=load, daemon=True)
+    loader.start()
+    try:
+        [busy] = measure_drain(host, [web.name])
+    finally:
+        stop.set()
+        loader.join(30)
+    assert busy.busy(), busy.text
+    [quiet] = measure_drain(host, [web.name])
+    assert not quiet.busy(), quiet.text
+
+
+def test_a_container_that_is_gone_has_no_rate_and_says_why(host: EngineComposeHost) -> None:
+    [gone] = measure_drain(host, ["no-such-container-here"])
+    assert gone.error and not gone.busy()
+    assert "unknown" in gone.text

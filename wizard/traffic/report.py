@@ -161,7 +161,9 @@ def _ask_compose(
     for container in containers:
         if container.service != port.service or container.state != "running":
             continue
-        for host_ip, host_port, inside, _ in container.published:
+        # IPv4 bindings first: the engine may publish another host port on `::`, and the
+        # Compose host's address is an IPv4 one unless cutover.yaml says otherwise.
+        for host_ip, host_port, inside, _ in sorted(container.published, key=_ipv6_last):
             if inside == port.container_port:
                 address = _reach(host_ip, addresses)
                 where = f"compose {address}:{host_port}"
@@ -171,6 +173,10 @@ def _ask_compose(
 
 def _sender(host: ComposeHost, address: str, port: int, request: bytes) -> Callable[[], bytes]:
     return lambda: host.ask_published(address, port, request, DEADLINE_S)
+
+
+def _ipv6_last(binding: tuple[str, int, int, str]) -> bool:
+    return ":" in binding[0]
 
 
 def _reach(host_ip: str, addresses: Sequence[str]) -> str:

@@ -52,6 +52,14 @@ COMMAND_HELP = {
         "  cutover demo plan         the mapping diff of the sample\n"
         "  cutover demo data         the data plan of the sample\n"
         "\n"
+        "What you do in the demo is kept for its next run, in its own state file (never the\n"
+        "sample's folder): $XDG_STATE_HOME/compose-cutover/demo/state.json, by default\n"
+        "~/.local/state/compose-cutover/demo/state.json (--fixed: demo/fixed/state.json;\n"
+        "CUTOVER_DEMO_STATE_DIR replaces the folder). It holds your step, the acknowledgements,\n"
+        "the Secret applied (key names and sha256 digests, never a value: the demo's keyring\n"
+        "is in memory), the copies and down; the simulated cluster and host replay them.\n"
+        "--fresh forgets all of it.\n"
+        "\n"
         "Each report takes its own options: cutover demo status --help.",
     ),
     STATUS: (
@@ -253,8 +261,9 @@ def _add_options(options: _Options) -> None:
             where=(WIZARD, DEMO),
             action="store_true",
             help="start at the first step and forget the acknowledgements (the wizard "
-            "otherwise resumes where it was, from .cutover/state.json beside the Compose file; "
-            "the demo's is in ~/.local/state/compose-cutover/demo/)",
+            "otherwise resumes where it was, from .cutover/state.json beside the Compose file, "
+            "which also keeps the record of an interrupted down); the demo forgets its whole "
+            "simulated world too: see cutover demo --help",
         )
         mode.add(
             "--demo",

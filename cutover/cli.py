@@ -126,15 +126,16 @@ def terminal_width() -> int:
 
 
 def _forget_progress(config: CutoverConfig) -> bool:
+    from wizard.demo.world import forgotten_sections
     from wizard.errors import CutoverError
     from wizard.state.progress import forget_progress
     from wizard.state.store import state_file_for
 
     try:
         state = state_file_for(config)
-        forget_progress(state)
-        if config.demo:  # the demo's world starts again too: its simulated copies with it
-            state.write_section("data", None)
+        # The demo's simulated world starts again too (its Secret, copies, down); a real
+        # project's down record stays, so an interrupted down can still be finished.
+        forget_progress(state, also=forgotten_sections() if config.demo else ())
     except (CutoverError, OSError) as exc:
         message = f"{exc.message} {exc.fix}" if isinstance(exc, CutoverError) else str(exc)
         print(f"cutover: --fresh: {message}".rstrip(), file=sys.stderr)

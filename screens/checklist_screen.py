@@ -29,14 +29,13 @@ from screens.help_panel import StepHelp
 from screens.messages import StepChosen, StepStateChanged
 from screens.note_line import tell
 from screens.preflight import PreflightBody
-from screens.resume_text import down_record, greeting
+from screens.resume_text import greeting_for
 from screens.sidebar import ChecklistSidebar
 from screens.step_body import StepBody
 from screens.unsaved import keep_step
 from wizard.config import CutoverConfig
 from wizard.gateways import Gateways
 from wizard.state.progress import SavedPlace
-from wizard.state.store import state_file_for
 from wizard.steps import CHECKLIST, Step
 
 BodyFactory = Callable[[Step, CutoverConfig, Gateways], StepBody]
@@ -52,6 +51,7 @@ BODIES: dict[str, BodyFactory | str] = {
     "mapping": "screens.mapping:MappingBody",
     "health": "screens.health:HealthBody",
     "data": "screens.data:DataBody",
+    "traffic": "screens.traffic:TrafficBody",
     "gate": "screens.gate:gate_body",
 }
 
@@ -289,12 +289,8 @@ class ChecklistScreen(Screen[None]):
             return
         resumed = self.resumed is not None and self.step_index > 0
         step = f"step {self.step_index + 1}, {self.step.title}" if resumed else None
-        text, severity = greeting(
-            demo=self.config.demo,
-            project=self.config.project_name,
-            step=step,
-            saved=self.resumed.saved if self.resumed is not None else "",
-            down=down_record(state_file_for(self.config)),
+        text, severity = greeting_for(
+            self.config, step=step, saved=self.resumed.saved if self.resumed is not None else ""
         )
         if text:
             tell(body, text, severity)  # type: ignore[arg-type]

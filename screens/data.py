@@ -103,8 +103,10 @@ class DataBody(StepBody):
         # Each volume's row leads to its finding: PgDn/End walk them whatever has the focus.
         yield StepTable[str](id="data-table", classes="body-scroll step-findings")
         with VerticalScroll(id="data-detail", classes="step-findings"):
-            yield Static(id="data-detail-text", markup=False)
+            # The selected volume's finding (verdict and fix) first, its plan (method, pod,
+            # writers) after: at 80x24 the fix must show without PgDn (issue 15).
             yield VerticalScroll(id="data-finding")
+            yield Static(id="data-detail-text", markup=False)
         yield Static(id="data-keys", markup=False)
 
     def on_mount(self) -> None:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
+from wizard.steps import CHECKLIST
+
 EVERY_STEP = "On every step"
 IN_A_PANE = "In a table or list"
 IN_A_FIELD = "In a text field"
@@ -27,7 +29,7 @@ IN_A_DIALOG = "In a dialog"
 SECTIONS = (EVERY_STEP, IN_A_PANE, IN_A_FIELD, STEP_OWN, IN_A_DIALOG)
 
 # Textual's own bindings that are not part of the scheme and never shown (the help, the footer):
-# the command palette (s/1-7 do what it offers), copying a selection, ctrl+c's "how to quit".
+# the command palette (s/the step numbers do what it offers), copying a selection, ctrl+c's "how to quit".
 HIDDEN_ACTIONS = frozenset(
     {"command_palette", "app.command_palette", "screen.copy_text", "copy_text", "help_quit"}
 )
@@ -115,7 +117,11 @@ class Key:
 
 NEXT = Key("n,right", "next", "Next", help="Next step")
 BACK = Key("b,left", "back", "Back", help="Previous step")
-GO_TO = Key("1-7", "go", "Step", show=False, help="Open that step (the checklist numbers them)")
+# "1-8" with eight steps: the digits that open a step, counted from the checklist.
+STEP_DIGITS = f"1-{len(CHECKLIST)}"
+GO_TO = Key(
+    STEP_DIGITS, "go", "Step", show=False, help="Open that step (the checklist numbers them)"
+)
 RERUN = Key("r", "rerun", "Re-run", help="Check this step again (a notice says it started)")
 RERUN_ALL = Key("R", "rerun_all", "Re-run all", show=False, help="Check every step again")
 PAGE_DOWN = Key(
@@ -161,6 +167,8 @@ ROWS = Key(
     help="The row before/after; in a list of fields, the field before/after",
     same=("cursor_up", "scroll_up", "scroll_down", "field"),
 )
+# What ↑↓ are called in a list of text fields (the Secrets step's): the field before/after.
+FIELD_ROWS = "Field"
 OPEN = Key(
     "enter",
     "select_cursor",
@@ -212,7 +220,13 @@ GENERATE = Key(
     same=("explain_generate",),
 )
 FROM_ENV = Key(
-    "f4", "from_env", "From .env", STEP_OWN, steps=("secrets",), help="Secrets: the value in .env"
+    "f4",
+    "from_env",
+    "From .env",
+    STEP_OWN,
+    steps=("secrets",),
+    help="Secrets: the value in .env (a placeholder there: it says why not)",
+    same=("explain_from_env",),
 )
 SAVE = Key("f5", "save", "Save", STEP_OWN, steps=("secrets",), help="Secrets: save to the keyring")
 APPLY = Key(
@@ -314,7 +328,7 @@ def scheme_lines() -> list[tuple[str, str, str]]:
     """(section, keys, what they do) for every entry: the help's and the README's table."""
     lines = []
     for key in SCHEME:
-        shown = {"letters": "a-z 0-9", "1-7": "1-7"}.get(key.keys, key.shown_as)
+        shown = {"letters": "a-z 0-9", STEP_DIGITS: STEP_DIGITS}.get(key.keys, key.shown_as)
         lines.append((key.section, shown, key.help or key.description))
     return lines
 
@@ -331,7 +345,7 @@ def meanings() -> dict[str, set[str]]:
     scheme says it does: a binding of that key to anything else breaks the scheme."""
     found: dict[str, set[str]] = {}
     for key in SCHEME:
-        if key.section in (IN_A_DIALOG, IN_A_FIELD) or key.keys in ("letters", "1-7"):
+        if key.section in (IN_A_DIALOG, IN_A_FIELD) or key.keys in ("letters", STEP_DIGITS):
             continue
         for name in key.names:
             found.setdefault(name, set()).update({action_name(key.action), *key.same})

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
+from typing import Protocol
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -55,12 +56,22 @@ class FindingRow(Vertical):
         return message
 
 
+class GroupOf(Protocol):
+    """What a group of findings is named by: a preflight check, a Traffic group."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+
 class CheckGroup(Vertical):
-    """One preflight check: its title, then "… checking" or its findings."""
+    """One preflight check (or any titled group): its title, then "… checking" or its findings."""
 
     findings: reactive[tuple[Finding, ...] | None] = reactive(None, recompose=True)
 
-    def __init__(self, check: PreflightCheck) -> None:
+    def __init__(self, check: GroupOf) -> None:
         super().__init__(id=f"check-{check.id}", classes="check-group")
         self.check = check
 
@@ -148,8 +159,9 @@ class PreflightBody(StepBody):
         self.set_state(state)
 
 
-def summary_text(findings: Sequence[Finding]) -> str:
-    """One line for the whole preflight, e.g. "Preflight: 2 blockers, 1 warning — fix ..."."""
+def summary_text(findings: Sequence[Finding], title: str = "Preflight") -> str:
+    """One line for the whole step, e.g. "Preflight: 2 blockers, 1 warning — fix ...";
+    `title` names the step (another step with findings of the same kind: "Traffic")."""
     blockers = sum(1 for f in findings if f.severity is Severity.BLOCK)
     warnings = sum(1 for f in findings if f.severity is Severity.WARN)
     counts = ", ".join(
@@ -159,11 +171,11 @@ def summary_text(findings: Sequence[Finding]) -> str:
     )
     if blockers:
         them = "the blocker" if blockers == 1 else "the blockers"
-        return f"Preflight: {counts} — fix {them} before going on"
+        return f"{title}: {counts} — fix {them} before going on"
     if warnings:
         them = "it" if warnings == 1 else "them"
-        return f"Preflight passed with {counts} — read {them} before going on"
-    return "Preflight passed"
+        return f"{title} passed with {counts} — read {them} before going on"
+    return f"{title} passed"
 
 
 def _plural(count: int, word: str) -> str | None:

@@ -34,7 +34,7 @@ from screens import keys
 from screens.confirm import ConfirmScreen
 from screens.mutations import SECRET_WRITE_GROUP
 from screens.note_line import tell
-from screens.secrets_text import env_verdict, key_state, preview_lines, unsaved_line
+from screens.secrets_text import env_verdict, key_state, keyring_line, preview_lines, unsaved_line
 from screens.secrets_view import SecretsView
 from screens.step_body import StepBody
 from wizard.checks import Finding
@@ -56,7 +56,6 @@ from wizard.steps import Step
 
 __all__ = ["KeyEntry", "SecretInput", "SecretsBody", "SecretsView", "secrets_body"]
 
-WORKER_GROUP = "secrets"
 ENV_REMINDER = "{file} keeps it in plaintext: delete it once the cutover is done."
 
 
@@ -98,13 +97,13 @@ class SecretInput(Input):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         keys.REVEAL.binding(),
-        # A field takes every letter and digit: esc gives n/b/1-7/q back, ↑↓ walk the fields,
+        # A field takes every letter and digit: esc gives n/b/the step digits/q back, ↑↓ walk the fields,
         # ^q quits from here (the App's own binding runs it: this one puts it in the footer).
         keys.LEAVE.binding(),
         Binding("ctrl+q", "app.quit", "Quit", key_display="^q"),
-        # Not in the footer: at 80 columns it has no room; tab (the checklist says it) does too.
-        keys.ROWS.binding(key="down", action="field(1)", description="Field", show=False),
-        keys.ROWS.binding(key="up", action="field(-1)", description="Field", show=False),
+        # Not in the footer: at 80 columns it has no room; the checklist's last lines say it.
+        keys.ROWS.binding(key="down", action="field(1)", description=keys.FIELD_ROWS, show=False),
+        keys.ROWS.binding(key="up", action="field(-1)", description=keys.FIELD_ROWS, show=False),
     ]
 
     def __init__(self, entry: SecretEntry) -> None:
@@ -146,7 +145,11 @@ class SecretInput(Input):
 class KeyEntry(Container):
     """One key: its name, where its value is, its masked input. Below the wide layout the
     focused key's field takes a row of its own (cutover.tcss), so a revealed value shows whole
-    rather than as an 11-character fragment."""
+    rather than as an 11-character fragment.
+
+    A row lives as long as its key: a reload hands it the key's new entry and state (`show`),
+    so its field keeps the focus, what is typed in it and F2's reveal (issue 15: the fields were
+    re-mounted when a reload landed, and the field being typed in lost the focus)."""
 
     def __init__(self, entry: SecretEntry, state: str) -> None:
         super().__init__(classes="key-entry", id=f"entry-{entry.key}")
@@ -157,6 +160,19 @@ class KeyEntry(Container):
         yield Static(self.entry.key, classes="key-name", markup=False)
         yield Static(self.state, classes="key-state", markup=False)
         yield SecretInput(self.entry)
+
+    def show(self, entry: SecretEntry, state: str) -> None:
+        """The same key, reloaded: its entry (may F3 generate it...) and its state, in place.
+        Before compose has run, compose takes them from here."""
+        self.entry = entry
+        for field_ in self.query(SecretInput):
+            field_.entry = entry
+        self.show_state(state)
+
+    def show_state(self, state: str) -> None:
+        self.state = state
+        for label in self.query(".key-state").results(Static):
+            label.update(state)
 
 
 class SecretsBody(SecretsView):
@@ -169,6 +185,8 @@ class SecretsBody(SecretsView):
         # F3 on a key that must not be generated: the footer says so, and F3 says why.
         keys.GENERATE.binding(action="explain_generate", description="Why not"),
         keys.FROM_ENV.binding(),
+        # F4 where .env holds a placeholder it would refuse: likewise.
+        keys.FROM_ENV.binding(action="explain_from_env", description="Why not"),
         keys.SAVE.binding(),
         keys.APPLY.binding(),
     ]
@@ -177,15 +195,18 @@ class SecretsBody(SecretsView):
         super().__init__(step, config, gateways)
         self.audit: AuditLog = audit_log_for(config.project_dir, config.demo)
         self._after_save: Callable[[], None] | None = None  # screens.unsaved's "save, then go"
+        self._rows: dict[str, KeyEntry] = {}  # key -> its row, in the spec's order
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The footer offers a key only where it does something: F3 "Generate" on a field that
-        may be generated, F3 "Why not" on an init-only or URL one (it says why), F4 on a field
-        .env has a value for (a placeholder is refused, with the reason, when pressed), F5 with
+        may be generated, F3 "Why not" on an init-only or URL one (it says why), F4 "From .env"
+        on a field .env has a value for that F4 takes, F4 "Why not" where that value is a
+        placeholder F4 refuses (the rule of both: placeholder.refused_from_env), F5 with
         something typed and a keyring to save it to, F6 once the Secret can be read. Refreshed
         on focus changes, loads and typing."""
         view = self.view
-        if action not in ("generate", "explain_generate", "from_env", "save", "apply"):
+        own = ("generate", "explain_generate", "from_env", "explain_from_env", "save", "apply")
+        if action not in own:
             return True
         if view is None or view.store is None:
             return False
@@ -194,8 +215,10 @@ class SecretsBody(SecretsView):
         if action in ("generate", "explain_generate"):
             may = entry is not None and entry.may_generate
             return entry is not None and may == (action == "generate")
-        if action == "from_env":
-            return entry is not None and bool(view.env_values_known.get(entry.key))
+        if action in ("from_env", "explain_from_env"):
+            if entry is None or not view.env_values_known.get(entry.key):
+                return False
+            return (entry.key in view.env_refused) == (action == "explain_from_env")
         if action == "save":
             return not view.store.session_only and bool(view.store.pending())
         return view.readable
@@ -218,11 +241,34 @@ class SecretsBody(SecretsView):
         view = self.view
         if view is None:
             return
-        rows = list(self.query(KeyEntry))
-        if [r.entry for r in rows] != list(view.spec.entries):
-            self.run_worker(self._remount(view), group=f"{WORKER_GROUP}-mount", exclusive=True)
-        # The same keys: the fields (and what is typed in them) stay.
+        self._place_rows(view)
         self.show_values()
+
+    def _place_rows(self, view: SecretsOverview) -> None:
+        """One row per key of the Secret, in the spec's order, kept across reloads (r, R, a save,
+        an apply: each lands with the keyring read): a key that stays keeps its row and field,
+        and only a key that appeared or went away adds or removes one. Synchronous, so a second
+        reload landing before the first row is composed still finds every row."""
+        box = self.query_one("#secrets-entry", Vertical)
+        wanted = set(view.spec.keys)
+        for key in [key for key in self._rows if key not in wanted]:
+            self._rows.pop(key).remove()
+        previous: KeyEntry | None = None
+        for entry in view.spec.entries:
+            row = self._rows.get(entry.key)
+            if row is None:
+                row = self._rows[entry.key] = KeyEntry(entry, key_state(view, entry.key))
+                if previous is not None:
+                    box.mount(row, after=previous)
+                elif box.children:
+                    box.mount(row, before=box.children[0])
+                else:
+                    box.mount(row)
+            else:
+                row.show(entry, key_state(view, entry.key))
+                if previous is not None and _before(box, row, previous):
+                    box.move_child(row, after=previous)
+            previous = row
 
     def show_values(self) -> None:
         """Every view derived from the values (each key's state, the preview, the footer),
@@ -230,28 +276,18 @@ class SecretsBody(SecretsView):
         view = self.view
         if view is None or view.store is None:
             return
-        for row in self.query(KeyEntry):
-            self._set_state(row.entry.key, key_state(view, row.entry.key))
+        for key, row in self._rows.items():
+            row.show_state(key_state(view, key))
         self.query_one("#secrets-preview", Static).update("\n".join(preview_lines(view)))
         self.refresh_bindings()
 
     def show_preview(self) -> None:
         self.show_values()
 
-    async def _remount(self, view: SecretsOverview) -> None:
-        if not self.is_attached:  # removed meanwhile (the read-only twin's swap)
-            return
-        box = self.query_one("#secrets-entry", Vertical)
-        await box.remove_children()
-        if self.is_attached:
-            await box.mount_all([KeyEntry(e, key_state(view, e.key)) for e in view.spec.entries])
-
     def keyring_line(self, view: SecretsOverview) -> str:
-        if view.store is not None and view.store.session_only:
-            return f"Keyring: none usable ({view.vault.reason or view.vault.backend}). Session only: values go to the cluster and nowhere else."
-        return (
-            f"Keyring: {view.vault.backend} · service {view.store.service if view.store else '?'}"
-        )
+        store = view.store
+        session_only = store is not None and store.session_only
+        return keyring_line(view.vault, store.service if store else "?", session_only)
 
     def _field(self) -> SecretInput | None:
         focused = self.app.focused
@@ -259,11 +295,6 @@ class SecretsBody(SecretsView):
             return focused
         fields = list(self.query(SecretInput))
         return fields[0] if fields else None
-
-    def _set_state(self, key: str, text: str) -> None:
-        for row in self.query(KeyEntry):
-            if row.entry.key == key:
-                row.query_one(".key-state", Static).update(text)
 
     # --- typing, reveal, generate, .env --------------------------------------------------------
 
@@ -296,6 +327,10 @@ class SecretsBody(SecretsView):
 
     def action_explain_generate(self) -> None:
         self.action_generate()
+
+    def action_explain_from_env(self) -> None:
+        # The value is read again and judged where F4 judges it (_fetched): the same words.
+        self.action_from_env()
 
     def action_generate(self) -> None:
         field = self._field()
@@ -492,3 +527,9 @@ class SecretsBody(SecretsView):
             for key in unsaved:
                 self.view.store.forget(key)
         self.show_values()
+
+
+def _before(box: Vertical, row: KeyEntry, other: KeyEntry) -> bool:
+    """Whether `row` comes before `other` among the box's rows."""
+    children = list(box.children)
+    return children.index(row) < children.index(other)

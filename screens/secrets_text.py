@@ -1,6 +1,7 @@
 """The Secrets step's words and the decisions behind them, apart from the widgets (no Textual), so
 a unit test reaches them: what each key's row says, what the preview says, what F4 does with a
-value from `.env` that looks like a placeholder, and what leaving with typed values loses.
+value from `.env` that looks like a placeholder, which keyring the values go to, and what leaving
+with typed values loses.
 
 The keys' states and the preview derive from one source, `SecretsOverview.wanted()` and
 `.where()` (this session's typed values over the keyring's digests): after F5 the rows say
@@ -11,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wizard.model import VaultStatus
 from wizard.secrets.apply import diff_digests
 from wizard.secrets.overview import SecretsOverview
-from wizard.secrets.placeholder import placeholder_reason
+from wizard.secrets.placeholder import placeholder_reason, refused_from_env
 from wizard.secrets.spec import SecretEntry
 
 NO_PREVIEW = "cannot read Secret keys with this identity: no preview"
@@ -58,7 +60,7 @@ def env_verdict(entry: SecretEntry, value: str, file: str) -> EnvVerdict:
     if reason is None:
         return EnvVerdict(True, f"Took {entry.key} from {file}.")
     name = entry.env or entry.key
-    if entry.init_only or entry.url_embedded:
+    if refused_from_env(entry, value) is None:  # the rule the footer's F4 follows too
         return EnvVerdict(
             True,
             f"Took {entry.key} from {file}, though it {reason} (a placeholder?): {name} must be "
@@ -72,6 +74,18 @@ def env_verdict(entry: SecretEntry, value: str, file: str) -> EnvVerdict:
         f"Type the real value{other}.",
         "warning",
     )
+
+
+def keyring_line(vault: VaultStatus, service: str, session_only: bool) -> str:
+    """The line above the fields: which keyring the values go to, or why none. The keyring's
+    words follow a colon or a dash, never brackets: they may have their own (issue 15:
+    "(demo keyring (in memory, nothing is saved))")."""
+    if session_only:
+        return (
+            f"Keyring: none usable — {vault.why_not}. Session only: values go to the cluster "
+            "and nowhere else."
+        )
+    return f"Keyring: {vault.backend} · service {service}"
 
 
 def unsaved_line(keys: list[str], session_only: bool) -> str:

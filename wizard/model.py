@@ -188,6 +188,13 @@ class VaultStatus:
     reason: str = ""
     fix: str = ""
 
+    @property
+    def why_not(self) -> str:
+        """Why it cannot be used (the reason, else the backend's name), without a final full
+        stop, to follow a colon or a dash: never to be put in brackets, since a reason often has
+        its own ("No keyring backend is available here (no D-Bus session ...)")."""
+        return (self.reason or self.backend).rstrip(". ")
+
 
 @dataclass(frozen=True)
 class ExecResult:

@@ -120,6 +120,8 @@ def check_docker(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
         Finding("docker.reachable", Severity.OK, f"Docker Engine {engine.version} at {engine.host}")
     ]
     containers = [c for c in host.project_containers(config.project_name) if not c.one_off]
+    if not containers and (gone := removed_by_down(config)):
+        return [*findings, gone]  # not a wrong DOCKER_HOST: cutover's own down removed them
     if not containers:
         others = host.project_names()
         hint = (
@@ -184,6 +186,26 @@ def check_docker(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
             )
         )
     return findings
+
+
+def removed_by_down(config: CutoverConfig) -> Finding | None:
+    """After cutover's own finished down, no container left is what down did, not a wrong
+    DOCKER_HOST: say that, and how to roll back (issue 15, item 7). None when no down finished."""
+    from wizard.gate.down import rollback
+    from wizard.state.down_record import load_down
+    from wizard.state.progress import when_shown
+    from wizard.state.store import state_file_for
+
+    down = load_down(state_file_for(config), config.project_name)
+    if down is None or not down.finished_ok:
+        return None
+    by = f" by {down.by}" if down.by else ""
+    return _block(
+        "docker.project",
+        f"No containers of project '{config.project_name}': cutover's down removed them "
+        f"({when_shown(down.finished)}{by}); its volumes are kept.",
+        f"Nothing is left to take down. To roll back: {rollback(config).command}",
+    )
 
 
 def check_cluster(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
@@ -310,12 +332,14 @@ def check_keyring(config: CutoverConfig, gateways: Gateways) -> list[Finding]:
         ]
     status = gateways.vault().status()
     if status.usable:
-        return [Finding("keyring", Severity.OK, f"OS keyring usable ({status.backend})")]
+        # After a dash, not in brackets: a backend's or a reason's words may have their own.
+        return [Finding("keyring", Severity.OK, f"OS keyring usable — {status.backend}")]
     return [
         Finding(
             "keyring",
             Severity.WARN,
-            f"No usable OS keyring ({status.reason}); secrets can still go straight to the cluster, kept nowhere else.",
+            f"No usable OS keyring — {status.why_not}. Secrets can still go straight to the "
+            "cluster, kept nowhere else.",
             status.fix,
         )
     ]

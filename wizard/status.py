@@ -15,6 +15,7 @@ from wizard.checks import Finding
 from wizard.config import CutoverConfig
 from wizard.gate.verdict import GATE_STEP, Acknowledgement
 from wizard.gateways import Gateways
+from wizard.state.down_record import down_said
 from wizard.status_report import (
     EXIT_BLOCKED,
     EXIT_READY,
@@ -86,6 +87,20 @@ def as_json(report: StatusReport) -> dict[str, Any]:
         "ready": code == EXIT_READY and all(s.state != "unknown" for s in report.steps),
         "summary": report.summary(),
         "steps": steps,
+        "down": down_json(report),
+    }
+
+
+def down_json(report: StatusReport) -> dict[str, Any] | None:
+    """An earlier down of the project (state.json's record), or null: scripts see it ran."""
+    down = report.down
+    if down is None or not down_said(down):
+        return None
+    return {
+        "status": down.status,
+        "finished": down.finished or None,
+        "by": down.by or None,
+        "rollback": report.rollback,
     }
 
 

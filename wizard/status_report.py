@@ -17,9 +17,13 @@ from typing import Any
 
 from wizard.checks import Finding, Severity
 from wizard.config import CutoverConfig
+from wizard.demo.world import fresh_command
 from wizard.errors import CutoverError
+from wizard.gate.down import rollback
 from wizard.gate.verdict import GATE_STEP, Acknowledgement, GateVerdict, verdict_of
 from wizard.gateways import Gateways
+from wizard.state.down_record import DownRecord, load_down
+from wizard.state.store import state_file_for
 from wizard.steps import Round, StepStatus
 
 EXIT_READY, EXIT_BLOCKED, EXIT_UNKNOWN = 0, 1, 2
@@ -52,6 +56,10 @@ class StatusReport:
     steps: tuple[StepStatus, ...]
     # None when the gate could not read its acknowledgements (its step says why).
     verdict: GateVerdict | None
+    # An earlier down of this project, as state.json has it (None: none), and how to undo it.
+    down: DownRecord | None = None
+    rollback: str = ""
+    demo_fresh: str = ""  # the demo's own way back: `cutover demo --fresh`
 
     def rows(self, step: StepStatus) -> list[Row]:
         """The step's findings, each once. The gate's copies are left out (see `closing_steps`);
@@ -157,4 +165,13 @@ def gather(config: CutoverConfig, gateways: Gateways) -> StatusReport:
             verdict = verdict_of(round)  # the steps' results are this round's: nothing re-runs
         except CutoverError:
             verdict = None  # the gate's own step already says why
-    return StatusReport(config.project_name, config.read_only, config.demo, steps, verdict)
+    return StatusReport(
+        config.project_name,
+        config.read_only,
+        config.demo,
+        steps,
+        verdict,
+        down=load_down(state_file_for(config), config.project_name),
+        rollback=rollback(config).command,
+        demo_fresh=fresh_command(config),
+    )

@@ -13,6 +13,7 @@ from typing import TextIO
 
 from wizard.checks import Severity
 from wizard.gate.verdict import GATE_STEP
+from wizard.state.down_record import down_said
 from wizard.status_report import (
     EXIT_READY,
     EXIT_UNKNOWN,
@@ -35,6 +36,9 @@ MIN_WIDTH = 40
 INDENT = "  "
 HANG = " " * 8  # under the text that follows a mark: "  BLOCK "
 ACKNOWLEDGED_MARK = "ack  "
+# Preflight's finding of a project with no container (wizard.preflight): after cutover's own
+# down, the down lines say the same with the rollback, so its fix is not repeated above them.
+DOWN_EMPTIED_CHECK = "docker.project"
 
 
 class Glyphs:
@@ -125,6 +129,22 @@ def first_lines(report: StatusReport, width: int, long: bool, glyphs: Glyphs) ->
     return lines
 
 
+def down_lines(report: StatusReport, width: int, glyphs: Glyphs) -> list[str]:
+    """After cutover's down of the project (finished or cut short), what says so, under the
+    verdict: every check since reads a world without Compose (issue 15, item 7)."""
+    down = report.down
+    if down is None or not down_said(down):
+        return []
+    if not down.finished_ok:
+        return wrap(down_said(down), width, "", INDENT)
+    by = f" by {down.by}" if down.by else ""
+    head = f"DOWN RAN {glyphs.dash} {down.project} taken down {down.when}{by}; volumes kept"
+    back = f"roll back: {report.rollback}"
+    if report.demo_fresh:
+        back += f" (the demo's: {report.demo_fresh})"
+    return [clip(head, width, glyphs.more), *wrap(back, width, INDENT, INDENT)]
+
+
 def row_lines(row: Row, width: int, long: bool, glyphs: Glyphs) -> list[str]:
     finding = row.finding
     mark = ACKNOWLEDGED_MARK if row.acknowledged else MARKS[finding.severity]
@@ -203,7 +223,12 @@ def write_text(
 ) -> None:
     width = max(width, MIN_WIDTH)
     glyphs = Glyphs(getattr(out, "encoding", None))
-    lines = [verdict_line(report, width, glyphs), *first_lines(report, width, long, glyphs)]
+    lines = [verdict_line(report, width, glyphs)]
+    down = down_lines(report, width, glyphs)
+    first = report.first()
+    if not (down and first is not None and first.finding.check == DOWN_EMPTIED_CHECK):
+        lines += first_lines(report, width, long, glyphs)  # else the down lines say it all
+    lines += down
     for step in report.steps:
         lines += step_lines(report, step, width, every_row, long, glyphs)
     lines += footer_lines(report, width, every_row, long)

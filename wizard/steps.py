@@ -246,6 +246,31 @@ CHECKLIST: tuple[Step, ...] = (
         ),
     ),
     Step(
+        id="traffic",
+        check="wizard.traffic.report:check",
+        title="Traffic",
+        checks=(
+            "Per port Compose publishes: the Service and Ingress (or HTTPRoute) that replace it, "
+            "the Ingress's address and TLS Secret; where each Ingress host resolves (the system "
+            "resolver and each --dns server) and its TTL; the same HTTP request to Compose and, "
+            "through a port-forward, to a Kubernetes pod; and whether Compose's containers still "
+            "receive traffic (the engine's network counters)."
+        ),
+        why=(
+            "Down takes the site offline if the name still points at the Compose host, if "
+            "resolvers still hold the old answer, or if the new pods answer 502. Compose keeps "
+            "serving until all three are right."
+        ),
+        how_to_fix=(
+            "Each finding's fix shows beneath it. A name on the old host: point it at the "
+            "Ingress's address at your DNS provider (lower the TTL to 300 s one old TTL before). "
+            "Different smoke answers: the pod's logs, the Mapping and Data steps; another path "
+            "per service in cutover.yaml `smoke:`. Compose still busy after the names moved: "
+            "wait one old TTL, then r. Read-only mode sends no smoke request (a port-forward is "
+            "a write at the API server)."
+        ),
+    ),
+    Step(
         id="gate",
         check="wizard.gate.verdict:check",
         title="Gate: compose down",

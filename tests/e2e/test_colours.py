@@ -17,7 +17,7 @@ SGR = re.compile(r"\x1b\[([0-9;:]*)m")
 # Attributes on and off, and "default colour" (39/49, which is no colour).
 ATTRIBUTES = {0, 1, 2, 4, 7, 22, 24, 27, 39, 49}
 FIRST_SCREEN = (
-    "Step 1 of 7 · Preflight",
+    "Step 1 of 8 · Preflight",
     "›1 Preflight",  # noqa: RUF001  (the current-step marker)
     "▲ warn",  # preflight
     "✖ block",  # secrets, volumes, mapping, health
@@ -84,7 +84,7 @@ def test_no_color_shows_no_colour_and_every_state_in_words(
     tmux.wait_quiet()
     screens = {"preflight": tmux.screen_with_escapes()}
     screens["mapping"] = _visit(tmux, "4", "✖ block  backend", "▲ warn   frontend", "• info")
-    screens["gate"] = _visit(tmux, "7", "✖ Not ready:", "Blockers (", "Down is disabled")
+    screens["gate"] = _visit(tmux, "8", "✖ Not ready:", "Blockers (", "Down is disabled")
     tmux.send("?")
     tmux.wait_for("help, ? closes it", "What it checks")
     # The keys come after the step's help: at 80x24 the panel scrolls to them.

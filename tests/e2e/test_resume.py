@@ -18,15 +18,15 @@ def test_killed_demo_resumes_at_the_same_step(
     env = {"CUTOVER_DEMO_STATE_DIR": str(demo_state_dir)}
     first = make_tmux()
     first.start([str(CUTOVER), "demo"], env=env)
-    first.wait_for("Step 1 of 7 · Preflight", "Preflight passed")
+    first.wait_for("Step 1 of 8 · Preflight", "Preflight passed")
 
-    first.send("7")
-    first.wait_for("Step 7 of 7 · Gate", "a Next warning", "7 warning(s) to")
+    first.send("8")
+    first.wait_for("Step 8 of 8 · Gate", "a Next warning", "8 warning(s) to")
     first.wait_quiet()
     first.send("a")  # the next warning's Acknowledge button...
     first.wait_for("⏎ Acknowledge")
     first.send("Enter")  # ...and Enter presses it
-    first.wait_for("acknowledged by", "6 warning(s) to")
+    first.wait_for("acknowledged by", "7 warning(s) to")
 
     (pid,) = first.children()
     os.kill(pid, signal.SIGKILL)
@@ -34,6 +34,6 @@ def test_killed_demo_resumes_at_the_same_step(
 
     again = make_tmux()
     again.start([str(CUTOVER), "demo"], env=env)
-    again.wait_for("Step 7 of 7 · Gate", "Resumed at step 7", "6 warning(s) to")
+    again.wait_for("Step 8 of 8 · Gate", "Resumed at step 8", "7 warning(s) to")
     again.send("q")
     assert again.wait_exit() == 0

@@ -19,20 +19,21 @@ def test_demo_walk_in_a_real_terminal(tmux: Tmux) -> None:
         "4 Mapping diff",
         "5 Pod health",
         "6 Data",
-        "7 Gate",
+        "7 Traffic",
+        "8 Gate",
     )
     screen = tmux.wait_for(
-        "Step 1 of 7 · Preflight", "Checklist", *steps, "DEMO", "Preflight passed", "q Quit"
+        "Step 1 of 8 · Preflight", "Checklist", *steps, "DEMO", "Preflight passed", "q Quit"
     )
     assert all(len(line) <= 80 for line in screen.splitlines())
 
     tmux.send("n")
-    tmux.wait_for("Step 2 of 7 · Secrets", "email-rag-secrets")
+    tmux.wait_for("Step 2 of 8 · Secrets", "email-rag-secrets")
 
     # The mapping diff, with the sample's planted mistakes.
     tmux.send("4")
     tmux.wait_for(
-        "Step 4 of 7 · Mapping diff",
+        "Step 4 of 8 · Mapping diff",
         "2 blockers",
         "✖ block  backend",
         "✖ block  celery",
@@ -47,7 +48,7 @@ def test_demo_walk_in_a_real_terminal(tmux: Tmux) -> None:
     tmux.send("Escape", "?")
     tmux.wait_for("help, ? closes it", "Help: Mapping diff", "What it checks")
     tmux.send("?")
-    tmux.wait_for("Step 4 of 7 · Mapping diff\n")
+    tmux.wait_for("Step 4 of 8 · Mapping diff\n")
 
     tmux.send("q")
     assert tmux.wait_exit() == 0

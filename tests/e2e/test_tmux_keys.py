@@ -77,11 +77,11 @@ def test_fixed_demo_reaches_down_at_80x24_with_the_keys_it_shows(
         [str(CUTOVER), "demo", "--fixed"], env={"CUTOVER_DEMO_STATE_DIR": str(demo_state_dir)}
     )
     walk = Walk(tmux)
-    tmux.wait_for("Step 1 of 7 · Preflight", "Preflight passed", "n Next")
+    tmux.wait_for("Step 1 of 8 · Preflight", "Preflight passed", "n Next")
 
     # Step 2: every key's value from .env (F4) or generated (F3), saved, applied.
     walk.press("n Next", "n", in_footer=True)
-    tmux.wait_for("Step 2 of 7 · Secrets", "not entered", "F6 Apply")
+    tmux.wait_for("Step 2 of 8 · Secrets", "not entered", "F6 Apply")
     tmux.wait_quiet(quiet=1.0)  # the fields are mounted again when the step's read lands
     walk.press("tab next pane", "Tab")  # the checklist's last lines say it
     tmux.wait_for("esc Leave")  # in the first field
@@ -101,16 +101,16 @@ def test_fixed_demo_reaches_down_at_80x24_with_the_keys_it_shows(
     walk.press("esc Leave", "Escape", in_footer=True)
 
     # Step 6: copy every volume (the demo simulates the copies), the writers stopped first.
-    walk.press("1-7 step", "6")
-    tmux.wait_for("Step 6 of 7 · Data", "C Copy all")
+    walk.press("1-8 step", "6")
+    tmux.wait_for("Step 6 of 8 · Data", "C Copy all")
     walk.press("C Copy all", "C", in_footer=True)
     tmux.wait_for("y: stop")
     walk.press("y: stop", "y")
     tmux.wait_for("Every volume's copy is verified", timeout=60)
 
-    # Step 7: each warning acknowledged, then the name, then down.
-    walk.press("1-7 step", "7")
-    screen = tmux.wait_for("Step 7 of 7", "a Next warning", "warning(s) to acknowledge")
+    # Step 8: each warning acknowledged, then the name, then down.
+    walk.press("1-8 step", "8")
+    screen = tmux.wait_for("Step 8 of 8", "a Next warning", "warning(s) to acknowledge")
     assert "Blockers: none" in tmux.wait_for("Blockers: none")
     left = _warnings_left(screen)
     assert 0 < left <= 8, screen
@@ -142,7 +142,9 @@ LAST_FINDING = {
     "4": ("Mapping diff", "redis → StatefulSet/redis"),
     "5": ("Pod health", "redis-0"),
     "6": ("Data", "upload_data ->"),
-    "7": ("Gate", "The same as, for the record: docker compose"),
+    # The live drain's line comes last, beneath the four groups.
+    "7": ("Traffic", "email-rag-frontend-1: 0 B/s in, 0 packets/s: quiet"),
+    "8": ("Gate", "The same as, for the record: docker compose"),
 }
 
 
@@ -155,9 +157,9 @@ def test_pgdn_reaches_the_last_finding_of_every_step_at_80x24(
     title, last = LAST_FINDING[step]
     tmux = make_tmux(80, 24)
     tmux.start([str(CUTOVER), "demo"], env={"CUTOVER_DEMO_STATE_DIR": str(demo_state_dir)})
-    tmux.wait_for("Step 1 of 7 · Preflight", "Preflight passed")
+    tmux.wait_for("Step 1 of 8 · Preflight", "Preflight passed")
     tmux.send(step)
-    tmux.wait_for(f"Step {step} of 7 · {title}")
+    tmux.wait_for(f"Step {step} of 8 · {title}")
     tmux.wait_quiet(quiet=0.5)
     before = tmux.screen_with_escapes()  # with attributes: a moved row cursor is a change
     for _ in range(30):

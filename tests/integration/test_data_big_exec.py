@@ -102,3 +102,24 @@ def test_a_refused_exec_with_stdin_says_who_may_not_and_what(
         admin.exec_in("gone", "gone", ["cat"], stdin=iter([b"x"]), stdin_length=STREAM_END)
     viewer.close()
     admin.close()
+
+
+def test_a_refused_exec_without_stdin_says_the_same(
+    viewer_kubeconfig: str, admin_kubeconfig: str, namespace: str, pod: str
+) -> None:
+    """Without stdin the exec goes over the websocket, whose client wraps its handshake's
+    refusal in an error of status 0 ("(0)" before): the server's status is read back from it."""
+    viewer = connect_cluster(viewer_kubeconfig, None, namespace, read_only=False)
+    admin = connect_cluster(admin_kubeconfig, None, namespace, read_only=False)
+    try:
+        with pytest.raises(Forbidden) as refused:
+            viewer.exec_in(pod, pod, ["true"])
+        assert "may not exec in pod sink" in refused.value.message
+        assert f"auth can-i create pods/exec -n {namespace}`" in refused.value.fix  # RBAC's words
+        with pytest.raises(NotFound) as missing:
+            admin.exec_in("gone", "gone", ["true"])
+        assert "pod gone" in missing.value.message
+        assert admin.exec_in(pod, pod, ["echo", "hi"]).stdout == b"hi\n"
+    finally:
+        viewer.close()
+        admin.close()

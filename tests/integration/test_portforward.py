@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.pods import BUSYBOX, is_ready, wait_for_pods
 from tests.support.workloads import create_deployment
-from wizard.errors import PodDidNotAnswer, ReadOnlyRefused
+from wizard.errors import Forbidden, NotFound, PodDidNotAnswer, ReadOnlyRefused
 from wizard.gateways.kube.cluster import KubeCluster, connect_cluster
 
 pytestmark = pytest.mark.integration
@@ -85,3 +85,28 @@ def test_read_only_refuses_in_the_gateway_before_sending(
     finally:
         cluster.close()
     assert not any("portforward" in path for _, path in seen)
+
+
+def test_the_servers_refusals_name_the_pod_and_who_may_not(
+    viewer_kubeconfig: str, cluster: KubeCluster, namespace: str, web_pod: str
+) -> None:
+    """The SPDY upgrade's 403 and 404 are the API server's answers, translated as every other
+    request's; the upgrade reaches the observer once, as the POST it is."""
+    seen: list[tuple[str, str]] = []
+    viewer = connect_cluster(
+        viewer_kubeconfig,
+        None,
+        namespace,
+        read_only=False,
+        observer=lambda method, path: seen.append((method, path)),
+    )
+    try:
+        with pytest.raises(Forbidden) as refused:
+            viewer.port_forward(web_pod, 8080, REQUEST % b"/", deadline_s=20)
+    finally:
+        viewer.close()
+    assert f"may not port-forward to pod {web_pod}" in refused.value.message
+    assert f"auth can-i create pods/portforward -n {namespace}`" in refused.value.fix
+    assert seen == [("POST", f"/api/v1/namespaces/{namespace}/pods/{web_pod}/portforward")]
+    with pytest.raises(NotFound):
+        cluster.port_forward("gone", 8080, REQUEST % b"/", deadline_s=20)

@@ -10,13 +10,12 @@ from typing import Any
 
 import pytest
 from kubernetes import client
-from kubernetes.client.exceptions import ApiException
 
+from tests.support.gateway_api import HTTP_ROUTES, installed
 from tests.support.sample_k8s import poll, raw
 from wizard.gateways.kube.cluster import connect_cluster
 from wizard.target.exposure import exposing
 
-CRD = "httproutes.gateway.networking.k8s.io"
 GROUP = "/apis/gateway.networking.k8s.io"
 
 
@@ -65,75 +64,8 @@ def test_without_the_gateway_api_a_live_read_has_no_routes(
 def route_crd(admin_api: Any) -> Iterator[None]:
     """The HTTPRoute CRD (v1beta1 only), Established and in discovery; deleted afterwards only
     when this fixture made it (a CRD that was there is left alone)."""
-    extensions = client.ApiextensionsV1Api(admin_api)
-
-    def existing() -> Any:
-        try:
-            return extensions.read_custom_resource_definition(CRD)
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise
-
-    if (found := existing()) is not None and found.metadata.deletion_timestamp:
-        poll(f"CRD {CRD} to finish deleting", lambda: existing() is None, timeout=60)
-    made = False
-    if existing() is None:
-        extensions.create_custom_resource_definition(
-            {
-                "apiVersion": "apiextensions.k8s.io/v1",
-                "kind": "CustomResourceDefinition",
-                "metadata": {
-                    "name": CRD,
-                    "labels": {"cutover-test": "gateway-api"},
-                    # A *.k8s.io group needs it; the Gateway API's own CRDs carry this one.
-                    "annotations": {
-                        "api-approved.kubernetes.io": (
-                            "https://github.com/kubernetes-sigs/gateway-api/pull/2466"
-                        )
-                    },
-                },
-                "spec": {
-                    "group": "gateway.networking.k8s.io",
-                    "scope": "Namespaced",
-                    "names": {
-                        "plural": "httproutes",
-                        "singular": "httproute",
-                        "kind": "HTTPRoute",
-                        "listKind": "HTTPRouteList",
-                    },
-                    "versions": [
-                        {
-                            "name": "v1beta1",
-                            "served": True,
-                            "storage": True,
-                            "schema": {
-                                "openAPIV3Schema": {
-                                    "type": "object",
-                                    "x-kubernetes-preserve-unknown-fields": True,
-                                }
-                            },
-                        }
-                    ],
-                },
-            }
-        )
-        made = True
-    try:
-        poll("gateway.networking.k8s.io/v1beta1 in discovery", lambda: _serves(admin_api), 60)
+    with installed(admin_api, HTTP_ROUTES):
         yield
-    finally:
-        if made:
-            try:
-                extensions.delete_custom_resource_definition(CRD)
-            except ApiException as exc:
-                if exc.status != 404:
-                    raise
-
-
-def _serves(admin_api: Any) -> bool:
-    status, answer = raw(admin_api, "GET", f"{GROUP}/v1beta1")
-    return status == 200 and any(r.get("name") == "httproutes" for r in answer["resources"])
 
 
 def test_http_routes_are_read_live(

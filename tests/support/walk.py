@@ -358,8 +358,20 @@ async def data(pilot: Pilot[None], app: CutoverApp, walk: Walk) -> None:
     walk.summaries["data"] = text_of(app, "#data-summary")
 
 
+async def traffic(pilot: Pilot[None], app: CutoverApp, walk: Walk) -> None:
+    """Step 7: the published ports have their replacements, the names point at the Ingress,
+    the smoke request gets the same answer on both sides, and the live drain follows the
+    site-facing containers. Nothing blocks (a warning is for the gate)."""
+    await next_step(pilot, app, "traffic", walk)
+    summary = await _settled_summary(pilot, app, "#traffic-summary", "Traffic")
+    assert "blocker" not in summary, f"{summary}\n{screen_text(app)}"
+    assert "the same answer" in screen_text(app), screen_text(app)
+    await sidebar_shows(pilot, app, "traffic", StepState.OK, StepState.WARN)
+    walk.summaries["traffic"] = summary
+
+
 async def gate(pilot: Pilot[None], app: CutoverApp, walk: Walk) -> None:
-    """Step 7: no blocker; each warning acknowledged (tab to its button, Enter); the project's
+    """Step 8: no blocker; each warning acknowledged (tab to its button, Enter); the project's
     name typed, Enter; down runs and the screen says done, with the rollback."""
     project = app.config.project_name
     await next_step(pilot, app, "gate", walk)
@@ -433,7 +445,7 @@ async def walk_to_down(
     begun = time.monotonic()
     await secrets(pilot, app, walk, secret_values)
     walk.timings["secrets"] = time.monotonic() - begun
-    for step in (volumes, mapping, health, data):
+    for step in (volumes, mapping, health, data, traffic):
         begun = time.monotonic()
         await step(pilot, app, walk)
         walk.timings[step.__name__] = time.monotonic() - begun

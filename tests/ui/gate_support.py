@@ -158,4 +158,4 @@ class LostHost:
 
 
 def with_host(gateways: Gateways, host: Any) -> Gateways:
-    return Gateways(gateways.cluster, lambda: host, gateways.vault)
+    return gateways.replacing(compose_host=lambda: host)

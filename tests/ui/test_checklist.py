@@ -34,7 +34,7 @@ async def test_sidebar_shows_every_step_with_its_state(
         await settle(pilot)
         items = list(demo_app.screen.query(StepItem))
         assert [item.step.id for item in items] == [step.id for step in CHECKLIST]
-        assert len(items) == 7
+        assert len(items) == len(CHECKLIST) == 8
         assert all(shown(item) for item in items)  # nothing cut off at 80x24
         sidebar = demo_app.screen.query_one(ChecklistSidebar)
         expected = StepState.from_severity(worst(run_preflight(demo_config, demo_gateways)))
@@ -47,10 +47,10 @@ async def test_sidebar_shows_every_step_with_its_state(
 async def test_next_back_and_jump(demo_app: CutoverApp) -> None:
     async with demo_app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        assert _title(demo_app) == "Step 1 of 7 · Preflight"
+        assert _title(demo_app) == "Step 1 of 8 · Preflight"
         await pilot.press("n")
         assert _current(demo_app) == "secrets"
-        assert _title(demo_app).startswith("Step 2 of 7 · Secrets")
+        assert _title(demo_app).startswith("Step 2 of 8 · Secrets")
         await pilot.press("right", "right")
         assert _current(demo_app) == "mapping"
         await pilot.press("b")
@@ -58,8 +58,10 @@ async def test_next_back_and_jump(demo_app: CutoverApp) -> None:
         await pilot.press("left", "left", "left")  # one more than there is: stays on step 1
         assert _current(demo_app) == "preflight"
         await pilot.press("7")
+        assert _current(demo_app) == "traffic"
+        await pilot.press("8")
         assert _current(demo_app) == "gate"
-        assert _title(demo_app).startswith("Step 7 of 7")
+        assert _title(demo_app).startswith("Step 8 of 8")
         await pilot.press("n")  # past the last step: stays
         assert _current(demo_app) == "gate"
         await pilot.press("1")
@@ -137,7 +139,7 @@ async def test_sidebar_folds_away_when_narrow(demo_app: CutoverApp) -> None:
         await settle(pilot)
         sidebar = demo_app.screen.query_one(ChecklistSidebar)
         assert not shown(sidebar)
-        assert _title(demo_app) == "Step 1 of 7 · Preflight"  # still says where we are
+        assert _title(demo_app) == "Step 1 of 8 · Preflight"  # still says where we are
         await pilot.press("s")
         assert shown(sidebar)
         await pilot.press("s")

@@ -138,3 +138,27 @@ async def test_the_steps_keys_work_from_the_checklist_on_the_left_too() -> None:
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, ChecklistScreen)
+
+
+async def test_at_80x24_each_volumes_fix_shows_without_paging() -> None:
+    """Issue 15: the selected volume's finding (verdict and fix) comes before its plan (method,
+    pod, writers), so at 80x24 the fix is on screen without PgDn, for every volume."""
+    app = fixed_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await open_data(pilot, app)
+        table = app.screen.query_one("#data-table", DataTable)
+        detail = app.screen.query_one("#data-detail")
+        fixes = 0
+        for index, volume in enumerate(states(app)):
+            table.move_cursor(row=index)
+            await settle(pilot)
+            assert detail.scroll_y == 0, volume
+            finding = app.screen.query_one("#data-finding .finding")
+            plan = app.screen.query_one("#data-detail-text")
+            assert finding.region.y < plan.region.y, volume  # the finding first
+            assert volume in text_of(app, "#data-detail-text")
+            for fix in app.screen.query("#data-finding .fix"):
+                fixes += 1
+                seen = detail.scrollable_content_region
+                assert seen.contains_region(fix.region), (volume, fix.region, seen)
+        assert fixes >= 3  # the blockers and the skipped volume's warning each have one

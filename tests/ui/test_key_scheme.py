@@ -3,9 +3,7 @@ in the README; and the keys that act on a step's findings whatever has the focus
 
 from __future__ import annotations
 
-import importlib
 import inspect
-import pkgutil
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,6 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import DataTable, Input
 
-import screens
 from screens import keys
 from screens.app import CutoverApp
 from screens.checklist_screen import ChecklistScreen
@@ -22,7 +19,7 @@ from screens.health import pod_name_cell
 from screens.help_panel import _stock_keys
 from screens.step_body import StepBody
 from tests.support.walk import wait_for
-from tests.ui.conftest import SMALL, settle
+from tests.ui.conftest import SMALL, screen_modules, settle
 
 README = Path(__file__).parents[2] / "README.md"
 
@@ -58,8 +55,7 @@ def test_every_key_has_one_meaning_in_the_scheme() -> None:
 
 def _screen_classes() -> list[type]:
     found = []
-    for info in pkgutil.iter_modules(screens.__path__):
-        module = importlib.import_module(f"screens.{info.name}")
+    for module in screen_modules():
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if cls.__module__ == module.__name__ and "BINDINGS" in cls.__dict__:
                 found.append(cls)
@@ -184,7 +180,7 @@ async def test_R_says_that_it_started(demo_app: CutoverApp) -> None:
         await pilot.press("R")
         await pilot.pause()
         text = str(demo_app.screen.query_one("#preflight").query(".note-line").first().visual)
-        assert "Checking all 7 steps again" in text
+        assert "Checking all 8 steps again" in text
 
 
 def test_a_pod_name_keeps_its_end() -> None:

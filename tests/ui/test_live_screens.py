@@ -17,7 +17,6 @@ from tests.ui.conftest import SMALL, WIDE, screen_text, settle
 from wizard.config import CutoverConfig
 from wizard.demo import DemoCluster
 from wizard.errors import Unreachable
-from wizard.gateways import Gateways
 from wizard.gateways.factory import build_gateways
 from wizard.health.status import PodRow
 from wizard.health.watch import WatchState, WatchStatus, WatchUpdate
@@ -192,7 +191,7 @@ async def test_a_watch_that_cannot_open_says_why_in_place_of_the_data(
         broken.error = error
         return broken
 
-    app = CutoverApp(demo_config, Gateways(cluster, plain.compose_host, plain.vault))
+    app = CutoverApp(demo_config, plain.replacing(cluster=cluster))
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press(step)
         await settle(pilot)
@@ -214,7 +213,7 @@ async def test_a_claim_smaller_than_the_data_it_replaces_is_a_warning(
             return {**super().volume_sizes(project), "redis_data": 3 * 1024**3}
 
     plain = build_gateways(demo_config)
-    app = CutoverApp(demo_config, Gateways(plain.cluster, lambda: Grown(demo_config), plain.vault))
+    app = CutoverApp(demo_config, plain.replacing(compose_host=lambda: Grown(demo_config)))
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("3")
         await settle(pilot)

@@ -116,6 +116,14 @@ def test_summary_line() -> None:
     assert summary_text([block]) == "Preflight: 1 blocker — fix the blocker before going on"
     assert summary_text([ok, warn]) == "Preflight passed with 1 warning — read it before going on"
     assert summary_text([ok, Finding("i", Severity.INFO, "m")]) == "Preflight passed"
+    # Another step's name, wherever the text names the step (never a replace on the words).
+    assert (
+        summary_text([block], "Traffic") == "Traffic: 1 blocker — fix the blocker before going on"
+    )
+    assert summary_text([warn, warn], title="Traffic") == (
+        "Traffic passed with 2 warnings — read them before going on"
+    )
+    assert summary_text([ok], "Traffic") == "Traffic passed"
 
 
 async def test_results_of_a_restarted_run_are_ignored(

@@ -20,14 +20,23 @@ from screens.checklist_screen import ChecklistScreen
 from screens.confirm import ConfirmScreen
 from screens.note_line import NoteLine
 from screens.sidebar import ChecklistSidebar
-from tests.ui.conftest import SMALL, settle, view_only_gateways, workers_done
+from tests.ui.conftest import SMALL, screen_text, settle, view_only_gateways, workers_done
 from tests.ui.gate_support import GATE_KEY, gate_bodies
 from wizard.config import CutoverConfig
-from wizard.demo import DemoVault
+from wizard.demo import DemoCluster, DemoVault
 from wizard.gate import load_acknowledgements
-from wizard.gateways import Gateways
 from wizard.gateways.factory import build_gateways
+from wizard.state.progress import save_progress
 from wizard.state.store import state_file_for
+
+# The sample's Secret keys (assets/demo/cutover.yaml).
+SECRET_KEYS = (
+    "postgres-password",
+    "rabbitmq-password",
+    "openai-api-key",
+    "secret-key",
+    "celery-broker-url",
+)
 
 
 def _open_step(app: CutoverApp) -> str:
@@ -87,21 +96,48 @@ async def test_acknowledgements_survive_a_restart(
         )
 
 
-def test_fresh_forgets_the_place_and_the_acknowledgements_not_the_down_record(
+def test_fresh_demo_forgets_the_place_the_acknowledgements_and_its_world(
     demo_state_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The demo's down touched nothing real, so `--fresh` forgets it with the rest of its world
+    (a real project's down record stays: tests/unit/test_demo_world.py)."""
     state = {
         "version": 1,
         "progress": {"step": "gate", "saved": "2026-01-01T00:00:00+00:00"},
         "acknowledgements": [{"check": "x", "who": "ops", "when": "t", "fingerprint": "f"}],
         "down": {"project": "email-rag", "runs": 1},
+        "demo": {"secrets": {}},
+        "data": {},
     }
     (demo_state_dir / "state.json").write_text(json.dumps(state))
     ran: list[CutoverApp] = []
     monkeypatch.setattr(CutoverApp, "run", lambda self: ran.append(self))
     assert main(["demo", "--fresh"]) == 0
     assert ran, "the wizard was not opened"
-    assert _saved(demo_state_dir) == {"version": 1, "down": {"project": "email-rag", "runs": 1}}
+    assert _saved(demo_state_dir) == {"version": 1}
+
+
+async def test_a_secret_applied_before_is_applied_on_reopening(
+    demo_config: CutoverConfig,
+) -> None:
+    """Apply the Secret, quit, reopen: the Secrets step shows every key in the Secret and the
+    greeting says what the demo kept; the pods that waited for it run (issue 15, item 7)."""
+    typed = {key: f"typed-{key}-value-9" for key in SECRET_KEYS}
+    DemoCluster(demo_config).create_secret("email-rag-secrets", typed, {})
+    save_progress(state_file_for(demo_config), "secrets")
+    app = CutoverApp(demo_config, build_gateways(demo_config))
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        assert _open_step(app) == "secrets"
+        said = "\n".join(_said(app))
+        assert f"Kept from before: Secret email-rag-secrets applied ({len(typed)} keys;" in said
+        text = screen_text(app)
+        assert f"{len(typed)} key(s), every referenced key present" in text
+        assert "Secret email-rag-secrets: no change" in text  # the preview: it is applied
+        await pilot.press("5")
+        await settle(pilot)
+        health = screen_text(app)
+        assert "CreateContainerConfigError" not in health and "CrashLoopBackOff" not in health
 
 
 async def test_unreadable_state_warns_and_starts_at_the_first_step(
@@ -154,7 +190,7 @@ class HeldVault(DemoVault):
 async def test_quit_while_a_keyring_save_runs_asks_first(demo_config: CutoverConfig) -> None:
     vault = HeldVault()
     plain = build_gateways(demo_config)
-    gateways = Gateways(plain.cluster, plain.compose_host, lambda: vault)
+    gateways = plain.replacing(vault=lambda: vault)
     app = CutoverApp(demo_config, gateways)
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("2")

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
+
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -9,18 +15,20 @@ from screens.app import CutoverApp
 from screens.checklist_screen import ChecklistScreen
 from screens.confirm import ConfirmScreen
 from screens.note_line import NoteLine
-from screens.secrets import SecretInput, SecretsBody, SecretsView
+from screens.secrets import KeyEntry, SecretInput, SecretsBody, SecretsView
 from screens.secrets_text import preview_lines
 from screens.unsaved import TypedValuesScreen
 from tests.ui.conftest import SMALL, screen_text, settle
 from wizard.config import CutoverConfig, Flags, resolve_config
-from wizard.demo import DemoVault
+from wizard.demo import DemoCluster, DemoVault
 from wizard.gateways import Gateways
 from wizard.gateways.factory import build_gateways
 from wizard.model import VaultStatus
 from wizard.state.audit import MemoryAuditLog
+from wizard.target.model import EnvValue, TargetState
 
 TYPED = "typed-Zq7-" + "x" * 6
+SECRET = "email-rag-secrets"
 OPENAI = "sk-distinct-Q9w8e7"
 
 
@@ -416,7 +424,7 @@ async def test_session_only_values_ask_before_quitting_without_a_save(
     demo_config: CutoverConfig,
 ) -> None:
     plain = build_gateways(demo_config)
-    gateways = Gateways(plain.cluster, plain.compose_host, _NoKeyring)
+    gateways = plain.replacing(vault=_NoKeyring)
     app = CutoverApp(demo_config, gateways)
     async with app.run_test(size=SMALL) as pilot:
         await _open(pilot)
@@ -435,3 +443,93 @@ async def test_session_only_values_ask_before_quitting_without_a_save(
         await pilot.press("d")
         await settle(pilot)
     assert app.return_code == 0
+
+
+# --- issue 15: a reload never takes the field being typed in away ---------------------------------
+
+
+class _SlowKeyring(DemoVault):
+    """The demo's keyring, whose reads wait while `answering` is clear: the test decides when a
+    reload's keyring read lands (an Event, not a sleep)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answering = threading.Event()
+        self.answering.set()
+        self.reads = 0
+
+    def get(self, service: str, key: str) -> str | None:
+        self.reads += 1
+        assert self.answering.wait(timeout=10), "the test never let the keyring answer"
+        return super().get(service, key)
+
+
+class _ClusterGainingAKey(DemoCluster):
+    """The demo's cluster where, once `gained` is set, the backend also reads `smtp-password`
+    from the Secret: as if someone applied a fixed manifest while the operator typed."""
+
+    gained = False
+
+    def read_target(self, selector: str = "") -> TargetState:
+        target = super().read_target(selector)
+        if not self.gained:
+            return target
+        first = target.workloads[0]
+        container = first.containers[0]
+        env = {**container.env, "SMTP_PASSWORD": EnvValue(secret=(SECRET, "smtp-password"))}
+        containers = (replace(container, env=env), *first.containers[1:])
+        return replace(
+            target, workloads=(replace(first, containers=containers), *target.workloads[1:])
+        )
+
+
+def _read_since(keyring: _SlowKeyring, reads: int) -> bool:
+    return keyring.reads > reads
+
+
+async def _until(pilot: Pilot[None], done: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 10
+    while not done():
+        assert time.monotonic() < deadline, f"not within 10 s: {what}"
+        await pilot.pause()
+
+
+async def test_a_reload_keeps_the_focus_and_the_typed_text_of_the_field(
+    demo_config: CutoverConfig,
+) -> None:
+    """A reload (r, R, after a save or an apply) lands with the keyring read while the operator
+    types: the field keeps the focus and every letter, even when the reload brings a new key
+    (its row is added; the others stay the same widgets)."""
+    plain = build_gateways(demo_config)
+    cluster = _ClusterGainingAKey(demo_config)
+    keyring = _SlowKeyring()
+    app = CutoverApp(demo_config, plain.replacing(cluster=lambda: cluster, vault=lambda: keyring))
+    async with app.run_test(size=SMALL) as pilot:
+        body = await _open(pilot)
+        assert isinstance(body, SecretsBody)
+        field = _field(app, "openai-api-key")
+        rows = {row.entry.key: row for row in app.screen.query(KeyEntry)}
+        field.focus()
+        await pilot.press(*"sk-typed")
+
+        for gained in (False, True):  # the same keys; then one more
+            keyring.answering.clear()
+            cluster.gained = gained
+            reads = keyring.reads
+            body.rerun()
+            # The reload is out, waiting on the keyring: the operator goes on typing.
+            await _until(pilot, partial(_read_since, keyring, reads), "the keyring was read")
+            await pilot.press(*"-more")
+            keyring.answering.set()
+            await settle(pilot)
+            assert app.focused is field, gained
+            assert field.value == "sk-typed" + "-more" * (1 + gained)
+            assert _state(app, "openai-api-key") == "entered, not saved"
+
+        keys = [row.entry.key for row in app.screen.query(KeyEntry)]
+        assert keys == [*rows, "smtp-password"], keys
+        # The rows that were there are the same widgets: nothing was re-mounted.
+        assert all(app.screen.query_one(f"#entry-{key}") is row for key, row in rows.items())
+        assert _state(app, "smtp-password") == "no value"
+        await pilot.press("down")  # ↓ walks the fields, the new one among them
+        assert app.focused is _field(app, "secret-key")

@@ -13,6 +13,7 @@ import difflib
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -61,21 +62,27 @@ def test_every_expect_file_is_well_formed(name: str) -> None:
     assert (CORPUS / name / "k8s").is_dir() and any((CORPUS / name / "k8s").iterdir())
 
 
-_outcomes: dict[tuple[str, str], tuple[Path, Outcome]] = {}
+Plans = Callable[[str, str], tuple[Path, Outcome]]
 
 
-def _plan(name: str, loader: str, factory: pytest.TempPathFactory) -> tuple[Path, Outcome]:
-    """The project's plan with that loader, run once per session: the expectations and the
-    comparison of the two loaders read the same run."""
-    if (name, loader) not in _outcomes:
-        work = factory.mktemp(f"{name}-{loader}")
-        outcome = run_plan(name, work, COMPOSE_BIN if loader == COMPOSE_CLI else None)
-        _outcomes[name, loader] = (work, outcome)
-    return _outcomes[name, loader]
+@pytest.fixture(scope="session")
+def plans(tmp_path_factory: pytest.TempPathFactory) -> Plans:
+    """`plans(name, loader)`: the project's plan with that loader (and its work folder), run
+    once per session: the expectations and the comparison of the two loaders read the same run."""
+    outcomes: dict[tuple[str, str], tuple[Path, Outcome]] = {}
+
+    def plan(name: str, loader: str) -> tuple[Path, Outcome]:
+        if (name, loader) not in outcomes:
+            work = tmp_path_factory.mktemp(f"{name}-{loader}")
+            outcome = run_plan(name, work, COMPOSE_BIN if loader == COMPOSE_CLI else None)
+            outcomes[name, loader] = (work, outcome)
+        return outcomes[name, loader]
+
+    return plan
 
 
-def _judge(name: str, loader: str, factory: pytest.TempPathFactory) -> None:
-    _, outcome = _plan(name, loader, factory)
+def _judge(name: str, loader: str, plans: Plans) -> None:
+    _, outcome = plans(name, loader)
     expect = load_expect(name)
     if outcome.exit != 2:
         assert outcome.source == loader, outcome.source
@@ -94,31 +101,25 @@ def _judge(name: str, loader: str, factory: pytest.TempPathFactory) -> None:
 
 
 @pytest.mark.parametrize("name", PROJECTS)
-def test_plan_meets_expectations_with_the_builtin_loader(
-    name: str, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    _judge(name, BUILTIN, tmp_path_factory)
+def test_plan_meets_expectations_with_the_builtin_loader(name: str, plans: Plans) -> None:
+    _judge(name, BUILTIN, plans)
 
 
 @pytest.mark.skipif(COMPOSE_BIN is None, reason=NO_COMPOSE)
 @pytest.mark.parametrize("name", PROJECTS)
-def test_plan_meets_expectations_with_the_compose_cli(
-    name: str, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    _judge(name, COMPOSE_CLI, tmp_path_factory)
+def test_plan_meets_expectations_with_the_compose_cli(name: str, plans: Plans) -> None:
+    _judge(name, COMPOSE_CLI, plans)
 
 
 @pytest.mark.skipif(COMPOSE_BIN is None, reason=NO_COMPOSE)
 @pytest.mark.parametrize("name", PROJECTS)
-def test_both_loaders_print_the_same_plan(
-    name: str, tmp_path_factory: pytest.TempPathFactory
-) -> None:
+def test_both_loaders_print_the_same_plan(name: str, plans: Plans) -> None:
     """Issue 14: rows changed order between machines for the same input. One machine has
     Docker Compose, another not: the text plan must be the same, word for word and row for row
     (the loader's name and the temporary folder aside)."""
     said = []
     for loader in (BUILTIN, COMPOSE_CLI):
-        work, outcome = _plan(name, loader, tmp_path_factory)
+        work, outcome = plans(name, loader)
         text = outcome.text.replace(str(work), "<corpus>").replace(loader, "<loader>")
         said.append((outcome.exit, text))
     assert said[0] == said[1]
@@ -136,11 +137,12 @@ def test_false_alarms_stay_under_five_percent(tmp_path: Path) -> None:
     assert figures.rate < 0.05, figures.report()
 
 
-def test_row_order_does_not_depend_on_the_hash_seed() -> None:
-    """Issue 14: rows changed order between machines for the same input. The whole corpus,
-    printed as text under two hash seeds, must be the same byte for byte."""
-    outputs = []
-    for seed in ("1", "4242"):
+@pytest.fixture
+def printed_under() -> Callable[[str], str]:
+    """`printed_under(seed)`: the whole corpus's plans as text, from a Python of its own started
+    with that PYTHONHASHSEED."""
+
+    def printed(seed: str) -> str:
         env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}
         done = subprocess.run(
             [sys.executable, "-m", "tests.corpus.count", "--print-plans"],
@@ -151,6 +153,14 @@ def test_row_order_does_not_depend_on_the_hash_seed() -> None:
             timeout=120,
         )
         assert done.returncode == 0, done.stderr
-        outputs.append(done.stdout)
+        return done.stdout
+
+    return printed
+
+
+def test_row_order_does_not_depend_on_the_hash_seed(printed_under: Callable[[str], str]) -> None:
+    """Issue 14: rows changed order between machines for the same input. The whole corpus,
+    printed as text under two hash seeds, must be the same byte for byte."""
+    outputs = [printed_under(seed) for seed in ("1", "4242")]
     changed = difflib.unified_diff(outputs[0].splitlines(), outputs[1].splitlines(), lineterm="")
     assert outputs[0] == outputs[1], "\n".join(list(changed)[:40])

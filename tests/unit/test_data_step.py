@@ -34,9 +34,11 @@ def container(service: str, state: str = "running") -> ComposeContainer:
     return ComposeContainer(f"p-{service}-1", service, state)
 
 
-def test_data_is_a_step_between_pod_health_and_the_gate() -> None:
+def test_data_then_traffic_come_between_pod_health_and_the_gate() -> None:
+    # Data before Traffic: the smoke request compares answers that need the data moved.
     ids = [step.id for step in CHECKLIST]
-    assert ids.index("health") + 1 == ids.index("data") == ids.index("gate") - 1
+    assert ids.index("health") + 1 == ids.index("data") == ids.index("traffic") - 1
+    assert ids.index("traffic") == ids.index("gate") - 1 == len(ids) - 2
 
 
 def test_a_database_is_written_through_by_the_services_that_depend_on_it(demo: Demo) -> None:

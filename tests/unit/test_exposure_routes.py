@@ -15,7 +15,7 @@ from wizard.compose.model import PortMapping
 from wizard.target.exposure import exposing, routing_to
 from wizard.target.manifests import load_manifests
 from wizard.target.model import IngressRule, ServicePort, TargetIngress, TargetState
-from wizard.target.routes import HttpRoute, RouteBackend, RouteRule, http_route
+from wizard.target.routes import GatewayRef, HttpRoute, RouteBackend, RouteRule, http_route
 
 OK, INFO, WARN, BLOCK = Severity.OK, Severity.INFO, Severity.WARN, Severity.BLOCK
 WEB = container("web", ports=((8080, "TCP"),))
@@ -54,6 +54,7 @@ def test_an_http_route_is_read_in_both_versions() -> None:
             ("shop.example.com",),
             (RouteRule(("/shop",), (RouteBackend("web", 80),)),),
             ("infra/public (listener https)",),
+            (GatewayRef("infra", "public"),),
         )
 
 

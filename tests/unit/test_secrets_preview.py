@@ -1,6 +1,6 @@
 """The Secrets step's words and decisions apart from the widgets (screens.secrets_text,
 wizard.secrets.placeholder): the keys' states and the preview from one source, placeholders
-from `.env`, what quitting would lose, and the resume greeting (screens.resume_text)."""
+from `.env`, and what quitting would lose."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import secrets
 
 import pytest
 
-from screens.resume_text import DEMO_RESTARTS, down_line, greeting
 from screens.secrets_text import env_verdict, key_state, preview_lines, unsaved_line
 from wizard.demo.vault import DemoVault
 from wizard.model import SecretKeys
@@ -224,7 +223,7 @@ def test_f3_is_offered_only_where_a_value_may_be_generated() -> None:
     assert env_verdict(SecretEntry("db", env="MYSQL_PASSWORD", init_only=True), "", ".env").take
 
 
-# --- what quitting would lose; what reopening says ------------------------------------------------
+# --- what quitting would lose (what reopening says: tests/unit/test_resume_text.py) ------------
 
 
 def test_unsaved_line_names_keys_never_values() -> None:
@@ -232,35 +231,3 @@ def test_unsaved_line_names_keys_never_values() -> None:
         "2 values typed and neither saved to the keyring nor applied: a, b"
     )
     assert unsaved_line(["a"], session_only=True) == "1 value typed and not in the Secret yet: a"
-
-
-def test_greeting_says_down_ran_and_that_the_demo_starts_again() -> None:
-    record = {"project": "email-rag", "status": "done", "finished": "2026-12-03T21:00:00+00:00"}
-    text, severity = greeting(
-        demo=True,
-        project="email-rag",
-        step="step 7, Gate",
-        saved="2026-12-03T21:01:00+00:00",
-        down=record,
-    )
-    assert text.startswith("Resumed at step 7, Gate, where you were on 2026-12-03 21:01 UTC")
-    assert "Compose down of email-rag already finished (2026-12-03 21:00 UTC)." in text
-    assert text.endswith(DEMO_RESTARTS) and severity == "information"
-    # A real project: no word about a simulation; an interrupted down is a warning.
-    text, severity = greeting(
-        demo=False,
-        project="shop",
-        step=None,
-        saved="",
-        down={"project": "shop", "status": "failed"},
-    )
-    assert "interrupted" in text and DEMO_RESTARTS not in text and severity == "warning"
-    assert greeting(demo=True, project="shop", step=None, saved="", down=None) == ("", "")
-
-
-def test_down_line_ignores_another_project_and_odd_records() -> None:
-    assert down_line({"project": "other", "status": "done"}, "shop") == ""
-    assert down_line(["not", "a", "dict"], "shop") == ""
-    assert down_line({"project": "shop", "status": "done", "finished": "?"}, "shop").endswith(
-        "(an earlier run)."
-    )

@@ -3,8 +3,9 @@ TTL), the smoke answers side by side, and drain before and after the names move.
 
 from __future__ import annotations
 
-from wizard.checks import Severity
+from wizard.checks import Finding, Severity
 from wizard.compose.model import ComposeProject, ComposeService, PortMapping
+from wizard.gate.verdict import acknowledge
 from wizard.model import NameAnswer
 from wizard.target.model import (
     ContainerSpec,
@@ -83,7 +84,7 @@ def test_a_name_blocks_while_any_resolver_says_the_compose_host() -> None:
     assert name.blocks and "still points at the Compose host (192.0.2.10)" in name.message
     assert "via ns1" in name.message
     ttl = found["traffic.ttl:shop.test"]
-    assert ttl.severity is Severity.WARN and "3600 s" in ttl.message and "1 h" in ttl.fix
+    assert ttl.severity is Severity.WARN and "3600 s" in ttl.detail and "1 h" in ttl.fix
 
 
 def test_a_name_is_ok_when_every_answer_is_the_ingress_with_a_short_ttl() -> None:
@@ -122,6 +123,36 @@ def test_drain_warns_only_once_the_names_point_at_kubernetes() -> None:
     }
     after = {f.check: f.severity for f in drain_findings([busy, quiet], True, 1024)}
     assert after["traffic.drain:shop-web-1"] is Severity.WARN
+
+
+def test_a_warning_acknowledged_at_the_gate_still_covers_it_when_the_measure_moves() -> None:
+    """The class: a warning carrying a measurement (a TTL a caching resolver counts down, a
+    receive rate) keeps its message, so an acknowledgement (tied to the message) still holds;
+    the figure itself is in the detail, where the operator reads it."""
+    [busy_then] = drain_findings([DrainRate("shop-web-1", 50_000, 400)], True, 1024)
+    [busy_now] = drain_findings([DrainRate("shop-web-1", 9_000, 80)], True, 1024)
+    assert busy_then.severity is busy_now.severity is Severity.WARN
+    assert acknowledge(busy_then).covers(busy_now)
+    assert "48.8 KiB/s" in busy_then.detail and "8.8 KiB/s" in busy_now.detail
+
+    def ttl_warning(ttl: int) -> Finding:
+        answers = [NameAnswer("shop.test", SYSTEM, (NEW,), ttl)]
+        return next(
+            f for f in name_findings("shop.test", answers, [NEW], [OLD]) if "ttl" in f.check
+        )
+
+    assert acknowledge(ttl_warning(3600)).covers(ttl_warning(3411))
+    assert "3411 s" in ttl_warning(3411).detail
+    [port] = published_ports(project(PortMapping(8080, "80")), target(), {"web": WEB})
+    then = smoke_finding(port, "/", None, HttpAnswer("k", 200, "OK", 0.012))
+    now = smoke_finding(port, "/", None, HttpAnswer("k", 200, "OK", 0.300))
+    assert then.severity is Severity.WARN and acknowledge(then).covers(now)
+    assert "12 ms" in then.detail and "300 ms" in now.detail
+    # What the warning says still changes its identity: another host is another warning.
+    other = name_findings(
+        "www.shop.test", [NameAnswer("www.shop.test", SYSTEM, (NEW,), 3600)], [NEW], [OLD]
+    )[-1]
+    assert not acknowledge(ttl_warning(3600)).covers(other)
 
 
 def test_the_request_and_status_line() -> None:

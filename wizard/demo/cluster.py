@@ -12,6 +12,9 @@ assets/demo/k8s-fixed over k8s/, which has one). wizard.demo.simulation tells th
 identity may do anything, unless the demo runs `--read-only`, where every write is refused
 before it is "sent".
 
+A Secret applied in an earlier run of the demo is there again (key names and digests, kept in
+the demo's state file: wizard.demo.world), as a real cluster would still have it.
+
 The manifests as the API server keeps them (controllers, claim binding, generated names, Secret
 validation) are in wizard.demo.objects; this module holds the state.
 
@@ -24,6 +27,7 @@ state; the stateless parts are in wizard.demo.objects.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
@@ -51,8 +55,10 @@ from wizard.demo.objects import (
 from wizard.demo.sample import load_manifests, overlay
 from wizard.demo.selector import parse_selector
 from wizard.demo.simulation import DemoPod, DemoWatch
+from wizard.demo.world import load_secrets, save_secret, world_state
 from wizard.errors import (
     Conflict,
+    CutoverError,
     Forbidden,
     GatewayError,
     NotFound,
@@ -139,6 +145,15 @@ class DemoCluster:
             )
             for name in tls_secret_names(self._objects)
         }
+        # What the operator applied in an earlier run of the demo: a real cluster keeps it.
+        self._world = world_state(config)
+        if self._world is not None:
+            kept = load_secrets(self._world, namespace)
+            self._secrets.update({name: applied.secret for name, applied in kept.items()})
+            if kept and not settled:
+                # Its pods have been up since that earlier run: they do not come up again one
+                # by one (checks run at opening would find them not ready yet).
+                self._start -= simulation.SETTLED_NOW - simulation.SETTLED_START
         self._lock = threading.Lock()
 
     @property
@@ -199,6 +214,7 @@ class DemoCluster:
                     "Update the existing Secret instead of creating it again.",
                 )
             self._secrets[name] = secret
+        self._remember(secret)
         return secret
 
     def patch_secret(
@@ -234,7 +250,17 @@ class DemoCluster:
                 type=found.type,
             )
             self._secrets[name] = patched
+        self._remember(patched)
         return patched
+
+    def _remember(self, secret: SecretKeys) -> None:
+        """Keep what was applied (key names and digests) for the demo's next run. A state file
+        that cannot be written costs only that: the Secret is applied here all the same, and
+        the saved place's own warning already says the file is unusable."""
+        if self._world is None:
+            return
+        with contextlib.suppress(CutoverError, OSError):
+            save_secret(self._world, secret)
 
     def list_workloads(self, selector: str = "") -> list[Workload]:
         matches = parse_selector(selector)

@@ -7,17 +7,20 @@ every worker busy, a common sight on a real host and a reason to look before cut
 
 `down` is simulated: stopping and removing containers and networks changes only this object's
 memory (what later calls list), so the demo can walk the whole path, and nothing real is touched.
+The next run replays it from the demo's state file (wizard.demo.world).
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
 from wizard.config import CutoverConfig
 from wizard.data.record import stopped_for_copies_of
+from wizard.demo.objects import COMPOSE_ADDRESS
 from wizard.demo.sample import load_compose
 from wizard.errors import GatewayError, NotFound, ReadOnlyRefused
 from wizard.model import (
@@ -28,6 +31,8 @@ from wizard.model import (
     ExecResult,
     NetCounters,
 )
+from wizard.state.down_record import REMOVE, REMOVE_NETWORK, STOP, load_down
+from wizard.state.store import state_file_for
 
 DEMO_HOST = "demo://localhost"
 ENGINE_VERSION = "24.0.7"
@@ -62,10 +67,20 @@ class DemoComposeHost:
         self._stopped: set[str] = stopped_for_copies_of(config)
         self._removed: set[str] = set()  # container and network names
         self._restarted: set[str] = set()  # stopped, then started again: a new start time
+        # What an earlier run's down got to stays done, as on a real engine: the whole project
+        # after a finished down, the part it reached when it was cut short.
+        down = load_down(state_file_for(config), self._project) if config.demo else None
+        if down is not None:
+            self._removed |= down.names(REMOVE, REMOVE_NETWORK)
+            self._stopped |= down.names(STOP)
 
     @property
     def host(self) -> str:
         return self._host
+
+    def addresses(self) -> tuple[str, ...]:
+        """The demo's Compose host is at a documentation address (TEST-NET-2): no lookup."""
+        return (COMPOSE_ADDRESS,)
 
     @property
     def read_only(self) -> bool:
@@ -113,7 +128,9 @@ class DemoComposeHost:
         )
 
     def project_names(self) -> list[str]:
-        return [self._project] if self._services() else []
+        """The project while a container of it is left (an engine knows projects only by their
+        containers' labels: after down, none)."""
+        return [self._project] if self.project_containers(self._project) else []
 
     def project_containers(self, project: str) -> list[ComposeContainer]:
         if project != self._project:
@@ -147,6 +164,16 @@ class DemoComposeHost:
             if container.state == "running" and any(p[1] == port for p in container.published):
                 return b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         raise ConnectionRefusedError(f"nothing answers on {address}:{port}")
+
+    def watch_network(self, name: str, on_sample: Callable[[NetCounters], bool]) -> None:
+        """The demo's live drain: the same quiet counters, one sample a second (the engine's
+        pace), until `on_sample` says stop."""
+        ticks = threading.Event()  # never set: a wait of one engine tick
+        while True:
+            [sample] = self.network_samples(name, 1)
+            if not on_sample(sample):
+                return
+            ticks.wait(1.0)
 
     def network_samples(self, name: str, count: int = 2) -> list[NetCounters]:
         """The demo's Compose side is quiet: its counters do not move (what a drained host

@@ -20,6 +20,7 @@ import contextlib
 import json
 import math
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -76,12 +77,23 @@ def connect_compose_host(
 class EngineComposeHost:
     """The `ComposeHost` protocol over the docker SDK's low-level API client."""
 
-    def __init__(self, host: str, timeout: float = TIMEOUT, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        host: str,
+        timeout: float = TIMEOUT,
+        read_only: bool = False,
+        resolve: Callable[[str], tuple[str, ...]] | None = None,
+    ) -> None:
+        """`resolve(name)`: a host name's addresses (OSError when it has none); the system
+        resolver unless a test gives another."""
         self._host = host
         self._timeout = timeout
         self._read_only = read_only
         self._client: Any = None
         self._lock = threading.Lock()
+        self._resolve = resolve or addresses_of
+        self._addresses: tuple[str, ...] | None = None  # the host's, once found
+        self._addresses_lock = threading.Lock()
 
     def __repr__(self) -> str:
         mode = ", read-only" if self._read_only else ""
@@ -94,6 +106,18 @@ class EngineComposeHost:
     @property
     def read_only(self) -> bool:
         return self._read_only
+
+    def addresses(self) -> tuple[str, ...]:
+        """See ComposeHost.addresses. Once per gateway: the Traffic step asks on every check,
+        and a name lookup may wait seconds on a slow resolver. A failed lookup is not kept, so
+        a name that comes to resolve is found on the next check."""
+        with self._addresses_lock:
+            if self._addresses is None:
+                try:
+                    self._addresses = self._resolve(engine_host_name(self._host))
+                except OSError:
+                    return ()
+            return self._addresses
 
     def close(self) -> None:
         with self._lock:
@@ -154,6 +178,32 @@ class EngineComposeHost:
             return samples
 
         return self._call("stats", read, deadline=self._deadline() + count)
+
+    def watch_network(self, name: str, on_sample: Callable[[NetCounters], bool]) -> None:
+        """The live drain's one stream per container: the stats stream stays open, each sample
+        goes to `on_sample` until it answers False (checked at each sample, so within about a
+        second) or the container stops. Opening has the usual deadline; reading has none, as
+        the engine sends a sample a second for as long as the container runs."""
+
+        def open_stream(api: Any) -> Any:
+            url = api._url("/containers/{0}/stats", name)
+            response = api._get(url, params={"stream": True}, stream=True)
+            api._raise_for_status(response)
+            return response
+
+        response = self._call("stats", open_stream)
+        try:
+            for line in response.iter_lines():
+                if line.strip():
+                    sample = json.loads(line)
+                    if not on_sample(net_counters(sample, read_time(sample))):
+                        return
+        except GatewayError:
+            raise
+        except Exception as exc:
+            raise error_for_docker(exc, self._host) from None
+        finally:
+            response.close()
 
     def ask_published(self, address: str, port: int, request: bytes, deadline_s: float) -> bytes:
         """A plain TCP exchange with the published port (no engine API involved): the Traffic
@@ -374,6 +424,19 @@ class EngineComposeHost:
             raise
         except Exception as exc:
             raise error_for_docker(exc, self._host) from None
+
+
+def engine_host_name(host: str) -> str:
+    """The machine a Docker host URL names: a tcp:// or ssh:// host's name, else (a local
+    socket or pipe) this machine's."""
+    url = urlsplit(host)
+    name = url.hostname if url.scheme in ("tcp", "ssh", "http", "https") else socket.gethostname()
+    return name or "localhost"
+
+
+def addresses_of(name: str) -> tuple[str, ...]:
+    """Every address `name` resolves to, in the resolver's order, each once. OSError when none."""
+    return tuple(dict.fromkeys(str(info[4][0]) for info in socket.getaddrinfo(name, None)))
 
 
 def error_for_docker(exc: BaseException, host: str) -> GatewayError:

@@ -51,6 +51,22 @@ class Gateways:
         self.vault = Lazy(vault)
         self.resolver = Lazy(resolver or _dns_resolver)
 
+    def replacing(
+        self,
+        *,
+        cluster: Callable[[], Cluster] | None = None,
+        compose_host: Callable[[], ComposeHost] | None = None,
+        vault: Callable[[], Vault] | None = None,
+    ) -> Gateways:
+        """These gateways with some replaced and the rest kept as they are (the same instances,
+        the resolver too): a wrapper around the demo's engine must not swap the demo's DNS for
+        the real one, as building a new Gateways from three parts did."""
+        copy = Gateways(
+            cluster or self.cluster, compose_host or self.compose_host, vault or self.vault
+        )
+        copy.resolver = self.resolver
+        return copy
+
 
 def _dns_resolver() -> Resolver:
     """The real resolver: DNS is the same for the wizard, the reports and the tests."""

@@ -144,6 +144,13 @@ class ComposeHost(Protocol):
     @property
     def host(self) -> str: ...
 
+    def addresses(self) -> tuple[str, ...]:
+        """The Docker host's own addresses, where its published ports answer and where a site's
+        name points while Compose serves it: a tcp:// or ssh:// host's name resolved, a local
+        engine's this machine's. Found once for the gateway's life; () when the name does not
+        resolve (asked again next time). No engine request."""
+        ...
+
     @property
     def read_only(self) -> bool:
         """Decided at construction: a read-only host refuses every change before any request."""
@@ -160,6 +167,11 @@ class ComposeHost(Protocol):
     def network_samples(self, name: str, count: int = 2) -> list[NetCounters]:
         """A container's network counters, `count` samples about a second apart from one stats
         stream, each with its time. A read."""
+        ...
+
+    def watch_network(self, name: str, on_sample: Callable[[NetCounters], bool]) -> None:
+        """Keep one stats stream of the container open and call `on_sample` with each sample
+        (about one a second) until it returns False or the stream ends. A read."""
         ...
 
     def ask_published(self, address: str, port: int, request: bytes, deadline_s: float) -> bytes:

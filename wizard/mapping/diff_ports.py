@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from wizard.checks import Severity
 from wizard.compose.model import PortMapping
 from wizard.mapping.common import NONE, Context, row
-from wizard.mapping.hosts import selecting_services
 from wizard.mapping.model import DiffRow
 from wizard.target.exposure import Exposure as Route
-from wizard.target.exposure import exposing, routing_to, sends_to
+from wizard.target.exposure import exposing, routing_to, selecting_services, services_for
 from wizard.target.model import ServicePort, TargetService
 
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -34,12 +33,11 @@ class Exposure:
 
 
 def exposures(ctx: Context, container_port: int, protocol: str = "tcp") -> list[Exposure]:
+    """The Service ports that reach the container port (wizard.target.exposure.services_for, the
+    Traffic step's answer too)."""
     return [
         Exposure(service, port)
-        for service in selecting_services(ctx.target, ctx.workload)
-        for port in service.ports
-        if port.protocol.lower() == protocol.lower()
-        and sends_to(port, container_port, ctx.workload.containers)
+        for service, port in services_for(ctx.target, ctx.workload, container_port, protocol)
     ]
 
 

@@ -20,7 +20,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from wizard.target.model import TargetService, TargetState, TargetWorkload
+from wizard.target.exposure import selecting_services
+from wizard.target.model import TargetState, TargetWorkload
 
 # A hostname where a host stands: at the start, after `scheme://`, `@` or `,` (host lists);
 # followed by a port, a path, a query, a list comma, or the end. Not a URL scheme (`redis://`)
@@ -36,16 +37,6 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _IN_NAMESPACE = re.compile(
     rf"^(?P<svc>{_LABEL})\.(?P<ns>{_LABEL})(?P<svc_zone>\.svc(?:\.cluster\.local)?)?$"
 )
-
-
-def selecting_services(target: TargetState, workload: TargetWorkload) -> list[TargetService]:
-    """The Services whose selector picks the workload's pods."""
-    return [
-        service
-        for service in target.services
-        if service.selector
-        and all(workload.pod_labels.get(k) == v for k, v in service.selector.items())
-    ]
 
 
 def _token(service: str) -> str:

@@ -19,6 +19,7 @@ from wizard.config import CutoverConfig
 from wizard.errors import CutoverError, Forbidden, KeyringUnavailable
 from wizard.gateways import Gateways
 from wizard.model import SecretKeys, VaultStatus
+from wizard.secrets.placeholder import refused_from_env
 from wizard.secrets.references import (
     KeyRow,
     Reference,
@@ -47,6 +48,9 @@ class SecretsOverview:
     # the one source of both the keys' states and the preview (SecretsOverview.wanted).
     keyring_digests: dict[str, str] = field(default_factory=dict)
     env_values_known: dict[str, bool] = field(default_factory=dict)  # key -> .env has a value
+    # Key -> why F4 would not take the value .env has (a placeholder: "says change-me"); the
+    # reason names the pattern, never the value (wizard.secrets.placeholder.refused_from_env).
+    env_refused: dict[str, str] = field(default_factory=dict)
     vault: VaultStatus = field(default_factory=lambda: VaultStatus(False, SESSION_ONLY))
     findings: list[Finding] = field(default_factory=list)
     store: SecretValues | None = None
@@ -110,7 +114,14 @@ def gather(
         )
     spec = build_spec(settings, project, env, target)
     view = SecretsOverview(spec=spec, findings=findings, cluster_ok=target is not None)
-    view.env_values_known = {e.key: env_value(e, project, env) is not None for e in spec.entries}
+    # The values themselves go no further than this function: only whether F4 would take each.
+    values = {e.key: env_value(e, project, env) for e in spec.entries}
+    view.env_values_known = {key: value is not None for key, value in values.items()}
+    for entry in spec.entries:
+        value = values[entry.key]
+        refusal = refused_from_env(entry, value) if value is not None else None
+        if refusal is not None:
+            view.env_refused[entry.key] = refusal
     if cluster is not None and target is not None:
         view.context = cluster.identity.context
         view.namespace = cluster.identity.namespace
@@ -158,8 +169,9 @@ def _store(
         Finding(
             "secrets.keyring",
             Severity.WARN,
-            f"No usable keyring ({status.reason}): values are kept for this session only and "
-            "go nowhere but the cluster.",
+            # The reason is a phrase of its own, often with brackets: never put it in brackets.
+            f"No usable keyring — {status.why_not}. Values are kept for this session "
+            "only and go nowhere but the cluster.",
             status.fix,
         )
     )

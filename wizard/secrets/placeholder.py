@@ -2,12 +2,18 @@
 half-finished `.env` files hold (`change-me-...`, `changeme`, `xxx`, `your-...-here`, `<...>`,
 `TODO`, nothing at all). Taking one into the Secret would hand the workloads a fake credential
 that only fails later, in production, so the Secrets step says so with the reason.
+
+`refused_from_env` is the one rule for F4 (take the value from `.env`): the key's footer offers
+F4 only where it takes the value, and F4 refuses exactly there (issue 15: the footer offered F4
+on a placeholder F4 then refused).
 """
 
 from __future__ import annotations
 
 import re
 from urllib.parse import urlsplit
+
+from wizard.secrets.spec import SecretEntry
 
 # Each pattern with the words that explain it to the operator. Matched against the whole value
 # and, for a URL, against the password in it (amqp://user:change-me@host/).
@@ -42,6 +48,16 @@ def placeholder_reason(value: str) -> str | None:
             if pattern.search(candidate):
                 return reason
     return None
+
+
+def refused_from_env(entry: SecretEntry, value: str) -> str | None:
+    """Why F4 does not take `value` from the env file for `entry` (the placeholder's reason), or
+    None when it takes it: a value that is no placeholder, and any value of a key that must hold
+    what the running service was initialised with (an init-only password, a URL that embeds
+    one), which is taken with a warning to rotate it instead."""
+    if entry.init_only or entry.url_embedded:
+        return None
+    return placeholder_reason(value)
 
 
 def _url_password(value: str) -> str | None:

@@ -19,7 +19,8 @@ from wizard.model import VaultStatus
 from wizard.secrets.apply import digest
 from wizard.secrets.spec import keyring_service
 
-SESSION_ONLY = "session only (kept in memory until cutover exits)"
+# Shown after a colon or a dash (VaultStatus.why_not): no brackets of its own.
+SESSION_ONLY = "session only, kept in memory until cutover exits"
 
 
 class SecretValues:

@@ -9,6 +9,7 @@ down in the `down` section.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -54,10 +55,11 @@ def save_progress(state: StateFile, step_id: str, now: datetime | None = None) -
     state.write_section(PROGRESS_SECTION, {"step": step_id, "saved": when})
 
 
-def forget_progress(state: StateFile) -> None:
-    """`--fresh`: start again at the first step with no acknowledgements."""
+def forget_progress(state: StateFile, also: Iterable[str] = ()) -> None:
+    """`--fresh`: start again at the first step with no acknowledgements; `also`: the sections
+    of a world that starts again with it (the demo's: wizard.demo.world.forgotten_sections)."""
     saved = state.read()
-    for section in FORGOTTEN_BY_FRESH:
+    for section in (*FORGOTTEN_BY_FRESH, *also):
         if section in saved:
             state.write_section(section, None)
 

@@ -1,8 +1,9 @@
 """What exposes a Service's port outside the cluster: the Ingress rules and Gateway API HTTPRoute
 rules that send traffic to it, with their hosts.
 
-`exposing(target, service, port)` is the one answer, for the Mapping diff's ports and for the
-Traffic step. A rule counts when it names the Service and one of its ports: an Ingress backend by port
+`service_for(target, workload, container_port)` is the one answer to "which Service reaches this
+container port" and `exposing(target, service, port)` to "what routes outside traffic to it", for
+the Mapping diff's ports and for the Traffic step alike. A rule counts when it names the Service and one of its ports: an Ingress backend by port
 number or port name, an HTTPRoute backendRef by port number (it has no port names); a rule naming
 no port counts when the Service has only one. `routing_to` lists every rule naming the Service
 whatever the port, to say which rules point at a port the Service does not have.
@@ -19,6 +20,7 @@ from wizard.target.model import (
     TargetIngress,
     TargetService,
     TargetState,
+    TargetWorkload,
 )
 
 
@@ -117,3 +119,38 @@ def sends_to(port: ServicePort, container_port: int, containers: Iterable[Contai
     if target.isdigit():
         return int(target) == container_port
     return any(c.port_names.get(target) == container_port for c in containers)
+
+
+def selecting_services(target: TargetState, workload: TargetWorkload) -> list[TargetService]:
+    """The Services whose selector picks the workload's pods (a Service with no selector picks
+    none: its endpoints are someone else's to write)."""
+    return [
+        service
+        for service in target.services
+        if service.selector
+        and all(workload.pod_labels.get(k) == v for k, v in service.selector.items())
+    ]
+
+
+def services_for(
+    target: TargetState, workload: TargetWorkload, container_port: int, protocol: str = "TCP"
+) -> list[tuple[TargetService, ServicePort]]:
+    """Every Service port, of the Services selecting the workload's pods, that reaches
+    `container_port` over `protocol` (a Service port is TCP unless it says otherwise), in the
+    target's order."""
+    return [
+        (service, port)
+        for service in selecting_services(target, workload)
+        for port in service.ports
+        if port.protocol.upper() == protocol.upper()
+        and sends_to(port, container_port, workload.containers)
+    ]
+
+
+def service_for(
+    target: TargetState, workload: TargetWorkload, container_port: int, protocol: str = "TCP"
+) -> tuple[TargetService, ServicePort] | None:
+    """The Service (and its port) that reaches `container_port` of the workload's pods: the
+    first of `services_for`, None when no Service does."""
+    found = services_for(target, workload, container_port, protocol)
+    return found[0] if found else None

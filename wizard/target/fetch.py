@@ -4,7 +4,9 @@ API server, for the real Cluster gateway (`KubeCluster.read_target`).
 Versioned APIs are discovered once per gateway, preferred version first: a 404 on a group
 version moves on to the next (HPAs: autoscaling/v2, then v2beta2, then v1). KEDA ScaledObjects
 are read only when the keda.sh API exists; when it does not, they are skipped silently; so are
-Gateway API HTTPRoutes (v1, then v1beta1).
+Gateway API HTTPRoutes (v1, then v1beta1). The Gateways the routes name are then read one by one,
+by name, in their own namespaces (often not the target's; and not label-selected: a platform
+team's objects), for the addresses their hostnames must resolve to.
 Pods and Jobs are read for the bare ones only (a Compose service can become one); those a
 controller owns are dropped page by page, as they arrive. A kind
 this identity may not list (403; Secrets under the `view` role) is reported in
@@ -16,7 +18,7 @@ else sees them (a `last-applied-configuration` annotation would hold the values,
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -26,6 +28,7 @@ from wizard.target.fields import controller_of
 from wizard.target.model import TargetState
 from wizard.target.parse import TargetBuilder
 from wizard.target.routes import VERSIONS as ROUTE_VERSIONS
+from wizard.target.routes import GatewayRef, RouteGateway, gateway_addresses
 
 # GET path + query -> the answer's JSON; raises the gateway's translated errors.
 GetJson = Callable[[Operation, str, list[tuple[str, str]]], dict[str, Any]]
@@ -73,6 +76,8 @@ KINDS: tuple[Kind, ...] = (
     # Gateway API: a cluster without its CRDs answers 404 on the group, read as no routes.
     Kind("HTTPRoute", "httproutes", ROUTE_VERSIONS, "httproutes.gateway.networking.k8s.io"),
 )
+# Read by name for the routes that name them (TargetReader.gateways), never listed.
+GATEWAYS = Kind("Gateway", "gateways", ROUTE_VERSIONS, "gateways.gateway.networking.k8s.io")
 
 
 def _api_root(group_version: str) -> str:
@@ -101,7 +106,7 @@ class TargetReader:
                 continue
             for item in items:
                 builder.add(item)
-        return builder.build(
+        state = builder.build(
             sources=("cluster",),
             selector=selector,
             secrets_readable="Secret" not in unreadable,
@@ -109,6 +114,42 @@ class TargetReader:
             keda_installed=self._versions.get("ScaledObject") is not None,
             autoscaling_version=self._versions.get("HorizontalPodAutoscaler") or "",
         )
+        refs = list(dict.fromkeys(ref for route in state.routes for ref in route.parents))
+        if not refs:
+            return state
+        gateways, forbidden = self.gateways(refs)
+        return replace(
+            state,
+            gateways=gateways,
+            unreadable=state.unreadable + (("Gateway",) if forbidden else ()),
+        )
+
+    def gateways(self, refs: list[GatewayRef]) -> tuple[tuple[RouteGateway, ...], bool]:
+        """The Gateways `refs` name, each read by name: (those read, whether any was refused
+        (403)). One that does not exist is read as `found=False`; none at all when the server
+        does not serve Gateways (a 404 on the group)."""
+        try:
+            version = self.version(GATEWAYS)
+        except Forbidden:
+            return (), True
+        if version is None:
+            return (), False
+        found: list[RouteGateway] = []
+        forbidden = False
+        for ref in refs:
+            path = (
+                f"{_api_root(version)}/namespaces/{quote(ref.namespace, safe='')}/"
+                f"{GATEWAYS.plural}/{quote(ref.name, safe='')}"
+            )
+            try:
+                gateway = self._get(Operation("get", GATEWAYS.resource, ref.name), path, [])
+            except NotFound:
+                found.append(RouteGateway(ref.namespace, ref.name, found=False))
+            except Forbidden:
+                forbidden = True  # another team's namespace, say: named in `unreadable`
+            else:
+                found.append(RouteGateway(ref.namespace, ref.name, gateway_addresses(gateway)))
+        return tuple(found), forbidden
 
     def version(self, kind: Kind) -> str | None:
         """The group version the server serves `kind` in; discovery is asked once per kind."""

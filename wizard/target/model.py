@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from wizard.target.routes import HttpRoute
+from wizard.target.routes import GatewayRef, HttpRoute, RouteGateway
 
 
 @dataclass(frozen=True)
@@ -229,6 +229,9 @@ class TargetState:
     services: tuple[TargetService, ...] = ()
     ingresses: tuple[TargetIngress, ...] = ()
     routes: tuple[HttpRoute, ...] = ()  # Gateway API HTTPRoutes (wizard.target.routes)
+    # The routes' parent Gateways as read live, with their addresses (none from manifests, nor
+    # those this identity may not get: then "Gateway" is in `unreadable`).
+    gateways: tuple[RouteGateway, ...] = ()
     claims: tuple[TargetClaim, ...] = ()
     config_maps: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> keys
     secrets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> keys (never values)
@@ -255,6 +258,10 @@ class TargetState:
         server's order that has one)."""
         found = [w for w in self.workloads if w.name == name and kind in ("", w.kind)]
         return min(found, key=kind_rank, default=None)
+
+    def gateway(self, ref: GatewayRef) -> RouteGateway | None:
+        """The Gateway `ref` names as read, None when it was not read."""
+        return next((g for g in self.gateways if g.ref == ref), None)
 
     def origin(self, kind: str, name: str) -> str:
         """The manifest file `kind/name` came from ("" when not from a file)."""

@@ -35,7 +35,7 @@ class DrainRate:
         if self.error:
             return f"{self.container}: unknown ({self.error})"
         return (
-            f"{self.container}: {_bytes(self.rx_bytes_per_s)}/s in, "
+            f"{self.container}: {bytes_text(self.rx_bytes_per_s)}/s in, "
             f"{self.rx_packets_per_s:.0f} packets/s"
         )
 
@@ -67,7 +67,7 @@ def _measure(host: ComposeHost, name: str) -> DrainRate:
     return rate(name, samples[0], samples[-1])
 
 
-def _bytes(count: float) -> str:
+def bytes_text(count: float) -> str:
     for unit in ("B", "KiB", "MiB"):
         if count < 1024 or unit == "MiB":
             return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"

@@ -11,9 +11,9 @@ from collections.abc import Iterable, Sequence
 
 from wizard.checks import Finding, Severity
 from wizard.model import NameAnswer
-from wizard.traffic.drain import DrainRate
+from wizard.traffic.drain import DrainRate, bytes_text
 from wizard.traffic.names import SYSTEM
-from wizard.traffic.plan import PublishedPort
+from wizard.traffic.plan import PublishedPort, Route
 from wizard.traffic.smoke import HttpAnswer
 
 MAX_TTL_S = 300  # above this, lower the TTL before the cutover
@@ -93,17 +93,7 @@ def exposure_findings(port: PublishedPort, secrets: Iterable[str] | None) -> lis
     for route in port.routes:
         where = f"{route.kind} {route.ingress}" + (f" host {route.host}" if route.host else "")
         if route.kind != "Ingress":
-            gateways = ", ".join(route.via) or "its Gateway"
-            found.append(
-                Finding(
-                    f"{check}.gateway",
-                    Severity.INFO,
-                    f"{port.label}: {where} routes to {svc} through {gateways}; the Gateway's "
-                    "address and TLS are not read, so the names are not compared with it",
-                    fix=f"`kubectl get gateway {route.via[0] if route.via else ''}` shows its "
-                    "addresses: check the names point there.",
-                )
-            )
+            found += _gateway_findings(check, f"{port.label}: {where} routes to {svc}", route)
             continue
         if not route.addresses:
             found.append(
@@ -136,14 +126,65 @@ def exposure_findings(port: PublishedPort, secrets: Iterable[str] | None) -> lis
     return found
 
 
+def _gateway_findings(check: str, routes_to: str, route: Route) -> list[Finding]:
+    """An HTTPRoute's: its Gateways' addresses are where its names must point, as an Ingress's
+    are (none when a Gateway found has one); its TLS, the listener's, is not read."""
+    if route.addresses:
+        return []
+    if route.unread or not route.gateways:
+        unread = route.unread or route.via or ("<gateway>",)
+        return [
+            Finding(
+                f"{check}.gateway",
+                Severity.INFO,
+                f"{routes_to} through {', '.join(unread)}, whose address was not read (no "
+                "permission to get it, or the target came from manifests), so the names are "
+                "not compared with it",
+                fix=f"`kubectl get gateway -n {_ns_name(unread[0])}` shows its addresses: check "
+                "the names point there.",
+            )
+        ]
+    if route.missing:
+        missing = ", ".join(route.missing)
+        return [
+            Finding(
+                f"{check}.address",
+                Severity.BLOCK,
+                f"{routes_to} through Gateway {missing}, which does not exist: nothing serves "
+                "the route",
+                fix="Create the Gateway or correct the HTTPRoute's parentRefs (`kubectl get "
+                "gateways -A` lists those there are), then press r.",
+            )
+        ]
+    gateways = ", ".join(route.gateways)
+    return [
+        Finding(
+            f"{check}.address",
+            Severity.BLOCK,
+            f"{routes_to} but Gateway {gateways} has no address yet: no Gateway controller has "
+            "programmed it",
+            fix=f"`kubectl get gateway -n {_ns_name(route.gateways[0])}` shows ADDRESS once a "
+            "controller serves it: check its gatewayClassName and that the controller runs.",
+        )
+    ]
+
+
+def _ns_name(gateway: str) -> str:
+    """`infra/public (listener https)` -> `infra public`, for `kubectl get gateway -n`."""
+    namespace, _, name = gateway.split(" ", 1)[0].partition("/")
+    return f"{namespace} {name}" if name else f"<namespace> {namespace}"
+
+
 def name_findings(
     host: str,
     answers: Sequence[NameAnswer],
     ingress_addresses: Iterable[str],
     compose_addresses: Iterable[str],
+    entry: str = "the Ingress",
 ) -> list[Finding]:
-    """Where `host` points through each resolver asked, against the Ingress's addresses and
-    the Compose host's; then its TTL. Blocks until every answer is the Ingress's."""
+    """Where `host` points through each resolver asked, against the addresses of where outside
+    traffic enters (`entry`: the Ingress, or an HTTPRoute's Gateway) and the Compose host's;
+    then its TTL. Blocks until every answer is the entry's."""
     expected, old = set(ingress_addresses), set(compose_addresses)
     check = f"traffic.name:{host}"
     problems, seen, unresolved_here = [], [], ""
@@ -161,16 +202,16 @@ def name_findings(
             still = ", ".join(sorted(old & set(answer.addresses)))
             problems.append(f"via {answer.via} it still points at the Compose host ({still})")
         elif expected and not expected & set(answer.addresses):
-            problems.append(f"via {answer.via} it points at {said}, not the Ingress")
+            problems.append(f"via {answer.via} it points at {said}, not {entry}")
     found = []
-    ingress = ", ".join(sorted(expected)) or "(the Ingress has no address yet)"
+    ingress = ", ".join(sorted(expected)) or f"({entry} has no address yet)"
     if problems:
         found.append(
             Finding(
                 check,
                 Severity.BLOCK,
                 f"{host}: " + "; ".join(problems),
-                fix=f"Point {host} at the Ingress ({ingress}) at your DNS provider, then press r "
+                fix=f"Point {host} at {entry} ({ingress}) at your DNS provider, then press r "
                 "(resolvers that cached the old answer keep it until its TTL runs out).",
                 detail="; ".join(seen),
             )
@@ -180,7 +221,7 @@ def name_findings(
             Finding(
                 check,
                 Severity.INFO,
-                f"{host}: {'; '.join(seen)} (no Ingress address to compare with yet)",
+                f"{host}: {'; '.join(seen)} (no address of {entry} to compare with yet)",
             )
         )
     elif unresolved_here:
@@ -189,7 +230,7 @@ def name_findings(
                 check,
                 Severity.WARN,
                 f"{host}: {'; '.join(seen)}; this machine's resolver: {unresolved_here}",
-                fix="The servers asked point it at the Ingress; check from a client's network "
+                fix=f"The servers asked point it at {entry}; check from a client's network "
                 "too (this machine may have no outside DNS), then acknowledge at the gate.",
             )
         )
@@ -199,14 +240,18 @@ def name_findings(
     if ttls:
         ttl, via = max(ttls)
         if ttl > MAX_TTL_S:
+            # The TTL itself goes in `detail`: a caching resolver counts it down, and the
+            # message is what an acknowledgement at the gate is tied to (its fingerprint).
             found.append(
                 Finding(
                     f"traffic.ttl:{host}",
                     Severity.WARN,
-                    f"{host}: TTL {ttl} s (via {via}): after the change, resolvers may send "
-                    f"clients to the old address for {_duration(ttl)} or longer",
+                    f"{host}: TTL above {MAX_TTL_S} s: after the change, resolvers may keep "
+                    "sending clients to the old address until it runs out",
                     fix=f"Lower the record's TTL to {MAX_TTL_S} s at least {_duration(ttl)} "
                     "before the cutover (one old TTL), then change the address.",
+                    detail=f"TTL {ttl} s via {via}: clients may use the old address for "
+                    f"{_duration(ttl)} or longer",
                 )
             )
     return found
@@ -237,7 +282,12 @@ def smoke_finding(
             f"{label}: no ready pod of {_workload(port)} to send it to",
             fix="The Pod health step shows why its pods are not ready.",
         )
-    both = f"Compose: {compose.summary if compose else 'not asked'}; Kubernetes: {kube.summary}"
+    # The answers in the message, their times in the detail: a warning is acknowledged by
+    # its message, and the times differ on every request.
+    both = f"Compose: {compose.answer if compose else 'not asked'}; Kubernetes: {kube.answer}"
+    timed_both = (
+        f"Compose: {compose.summary if compose else 'not asked'}; Kubernetes: {kube.summary}"
+    )
     if kube.status is None:
         return Finding(
             check,
@@ -245,6 +295,7 @@ def smoke_finding(
             f"{label}: Kubernetes did not answer ({both})",
             fix=f"`kubectl logs` of {_workload(port)}'s pods; check the container listens on "
             f"{port.container_port}.",
+            detail=timed_both,
         )
     if compose is None or compose.status is None:
         severity = Severity.WARN if kube.status < 500 else Severity.BLOCK
@@ -254,6 +305,7 @@ def smoke_finding(
             f"{label}: only Kubernetes could be asked ({both})",
             fix="Compare by hand if the Compose side is already down; otherwise check the "
             "Compose host's address (cutover.yaml `compose_addresses`).",
+            detail=timed_both,
         )
     if compose.status != kube.status:
         return Finding(
@@ -263,8 +315,9 @@ def smoke_finding(
             fix=f"Find why {_workload(port)} answers {kube.status} where Compose answers "
             f"{compose.status}: its logs, its configuration (Mapping step), its data (Data "
             "step). Set another path in cutover.yaml `smoke:` if this one differs on purpose.",
+            detail=timed_both,
         )
-    return Finding(check, Severity.OK, f"{label}: the same answer ({both})")
+    return Finding(check, Severity.OK, f"{label}: the same answer ({both})", detail=timed_both)
 
 
 def drain_findings(
@@ -288,13 +341,17 @@ def drain_findings(
                 )
             )
         else:
+            # The rate goes in `detail`: it changes every second, and the message is what an
+            # acknowledgement at the gate is tied to (its fingerprint).
             found.append(
                 Finding(
                     check,
                     Severity.WARN,
-                    f"still receiving traffic: {rate.text}, though the names point at Kubernetes",
+                    f"{rate.container}: still receiving traffic (over {bytes_text(quiet_below)}/s), "
+                    "though the names point at Kubernetes",
                     fix="Clients that cached the old answer or use the address directly: wait "
                     "one old TTL and press r, or acknowledge at the gate to take them down.",
+                    detail=f"measured: {rate.text}",
                 )
             )
     return found

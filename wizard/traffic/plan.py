@@ -1,6 +1,7 @@
 """What replaces each port Compose publishes: the Kubernetes Service that sends to the same
-container port of the workload the service became, and the Ingress rules that route outside
-traffic to that Service (their hosts, the addresses the Ingress is served on, its TLS Secrets).
+container port of the workload the service became, and the Ingress and HTTPRoute rules that route
+outside traffic to that Service (their hosts, the addresses they are served on: an Ingress's own,
+an HTTPRoute's parent Gateways'; an Ingress's TLS Secrets).
 
 Pure: from the Compose model, the target as read, and the one matcher's answer
 (wizard.mapping.match), so the step names the same workload as Mapping and Pod health.
@@ -8,12 +9,11 @@ Pure: from the Compose model, the target as read, and the one matcher's answer
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from wizard.compose.model import ComposeProject
-from wizard.mapping.hosts import selecting_services
-from wizard.target.exposure import exposing, sends_to
+from wizard.target.exposure import exposing, selecting_services, service_for
 from wizard.target.model import (
     ServicePort,
     TargetIngress,
@@ -30,13 +30,26 @@ TLS_PORTS = (443, 8443)
 class Route:
     """One Ingress or HTTPRoute rule that reaches the Service port, for one host."""
 
-    ingress: str
+    ingress: str  # the Ingress's or the HTTPRoute's name
     host: str  # "" for a rule with no host (any name)
     path: str
-    addresses: tuple[str, ...]  # where the Ingress is served (its status)
+    # Where the host must resolve: the Ingress's status, an HTTPRoute's Gateways' (those found).
+    addresses: tuple[str, ...]
     tls_secret: str = ""  # the TLS Secret covering this host ("" when none)
-    kind: str = "Ingress"  # or HTTPRoute: its Gateway's address and TLS are not read
-    via: tuple[str, ...] = ()  # an HTTPRoute's Gateways
+    kind: str = "Ingress"  # or HTTPRoute: its Gateways' TLS is not read
+    via: tuple[str, ...] = ()  # an HTTPRoute's parents, as it names them
+    # An HTTPRoute's Gateways (`ns/name`): all it names, those that do not exist, and those whose
+    # address was not read (this identity may not get them; or the target came from manifests).
+    gateways: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    unread: tuple[str, ...] = ()
+
+    @property
+    def entry(self) -> str:
+        """Where outside traffic for the host enters: `Ingress web`, `Gateway infra/public`."""
+        if self.kind == "Ingress":
+            return f"Ingress {self.ingress}"
+        return f"Gateway {', '.join(self.gateways)}" if self.gateways else "its Gateway"
 
 
 @dataclass(frozen=True)
@@ -111,15 +124,13 @@ def _replacement(
     workload = workloads.get(service)
     if workload is None:
         return PublishedPort(service, container_port, published, None)
-    for k8s_service in selecting_services(target, workload):
-        for port in k8s_service.ports:
-            if port.protocol.upper() == "TCP" and sends_to(
-                port, container_port, workload.containers
-            ):
-                routes = tuple(_routes(target, k8s_service, port))
-                return PublishedPort(
-                    service, container_port, published, workload, k8s_service, port, routes
-                )
+    found = service_for(target, workload, container_port)
+    if found is not None:
+        k8s_service, port = found
+        routes = tuple(_routes(target, k8s_service, port))
+        return PublishedPort(
+            service, container_port, published, workload, k8s_service, port, routes
+        )
     ended: tuple[Route, ...] = ()
     if container_port in TLS_PORTS:
         ended = tuple(
@@ -139,7 +150,11 @@ def _routes(target: TargetState, service: TargetService, port: ServicePort) -> l
     routes = []
     for rule in exposing(target, service, port):
         ingress = ingresses.get(rule.name) if rule.kind == "Ingress" else None
+        parents = _through_gateways(target, rule.name) if rule.kind == "HTTPRoute" else None
         for host in rule.hosts or ("",):
+            if parents is not None:
+                routes.append(replace(parents, host=host, path=rule.path, via=rule.via))
+                continue
             routes.append(
                 Route(
                     rule.name,
@@ -152,6 +167,42 @@ def _routes(target: TargetState, service: TargetService, port: ServicePort) -> l
                 )
             )
     return routes
+
+
+def _through_gateways(target: TargetState, route_name: str) -> Route:
+    """An HTTPRoute's Gateways as the target has them (host and path left for the caller): the
+    addresses of those found, and which are missing or were not read."""
+    route = next((r for r in target.routes if r.name == route_name), None)
+    refs = route.parents if route is not None else ()
+    addresses: list[str] = []
+    missing, unread = [], []
+    for ref in refs:
+        gateway = target.gateway(ref)
+        if gateway is None:
+            unread.append(ref.text)
+        elif not gateway.found:
+            missing.append(ref.text)
+        else:
+            addresses.extend(gateway.addresses)
+    return Route(
+        route_name,
+        "",
+        "",
+        tuple(dict.fromkeys(addresses)),
+        kind="HTTPRoute",
+        gateways=tuple(ref.text for ref in refs),
+        missing=tuple(missing),
+        unread=tuple(unread),
+    )
+
+
+def entry_of(routes: Iterable[Route]) -> str:
+    """Where outside traffic for a host enters, in a name check's words: "the Ingress" while
+    only Ingresses route it, else each entry (`Gateway infra/public`, `Ingress web`)."""
+    found = list(routes)
+    if all(r.kind == "Ingress" for r in found):
+        return "the Ingress"
+    return " or ".join(dict.fromkeys(r.entry for r in found))
 
 
 def _tls_secret(ingress: TargetIngress, host: str) -> str:

@@ -9,11 +9,9 @@ Kubernetes request.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
 
 from wizard.checks import Finding, Severity
 from wizard.errors import Forbidden, GatewayError
@@ -25,7 +23,7 @@ from wizard.traffic.findings import (
     smoke_finding,
 )
 from wizard.traffic.names import resolve_names
-from wizard.traffic.plan import LOOPBACK, PublishedPort, published_ports
+from wizard.traffic.plan import LOOPBACK, PublishedPort, entry_of, published_ports
 from wizard.traffic.smoke import DEADLINE_S, HttpAnswer, smoke_request, timed
 
 if TYPE_CHECKING:
@@ -83,8 +81,9 @@ def _gather(config: CutoverConfig, gateways: Gateways, pool: ThreadPoolExecutor)
     answers = names.result()
     moved = True
     for host in hosts:
-        ingress = {a for p in ports for r in p.routes if r.host == host for a in r.addresses}
-        found = name_findings(host, answers[host], ingress, compose_addresses)
+        routes = [r for p in ports for r in p.routes if r.host == host]
+        entry = {a for r in routes for a in r.addresses}  # an Ingress's, an HTTPRoute's Gateways'
+        found = name_findings(host, answers[host], entry, compose_addresses, entry_of(routes))
         moved = moved and not any(f.blocks for f in found)
         findings += found
     for port in ports:
@@ -215,14 +214,5 @@ def _containers(gateways: Gateways, project: str) -> list[ComposeContainer]:
 
 def _compose_addresses(config: CutoverConfig, gateways: Gateways) -> list[str]:
     """The Compose host's addresses: cutover.yaml `compose_addresses`, else the Docker host's
-    (a tcp:// or ssh:// host's name resolved; a local engine: this machine's addresses)."""
-    given = list(config.compose_addresses)
-    if given:
-        return given
-    url = urlsplit(gateways.compose_host().host)
-    name = url.hostname if url.scheme in ("tcp", "ssh", "http", "https") else socket.gethostname()
-    try:
-        infos: list[Any] = socket.getaddrinfo(name or "localhost", None)
-    except OSError:
-        return []
-    return list(dict.fromkeys(str(i[4][0]) for i in infos))
+    own, which its gateway finds once (ComposeHost.addresses), not on every check."""
+    return list(config.compose_addresses) or list(gateways.compose_host().addresses())

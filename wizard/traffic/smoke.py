@@ -28,10 +28,18 @@ class HttpAnswer:
     error: str = ""
 
     @property
-    def summary(self) -> str:
+    def answer(self) -> str:
+        """What came back, without the time: the words a warning is acknowledged by."""
         if self.status is None:
             return f"no answer ({self.error})"
-        return f"{self.status} {self.reason} in {self.seconds * 1000:.0f} ms".replace("  ", " ")
+        return f"{self.status} {self.reason}".strip()
+
+    @property
+    def summary(self) -> str:
+        """What came back and how long it took."""
+        if self.status is None:
+            return self.answer
+        return f"{self.answer} in {self.seconds * 1000:.0f} ms"
 
 
 def smoke_request(path: str, host: str) -> bytes:

@@ -43,19 +43,20 @@ import urllib3
 from kubernetes.client import ApiClient
 from kubernetes.client.exceptions import ApiException, OpenApiException
 from kubernetes.config.config_exception import ConfigException
-from websocket import WebSocketException
+from websocket import WebSocketBadStatusException, WebSocketException
 
 from wizard.errors import (
+    Forbidden,
     GatewayError,
     Invalid,
     NotFound,
-    PodDidNotAnswer,
     ReadOnlyRefused,
     Unauthorized,
     Unreachable,
 )
+from wizard.gateways.blocking import exception_chain
 from wizard.gateways.kube.errors import error_for_status, error_for_transport
-from wizard.gateways.kube.exec import KEEP_DEFAULT, StdinMismatch, run_in_pod
+from wizard.gateways.kube.exec import KEEP_DEFAULT, run_in_pod
 from wizard.gateways.kube.kubeconfig import KubeTarget, load_target
 from wizard.health.status import EventRow, event_row
 from wizard.health.watch import OnChange, Watcher
@@ -309,36 +310,14 @@ class KubeCluster:
         """Run `command` in a container of `pod` (see wizard.gateways.kube.exec for the stdin
         rules). Exec is a write at the API server: refused in read-only mode before anything is
         sent. StdinMismatch passes through; every other failure is a GatewayError."""
-        ns = self._identity.namespace
-        path = f"/api/v1/namespaces/{_seg(ns)}/pods/{_seg(pod)}/exec"
-        if self._read_only:
-            raise ReadOnlyRefused(
-                f"Read-only mode: refused to exec in pod {pod}; nothing was sent",
-                fix="Run without --read-only, with an identity allowed to exec in pods, to move "
-                "data.",
-            )
-        if self._observer is not None:
-            # The websocket bypasses the guarded pool: tell the observer here (an upgrade GET;
-            # the API server authorizes it as `create` on pods/exec).
-            self._observer("GET", path)
-        op = Operation("exec in", f"pod {pod}")
-        # An ApiClient of its own: the client's `stream()` swaps its ApiClient's `request` for
-        # the websocket's while it runs, so a read another thread sent through a shared one
-        # meanwhile (a live step's watch, the step's re-read) went out as a websocket and
-        # failed ("(0)"), seen in the wizard after a copy.
-        api: Any = ApiClient(configuration=self._configuration)
-        try:
+        refusal = ReadOnlyRefused(
+            f"Read-only mode: refused to exec in pod {pod}; nothing was sent",
+            fix="Run without --read-only, with an identity allowed to exec in pods, to move data.",
+        )
+        # An upgrade GET at the transport; the API server authorizes it as `create` on pods/exec.
+        with self._upgraded(Operation("exec in", f"pod {pod}"), "GET", pod, "exec", refusal) as api:
+            ns = self._identity.namespace
             return run_in_pod(api, ns, pod, container, command, stdin, stdin_length, on_sent, keep)
-        except StdinMismatch:
-            raise
-        except ApiException as exc:
-            raise error_for_status(exc.status or 0, _bytes(exc.body), op, self._identity) from None
-        except ConfigException as exc:
-            raise self._credentials_failed(exc) from None
-        except (urllib3.exceptions.HTTPError, OSError, WebSocketException, TimeoutError) as exc:
-            raise error_for_transport(exc, self._identity) from None
-        finally:
-            api.close()
 
     def port_forward(self, pod: str, port: int, request: bytes, deadline_s: float) -> bytes:
         """One exchange with `port` of `pod` through the API server (wizard.gateways.kube.
@@ -348,31 +327,16 @@ class KubeCluster:
         GatewayError."""
         from wizard.gateways.kube.portforward import PortForward
 
-        ns = self._identity.namespace
-        path = f"/api/v1/namespaces/{_seg(ns)}/pods/{_seg(pod)}/portforward"
-        if self._read_only:
-            raise ReadOnlyRefused(
-                f"Read-only mode: refused to port-forward to pod {pod}; nothing was sent",
-                fix="Run without --read-only, with an identity allowed to port-forward, for the "
-                "smoke request.",
-            )
-        if self._observer is not None:
-            self._observer("POST", path)  # the upgrade bypasses the guarded pool, as exec does
+        refusal = ReadOnlyRefused(
+            f"Read-only mode: refused to port-forward to pod {pod}; nothing was sent",
+            fix="Run without --read-only, with an identity allowed to port-forward, for the "
+            "smoke request.",
+        )
         op = Operation("port-forward to", f"pod {pod}")
-        # An ApiClient of its own, as for exec: only its configuration is read.
-        api: Any = ApiClient(configuration=self._configuration)
-        try:
-            return PortForward(api, ns, pod, port).exchange(request, deadline_s)
-        except PodDidNotAnswer:
-            raise
-        except ApiException as exc:
-            raise error_for_status(exc.status or 0, _bytes(exc.body), op, self._identity) from None
-        except ConfigException as exc:
-            raise self._credentials_failed(exc) from None
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise error_for_transport(exc, self._identity) from None
-        finally:
-            api.close()
+        with self._upgraded(op, "POST", pod, "portforward", refusal) as api:
+            return PortForward(api, self._identity.namespace, pod, port).exchange(
+                request, deadline_s
+            )
 
     def watch(
         self,
@@ -398,6 +362,48 @@ class KubeCluster:
         ).start()
 
     # --- plumbing ------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _upgraded(
+        self, op: Operation, method: str, pod: str, subresource: str, refusal: ReadOnlyRefused
+    ) -> Iterator[Any]:
+        """Around a connection upgraded away from HTTP (exec, port-forward) to `subresource` of
+        `pod`: such a stream bypasses the guarded pool, so the read-only refusal and the
+        observer's news (`method`, as the transport sends it) happen here, before anything is
+        sent. Yields an ApiClient of its own: the client's `stream()` swaps its ApiClient's
+        `request` for the websocket's while it runs, so a read another thread sent through a
+        shared one meanwhile (a live step's watch, the step's re-read) went out as a websocket
+        and failed ("(0)"), seen in the wizard after a copy; only its configuration is read.
+        Failures become GatewayErrors, a refusal with the server's status (see _upgrade_answer);
+        a GatewayError raised inside (PodDidNotAnswer) and anything not a client or transport
+        failure (StdinMismatch) pass through unchanged."""
+        if self._read_only:
+            raise refusal
+        ns = self._identity.namespace
+        if self._observer is not None:
+            self._observer(method, f"/api/v1/namespaces/{_seg(ns)}/pods/{_seg(pod)}/{subresource}")
+        api: Any = ApiClient(configuration=self._configuration)
+        try:
+            yield api
+        except ApiException as exc:
+            status, body = _upgrade_answer(exc)
+            if not status:  # the websocket's wrapper of a connection that got no answer
+                raise error_for_transport(exc, self._identity) from None
+            error = error_for_status(status, body, op, self._identity)
+            if isinstance(error, Forbidden):
+                # Said in the operator's words ("may not exec in pod web-0"); the fix in RBAC's,
+                # which kubectl checks: `auth can-i create pods/exec`.
+                rbac = Operation("create", f"pods/{subresource}")
+                error = Forbidden(
+                    error.message, error_for_status(403, body, rbac, self._identity).fix
+                )
+            raise error from None
+        except ConfigException as exc:
+            raise self._credentials_failed(exc) from None
+        except (urllib3.exceptions.HTTPError, OSError, WebSocketException) as exc:
+            raise error_for_transport(exc, self._identity) from None
+        finally:
+            api.close()
 
     def _ns_path(self) -> str:
         return f"/namespaces/{_seg(self._identity.namespace)}"
@@ -529,6 +535,19 @@ class KubeCluster:
                 f"`kubectl --context {self._identity.context} get --raw /version`.",
             ) from None
         return answer
+
+
+def _upgrade_answer(exc: ApiException) -> tuple[int, bytes]:
+    """The HTTP status and body an upgrade was refused with; (0, b"") when the server never
+    answered. The client's websocket wraps every failure in a status-0 ApiException, its
+    handshake's refusal (403: may not exec) included: that status is read back from the wrapped
+    exception, so a refused exec says Forbidden as SPDY's and every other request's do."""
+    if exc.status:
+        return exc.status, _bytes(exc.body)
+    for cause in exception_chain(exc):
+        if isinstance(cause, WebSocketBadStatusException) and cause.status_code:
+            return cause.status_code, _bytes(cause.resp_body)
+    return 0, b""
 
 
 class _HttpStream:

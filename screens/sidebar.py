@@ -87,10 +87,11 @@ class ChecklistSidebar(Vertical):
 
     def show_keys(self) -> None:
         """The last lines for where the focus is now, from the live bindings."""
-        if not self.is_attached:
-            return
-        lines = hint_lines(live_keys(self.screen, self.screen.focused))
-        self.query_one("#sidebar-hint", Static).update("\n".join(lines))
+        # Called after a refresh: by then the wizard may be emptied (the read-only switch).
+        hints = list(self.query("#sidebar-hint").results(Static)) if self.is_attached else []
+        if hints:
+            lines = hint_lines(live_keys(self.screen, self.screen.focused))
+            hints[0].update("\n".join(lines))
 
     def item(self, step_id: str) -> StepItem:
         return self.query_one(f"#item-{step_id}", StepItem)

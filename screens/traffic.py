@@ -17,7 +17,7 @@ from textual.widgets import Static
 from screens.preflight import CheckGroup, summary_text
 from screens.step_body import StepBody, StepSummary
 from screens.step_state import StepState
-from wizard.checks import Finding, worst
+from wizard.checks import Finding, Severity, worst
 from wizard.config import CutoverConfig
 from wizard.gateways import Gateways
 from wizard.steps import Step, StepStatus, run_step
@@ -27,6 +27,9 @@ from wizard.traffic.live import LiveDrain
 DRAIN_CHECK = "traffic.drain:"
 LIVE_PAINT_S = 1.0
 FRESH_S = 2.0  # a result younger than this is shown as it is when the step opens  # the engine sends one sample a second: painting faster shows nothing new
+
+
+PROBLEMS_FIRST = {Severity.BLOCK: 0, Severity.WARN: 1}  # then the rest, in the check's order
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,13 @@ def group_of(finding: Finding) -> str:
     if check.startswith(DRAIN_CHECK):
         return "traffic-drain"
     return "traffic-exposure"
+
+
+def rows_of(group: str, findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    """The group's findings, problems first (the groups keep their reading order): at 80x24 a
+    blocker is not pushed below the fold by the ok rows above it."""
+    mine = (f for f in findings if group_of(f) == group)
+    return tuple(sorted(mine, key=lambda f: PROBLEMS_FIRST.get(f.severity, 2)))
 
 
 def drained_containers(findings: Sequence[Finding]) -> list[str]:
@@ -94,6 +104,7 @@ class TrafficBody(StepBody):
         super().__init__(step, config, gateways)
         self.follow_live = follow_live
         self._checked_at: float | None = None  # monotonic, when the latest result came
+        self._drained: list[str] = []  # the containers the latest check measured
 
     def compose(self) -> ComposeResult:
         yield StepSummary(id="traffic-summary")
@@ -113,6 +124,13 @@ class TrafficBody(StepBody):
         # operator opened the step is checked again (one opened right after its run is not).
         if self._checked_at is not None and time.monotonic() - self._checked_at > FRESH_S:
             self.rerun()
+        elif self.live is None:
+            self._start_live()
+
+    def on_hide(self) -> None:
+        # The streams stay open only while the operator looks at them: one per container
+        # for the whole session would cost the engine for nothing.
+        self._stop_live()
 
     def on_unmount(self) -> None:
         # Only the streams: the line itself is already gone with the children.
@@ -136,7 +154,9 @@ class TrafficBody(StepBody):
 
     def work_done(self, part: str, value: StepStatus) -> None:
         self._show(list(value.findings))
-        self._start_live(drained_containers(value.findings))
+        self._drained = drained_containers(value.findings)
+        if self.display:  # the open step (the others start theirs when opened)
+            self._start_live()
 
     def work_failed(self, part: str, finding: Finding, error: BaseException | None) -> None:
         self._show([finding])
@@ -144,7 +164,7 @@ class TrafficBody(StepBody):
     def _show(self, findings: list[Finding]) -> None:
         self._checked_at = time.monotonic()
         for group in self.query(CheckGroup):
-            rows = tuple(f for f in findings if group_of(f) == group.check.id)
+            rows = rows_of(group.check.id, findings)
             group.findings = rows
             # A group with nothing to say is left out (no published port: only Exposure).
             group.display = bool(rows)
@@ -156,10 +176,10 @@ class TrafficBody(StepBody):
 
     # --- the live drain -------------------------------------------------------------------------
 
-    def _start_live(self, containers: list[str]) -> None:
-        if not containers or not self.follow_live:
+    def _start_live(self) -> None:
+        if not self._drained or not self.follow_live:
             return
-        self.live = LiveDrain(self.gateways.compose_host(), containers)
+        self.live = LiveDrain(self.gateways.compose_host(), self._drained)
         self.live.start()
         self._paint_live()
 

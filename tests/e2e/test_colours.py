@@ -118,7 +118,8 @@ def test_16_colour_terminal_gets_16_colours_and_the_whole_screen(
         "4 Mapping diff",
         "5 Pod health",
         "6 Data",
-        "7 Gate",
+        "7 Traffic",
+        "8 Gate",
     )
     assert all(step in screen for step in steps)
     assert all(len(line) <= 80 for line in screen.splitlines())

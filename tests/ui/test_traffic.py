@@ -10,10 +10,10 @@ from textual.pilot import Pilot
 
 from screens.app import CutoverApp
 from screens.preflight import CheckGroup
-from screens.traffic import GROUPS, TrafficBody
+from screens.traffic import GROUPS, TrafficBody, rows_of
 from tests.support.walk import text_of, wait_for
 from tests.ui.conftest import SMALL, WIDE, screen_text, settle, settled_live_bodies, shown
-from wizard.checks import Severity
+from wizard.checks import Finding, Severity
 from wizard.config import Flags, resolve_config
 from wizard.gateways.factory import build_gateways
 from wizard.steps import CHECKLIST, run_step, step_by_id
@@ -95,4 +95,32 @@ async def test_the_live_drain_shows_each_container_and_stops_on_rerun_and_quit()
         assert first.stopped  # the old streams close; the new run follows its own
         await wait_for(pilot, lambda: body.live not in (None, first), "the drain to follow again")
         second = body.live
-    assert second is not None and second.stopped  # quitting closed them too
+        assert second is not None
+        # Another step opened: the streams close (nobody looks at them); back: they open again.
+        await pilot.press("1")
+        await settle(pilot)
+        assert second.stopped and body.live is None
+        await pilot.press(TRAFFIC_KEY)
+        await wait_for(pilot, lambda: body.live is not None, "the drain to follow once back")
+        third = body.live
+    assert third is not None and third.stopped  # quitting closed them too
+
+
+async def test_no_stream_is_opened_for_a_step_never_opened() -> None:
+    app = demo_app(fixed=True)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        body = app.screen.query_one("#traffic", TrafficBody)
+        await wait_for(pilot, lambda: bool(body.findings), "the check run at start-up")
+        assert body.live is None
+
+
+def test_problems_come_first_in_each_group() -> None:
+    ok = Finding("traffic.web:80", Severity.OK, "web:80 fine")
+    info = Finding("traffic.admin:15672", Severity.INFO, "loopback only")
+    block = Finding("traffic.web:443", Severity.BLOCK, "no Service")
+    warn = Finding("traffic.api:8080", Severity.WARN, "ClusterIP only")
+    name = Finding("traffic.name:shop.test", Severity.BLOCK, "old host")
+    rows = rows_of("traffic-exposure", [ok, info, block, name, warn])
+    assert rows == (block, warn, ok, info)  # the rest keep the check's order
+    assert rows_of("traffic-names", [ok, name]) == (name,)

@@ -190,7 +190,7 @@ def name_findings(
     problems, seen, unresolved_here = [], [], ""
     servers_asked = any(a.via != SYSTEM for a in answers)
     for answer in answers:
-        said = ", ".join(answer.addresses)
+        said = ", ".join(sorted(answer.addresses))  # round-robin DNS reorders them
         seen.append(f"{said or 'nothing'} via {answer.via}")
         if not answer.resolved and answer.via == SYSTEM and servers_asked:
             # A bastion often cannot resolve the public name at all: with the operator's own

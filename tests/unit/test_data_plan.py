@@ -131,4 +131,7 @@ def test_cutover_data_lists_the_samples_volumes_read_only(
     assert main(["--demo", "data"]) == 1
     text = capsys.readouterr().out
     assert "BLOCK postgres_data -> data-postgres-0 (postgres)" in text
-    assert "`cutover data copy postgres_data`" in text
+    # The planted demo's postgres claim is Pending: its fix is the Volumes step, not a copy.
+    assert "Bound on the Volumes step (3) first" in text
+    assert "`cutover data copy postgres_data`" not in text
+    assert "`cutover data copy upload_data`" in text

@@ -174,7 +174,12 @@ def test_a_claim_that_is_not_bound_is_refused_a_copy_and_says_where_to_fix_it() 
     assert row.claim_phase == "Pending"
     [outcome] = copy_volumes(config, gateways, ["postgres_data"], while_running=True)
     assert outcome.result == "refused" and "Volumes step" in outcome.message
-    assert gather_data(config, gateways).state("postgres_data") == "not started"
+    report = gather_data(config, gateways)
+    assert report.state("postgres_data") == "not started"
+    # Its finding says the same as the refusal: the Volumes step first, not `c`.
+    finding = report.finding("postgres_data")
+    assert finding.blocks and "claim is Pending" in finding.message
+    assert "Volumes step (3)" in finding.fix and "press c" not in finding.fix
 
 
 def test_a_target_of_a_kind_cutover_does_not_scale_is_refused_before_any_change() -> None:

@@ -70,6 +70,14 @@ class _Failing(_Hanging):
         raise RuntimeError("org.freedesktop.DBus.Error.ServiceUnknown (no such name)")
 
 
+class _EmptyChain(chainer.ChainerBackend):
+    """A chain with nothing in it, wherever the test runs: the real one holds the Secret
+    Service backend inside a D-Bus session (`make test` runs under one), and is empty only
+    outside it."""
+
+    backends: list[object] = []  # the class property, replaced by an empty list
+
+
 @pytest.fixture
 def hanging() -> Iterator[_Hanging]:
     backend = _Hanging()
@@ -84,7 +92,7 @@ def _kinds(hanging: _Hanging) -> dict[str, Callable[[], Vault | None]]:
         "demo": DemoVault,
         "fail backend": lambda: OsKeyring(fail.Keyring()),
         "null backend": lambda: OsKeyring(null.Keyring()),
-        "empty chain": lambda: OsKeyring(chainer.ChainerBackend()),
+        "empty chain": lambda: OsKeyring(_EmptyChain()),
         "not answering": lambda: overdue,  # first status(): did not answer within 0.05 s
         "still waiting": lambda: overdue,  # the next: an earlier call is still waiting
         "failing": lambda: OsKeyring(_Failing()),

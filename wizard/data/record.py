@@ -143,6 +143,16 @@ def _assess(
             fix="Acknowledge it at the gate if that is right; otherwise set its method "
             "in cutover.yaml (`data: {" + row.volume + ": {method: files}}`).",
         )
+    if (record is None or record.method != row.method) and row.claim_phase != "Bound":
+        # A copy would be refused (wizard.data.run): the fix is on the Volumes step, not `c`.
+        phase = row.claim_phase or "missing"
+        return NOT_STARTED, Finding(
+            check,
+            Severity.BLOCK,
+            f"{into}: not copied yet: its claim is {phase}, so there is nothing to copy into",
+            fix=f"Make claim {row.claim} Bound on the Volumes step (3) first (its finding says "
+            f"why it is {phase}); then copy {row.volume} here.",
+        )
     if record is None or record.method != row.method:
         return NOT_STARTED, Finding(
             check,

@@ -317,7 +317,12 @@ def smoke_finding(
             "step). Set another path in cutover.yaml `smoke:` if this one differs on purpose.",
             detail=timed_both,
         )
-    return Finding(check, Severity.OK, f"{label}: the same answer ({both})", detail=timed_both)
+    return Finding(
+        check,
+        Severity.OK,
+        f"{label}: the same answer on both sides ({kube.answer})",
+        detail=timed_both,
+    )
 
 
 def drain_findings(

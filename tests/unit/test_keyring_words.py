@@ -6,14 +6,13 @@ words: Preflight's finding, the Secrets step's finding and its keyring line."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 
 from screens.secrets_text import keyring_line
+from tests.unit.test_vault_gateway import BlockingKeyring, MemoryKeyring
 from wizard.config import CutoverConfig, Flags, resolve_config
 from wizard.demo import DemoVault
 from wizard.gateways.factory import build_gateways
@@ -45,27 +44,7 @@ def test_nested_sees_nesting_and_only_nesting() -> None:
     assert not nested("No usable OS keyring — No keyring backend is available here (no D-Bus)")
 
 
-class _Hanging(KeyringBackend):
-    """Waits like a locked collection whose unlock prompt nobody answers."""
-
-    priority = -1  # never picked by keyring's own detection
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.release = threading.Event()
-
-    def get_password(self, service: str, username: str) -> str | None:
-        self.release.wait(30)
-        return None
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        raise NotImplementedError
-
-    def delete_password(self, service: str, username: str) -> None:
-        raise NotImplementedError
-
-
-class _Failing(_Hanging):
+class _Failing(MemoryKeyring):
     def get_password(self, service: str, username: str) -> str | None:
         raise RuntimeError("org.freedesktop.DBus.Error.ServiceUnknown (no such name)")
 
@@ -79,13 +58,14 @@ class _EmptyChain(chainer.ChainerBackend):
 
 
 @pytest.fixture
-def hanging() -> Iterator[_Hanging]:
-    backend = _Hanging()
+def hanging() -> Iterator[BlockingKeyring]:
+    """Waits like a locked collection whose unlock prompt nobody answers."""
+    backend = BlockingKeyring()
     yield backend
     backend.release.set()  # its thread ends with the test
 
 
-def _kinds(hanging: _Hanging) -> dict[str, Callable[[], Vault | None]]:
+def _kinds(hanging: BlockingKeyring) -> dict[str, Callable[[], Vault | None]]:
     """Each kind of keyring, as the vault the gateways hand out (None: session-only)."""
     overdue = OsKeyring(hanging, timeout=0.05)
     return {
@@ -135,7 +115,7 @@ class _Fixed:
         raise AssertionError("nothing is deleted here")
 
 
-def test_no_keyring_text_nests_brackets(hanging: _Hanging) -> None:
+def test_no_keyring_text_nests_brackets(hanging: BlockingKeyring) -> None:
     config = resolve_config(Flags(demo=True))
     reasons: dict[str, str] = {}
     for kind, vault in _kinds(hanging).items():
